@@ -1,0 +1,32 @@
+//! `corpus`: what sources exist.
+//!
+//! The manifest (`corpus/sources.toml`) lists every document cyberlex knows, with facts only: where the
+//! bytes are served, what format they are in, their hash, their jurisdiction and language. The
+//! jurisdiction table (`corpus/jurisdictions.toml`) lets users type `DE`, `de` or `Germany`.
+//! Both files are compiled into the binary, and a different manifest can be loaded from disk.
+
+mod jurisdictions;
+mod manifest;
+
+pub use jurisdictions::{Jurisdiction, Jurisdictions};
+pub use manifest::{Format, Manifest, Source};
+
+use std::path::PathBuf;
+
+/// Errors of the corpus room: a manifest or table that cannot be read or parsed.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    #[error("cannot read manifest {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("manifest {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("manifest {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("unknown source id `{id}`; `cyberlex sources` lists the known ids")]
+    UnknownSource { id: String },
+    #[error("unknown jurisdiction `{input}`; known: {known}")]
+    UnknownJurisdiction { input: String, known: String },
+}
