@@ -1,7 +1,319 @@
-//! Placeholder during development; replaced by the real extractor.
+//! JSON: scraped acts (`provisions` + `definitions`, the Ansvar Systems scrapers' shape), else
+//! every string of the document as a paragraph.
+//!
+//! A scraped act is `{title, provisions: [{provision_ref, chapter, section, title, content}],
+//! definitions: [{term, definition, source_provision}]}`. Every provision starts a block with a
+//! [`Marker`] (label = the section number, citation `s. N`, caption = its title; a profile may
+//! restyle citations). Its `content` is kept whole, one block per line of it. A provision's
+//! `chapter`, when it changes, becomes a level-1 heading before it (a profile decides whether
+//! that heading is a container or junk). Each definition becomes a passage of its own right after
+//! the provision it comes from, cited `s. N (“term”)`. Trailing site furniture of the
+//! Laws.Africa/Kenya Law pages (`History of this document …`) is cut from a content's end.
+//!
+//! Malformed JSON is an [`ExtractError::Malformed`] with the parser's line and column;
+//! `serde_json` bounds nesting (128 levels), so a hostile document cannot overflow the stack.
 
-use super::{Document, ExtractError};
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::{collapse_ws, Block, Document, ExtractError, Marker};
+use crate::corpus::Format;
 
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
-    super::text::extract(id, bytes)
+    let (text, enc) = super::text::decode(bytes);
+    let value: Value = serde_json::from_str(&text).map_err(|e| ExtractError::Malformed {
+        id: id.to_string(),
+        format: Format::Json,
+        reason: e.to_string(),
+    })?;
+    let mut doc = Document {
+        encoding: Some(enc.to_string()),
+        ..Document::default()
+    };
+    match value.get("provisions").and_then(Value::as_array) {
+        Some(provisions) => {
+            doc.title = value.get("title").and_then(Value::as_str).map(collapse_ws);
+            doc.blocks = act_blocks(
+                provisions,
+                value.get("definitions").and_then(Value::as_array),
+            );
+        }
+        None => {
+            doc.title = value.get("title").and_then(Value::as_str).map(collapse_ws);
+            collect_strings(&value, &mut doc.blocks);
+        }
+    }
+    if doc.blocks.is_empty() {
+        return Err(ExtractError::Empty {
+            id: id.to_string(),
+            format: Format::Json,
+            hint: " (no provisions and no strings)".into(),
+        });
+    }
+    Ok(doc)
+}
+
+/// A string or number field as text.
+fn field(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) => Some(collapse_ws(s)).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn act_blocks(provisions: &[Value], definitions: Option<&Vec<Value>>) -> Vec<Block> {
+    // Definitions by the provision they come from.
+    let mut defs: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for d in definitions.into_iter().flatten() {
+        let (Some(term), Some(def)) = (field(d, "term"), field(d, "definition")) else {
+            continue;
+        };
+        let from = field(d, "source_provision").unwrap_or_default();
+        defs.entry(from).or_default().push((term, def));
+    }
+    let mut blocks = Vec::new();
+    let mut chapter: Option<String> = None;
+    for (n, p) in provisions.iter().enumerate() {
+        let reference = field(p, "provision_ref");
+        let section = field(p, "section")
+            .or_else(|| reference.clone())
+            .unwrap_or_else(|| (n + 1).to_string());
+        if let Some(ch) = field(p, "chapter") {
+            if chapter.as_deref() != Some(ch.as_str()) {
+                blocks.push(Block::heading(1, ch.clone()));
+                chapter = Some(ch);
+            }
+        }
+        let caption = field(p, "title").map(|t| caption_of(&t, &section));
+        let content = p
+            .get("content")
+            .and_then(Value::as_str)
+            .map(|c| cut_site_footer(&unescape_entities(c)).to_string())
+            .unwrap_or_default();
+        let mut lines: Vec<String> = content
+            .lines()
+            .map(collapse_ws)
+            .filter(|l| !l.is_empty())
+            .collect();
+        if lines.is_empty() {
+            lines.push(caption.clone().unwrap_or_else(|| section.clone()));
+        }
+        let citation = format!("s. {section}");
+        for (i, line) in lines.into_iter().enumerate() {
+            let mut b = Block::paragraph(line);
+            if i == 0 {
+                b.marker = Some(Marker {
+                    label: section.clone(),
+                    citation: citation.clone(),
+                    caption: caption.clone(),
+                });
+            }
+            blocks.push(b);
+        }
+        for (term, def) in reference
+            .and_then(|r| defs.remove(&r))
+            .into_iter()
+            .flatten()
+        {
+            let term = term
+                .trim_matches(|c: char| "\"“”'‘’ ".contains(c))
+                .to_string();
+            let mut b = Block::paragraph(def);
+            b.marker = Some(Marker {
+                label: format!("{section} {term}"),
+                citation: format!("{citation} (“{term}”)"),
+                caption: Some(format!("Definition of “{term}”")),
+            });
+            blocks.push(b);
+        }
+    }
+    blocks
+}
+
+/// `Section 3. Unauthorized access` → `Unauthorized access`; a title that runs on into the
+/// section's text (`Short Title - This Act shall be known as …`) is cut at its dash.
+fn caption_of(title: &str, section: &str) -> String {
+    let mut t = title.trim();
+    for prefix in ["Section", "Sec.", "SECTION", "SEC."] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            let rest = rest.trim_start();
+            if let Some(rest) = rest.strip_prefix(section) {
+                t = rest.trim_start_matches(['.', ' ', '-', '—', '–']).trim();
+            }
+            break;
+        }
+    }
+    if t.chars().count() > 60 {
+        for dash in [" - ", " — ", " – "] {
+            if let Some(i) = t.find(dash) {
+                return t[..i].trim().to_string();
+            }
+        }
+    }
+    t.to_string()
+}
+
+/// Numeric character references left in scraped text (`&#8243;`).
+fn unescape_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("&#") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 2..];
+        let (digits, radix) = match tail.strip_prefix(['x', 'X']) {
+            Some(hex) => (hex, 16),
+            None => (tail, 10),
+        };
+        let len = digits.chars().take_while(|c| c.is_digit(radix)).count();
+        let decoded = digits[len..]
+            .starts_with(';')
+            .then(|| u32::from_str_radix(&digits[..len], radix).ok())
+            .flatten()
+            .and_then(char::from_u32);
+        match decoded {
+            Some(c) if len > 0 => {
+                out.push(c);
+                rest = &digits[len + 1..];
+            }
+            _ => {
+                out.push_str("&#");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Cut the page furniture a Laws.Africa (ULII, GhaLII) or Kenya Law page appends after the last
+/// provision: it starts at `▲ To the top` or at `History of this document` followed by a date.
+fn cut_site_footer(s: &str) -> &str {
+    let mut end = s.len();
+    if let Some(i) = s.find("▲ To the top") {
+        end = end.min(i);
+    }
+    let mut from = 0;
+    while let Some(i) = s[from..].find("History of this document") {
+        let at = from + i;
+        let after = s[at + "History of this document".len()..].trim_start();
+        if after.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            end = end.min(at);
+            break;
+        }
+        from = at + 1;
+    }
+    s[..end].trim_end()
+}
+
+/// Any other JSON: every non-empty string, in document order, as a paragraph.
+fn collect_strings(v: &Value, out: &mut Vec<Block>) {
+    match v {
+        Value::String(s) => {
+            for line in s.lines() {
+                let t = collapse_ws(line);
+                if !t.is_empty() {
+                    out.push(Block::paragraph(t));
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACT: &str = r#"{
+      "id": "invented-act", "title": "Invented Gadget Act 2001",
+      "provisions": [
+        {"provision_ref": "s1", "chapter": "Part I", "section": "1", "title": "Short title",
+         "content": "This invented Act is the Gadget Act."},
+        {"provision_ref": "s2", "chapter": "Part I", "section": "2", "title": "Section 2. Interpretation",
+         "content": "In this Act— \"gadget\" means a humming box.\n(2) A box hums when it hums &#8243;loudly&#8243;."},
+        {"provision_ref": "s3", "chapter": "Part II", "section": "3A", "title": "Humming",
+         "content": "No gadget shall hum at night. History of this document 01 January 2020 this version Contact us"}
+      ],
+      "definitions": [{"term": "“gadget”", "definition": "a humming box", "source_provision": "s2"}]
+    }"#;
+
+    #[test]
+    fn provisions_become_markers_with_chapters_and_definitions() {
+        let doc = extract("x", ACT.as_bytes()).unwrap();
+        assert_eq!(doc.title.as_deref(), Some("Invented Gadget Act 2001"));
+        let marked: Vec<_> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| b.marker.as_ref().map(|m| m.citation.as_str()))
+            .collect();
+        assert_eq!(marked, ["s. 1", "s. 2", "s. 2 (“gadget”)", "s. 3A"]);
+        let s2 = doc
+            .blocks
+            .iter()
+            .find(|b| b.marker.as_ref().is_some_and(|m| m.label == "2"))
+            .unwrap();
+        assert_eq!(
+            s2.marker.as_ref().unwrap().caption.as_deref(),
+            Some("Interpretation")
+        );
+        assert!(doc
+            .blocks
+            .iter()
+            .any(|b| b.text == "(2) A box hums when it hums ″loudly″."));
+        let headings: Vec<_> = doc
+            .blocks
+            .iter()
+            .filter(|b| b.kind == super::super::BlockKind::Heading)
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(headings, ["Part I", "Part II"]);
+        let last = doc.blocks.last().unwrap();
+        assert_eq!(last.text, "No gadget shall hum at night.");
+    }
+
+    #[test]
+    fn malformed_and_deeply_nested_json_are_errors() {
+        let e = extract("x", b"{\"provisions\": [ {\"section\": 1,, } ]").unwrap_err();
+        assert!(matches!(e, ExtractError::Malformed { .. }), "{e}");
+        assert!(e.to_string().contains("line 1"), "{e}");
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        assert!(matches!(
+            extract("x", deep.as_bytes()),
+            Err(ExtractError::Malformed { .. })
+        ));
+        assert!(matches!(
+            extract("x", b"{}"),
+            Err(ExtractError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn other_json_is_its_strings() {
+        let doc = extract(
+            "x",
+            br#"{"a": ["first invented line", {"b": "second\nthird"}], "n": 3}"#,
+        )
+        .unwrap();
+        let t: Vec<_> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(t, ["first invented line", "second", "third"]);
+    }
+
+    #[test]
+    fn captions_lose_their_section_prefix_and_run_on_text() {
+        assert_eq!(
+            caption_of("Section 3. Unauthorised entry", "3"),
+            "Unauthorised entry"
+        );
+        assert_eq!(
+            caption_of(
+                "Short Title - This invented Act shall be known as the Gadget Act of the year",
+                "1"
+            ),
+            "Short Title"
+        );
+    }
 }

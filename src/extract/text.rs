@@ -1,4 +1,4 @@
-//! Plain text in any encoding: decode (BOM, UTF-8, else detection), then paragraphs at blank lines.
+//! Plain text in any encoding: decode (BOM, UTF-8, else detection), then one block per line.
 
 use super::{collapse_ws, Block, Document, ExtractError};
 
@@ -40,9 +40,64 @@ pub fn paragraphs(text: &str) -> Vec<String> {
     out
 }
 
+/// A line that opens a table of contents (`ARRANGEMENT OF SECTIONS`, `Table of contents`).
+fn is_toc_heading(line: &str) -> bool {
+    let l = collapse_ws(line).to_lowercase();
+    matches!(
+        l.as_str(),
+        "arrangement of sections" | "arrangement of articles" | "table of contents" | "contents"
+    )
+}
+
+/// Plain text becomes one block per non-empty line: statutes in plain text start their
+/// provisions at line starts (`3. Unauthorised access…`, `المادة 7: …`) without blank lines
+/// around them, and running headers are whole lines a profile can drop as junk.
+///
+/// A table of contents (a line `ARRANGEMENT OF SECTIONS` and what follows it up to the last
+/// blank line before its first entry reappears) becomes one block, lines joined, so that its
+/// entries are not mistaken for the provisions themselves.
+pub fn line_blocks(text: &str) -> Vec<Block> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut blocks = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = collapse_ws(lines[i]);
+        if line.is_empty() {
+            i += 1;
+            continue;
+        }
+        if is_toc_heading(&line) {
+            if let Some(end) = toc_end(&lines, i) {
+                let joined = collapse_ws(&lines[i..end].join(" "));
+                blocks.push(Block::paragraph(joined));
+                i = end;
+                continue;
+            }
+        }
+        blocks.push(Block::paragraph(line));
+        i += 1;
+    }
+    blocks
+}
+
+/// Where the table of contents starting at `start` ends (exclusive): the blank line before the
+/// second occurrence of its first numbered entry. `None` when no entry reappears.
+fn toc_end(lines: &[&str], start: usize) -> Option<usize> {
+    let numbered = |l: &str| {
+        let l = l.trim_start();
+        let digits = l.chars().take_while(char::is_ascii_digit).count();
+        digits > 0 && l[digits..].starts_with('.')
+    };
+    let first = (start + 1..lines.len()).find(|&k| numbered(lines[k]))?;
+    let entry = collapse_ws(lines[first]);
+    let again = (first + 1..lines.len()).find(|&k| collapse_ws(lines[k]) == entry)?;
+    let blank = (first..again).rev().find(|&k| lines[k].trim().is_empty())?;
+    Some(blank)
+}
+
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     let (text, enc) = decode(bytes);
-    let blocks: Vec<Block> = paragraphs(&text).into_iter().map(Block::paragraph).collect();
+    let blocks = line_blocks(&text);
     if blocks.is_empty() {
         return Err(ExtractError::Empty {
             id: id.to_string(),
@@ -76,5 +131,32 @@ mod tests {
         let (t, enc) = decode("\u{feff}A first line\ncontinued\n\n\nSecond".as_bytes());
         assert_eq!(enc, "UTF-8");
         assert_eq!(paragraphs(&t), vec!["A first line continued", "Second"]);
+    }
+
+    #[test]
+    fn lines_are_blocks_and_a_table_of_contents_is_one() {
+        let text = "Invented Act\n\nARRANGEMENT OF SECTIONS\n1. Short name\n2. Gadgets\n\nINVENTED ACT\n1. Short name\nThis invented Act is the Gadget Act.\n2. Gadgets\nNo gadget shall hum.\n";
+        let blocks = line_blocks(text);
+        let texts: Vec<_> = blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Invented Act",
+                "ARRANGEMENT OF SECTIONS 1. Short name 2. Gadgets",
+                "INVENTED ACT",
+                "1. Short name",
+                "This invented Act is the Gadget Act.",
+                "2. Gadgets",
+                "No gadget shall hum."
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_text_is_an_error() {
+        assert!(matches!(
+            extract("x", b"  \n\n "),
+            Err(ExtractError::Empty { .. })
+        ));
     }
 }
