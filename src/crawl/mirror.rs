@@ -81,6 +81,10 @@ pub(super) fn fetch(source: &Source, mirror: &Path) -> Result<Fetched, CrawlErro
             sha256_matches: matches,
             fetched_at: now_rfc3339(),
             content_type: None,
+            status: None,
+            etag: None,
+            last_modified: None,
+            encoding: None,
         },
         bytes,
     })
