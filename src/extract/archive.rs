@@ -1,7 +1,200 @@
-//! Placeholder during development; replaced by the real extractor.
+//! `tar.gz` bulk archives of markdown laws (`bundestag/gesetze`): one [`Document`] per
+//! `*/index.md` member, extracted with the markdown extractor.
+//!
+//! The archive is read as a stream (gzip → tar → one member at a time), so only the compressed
+//! bytes and the member being read are in memory besides the extracted documents. A member's
+//! name is its directory without the archive's top folder (`gesetze-<commit>/s/stgb/index.md` →
+//! `s/stgb`); its title comes from its front matter. Other files (`README.md`, `LICENSE`) are
+//! skipped. Refused, with an error naming the member: absolute paths and paths with `..`, a member
+//! larger than [`MAX_MEMBER_BYTES`], an archive that unpacks to more than [`MAX_TOTAL_BYTES`], and
+//! an archive that is not gzip/tar or is truncated.
+
+use std::io::Read;
+use std::path::{Component, Path};
 
 use super::{Document, ExtractError};
+use crate::corpus::Format;
 
-pub fn extract(id: &str, _bytes: &[u8]) -> Result<Vec<Document>, ExtractError> {
-    Err(ExtractError::Malformed { id: id.to_string(), format: crate::corpus::Format::TarGz, reason: "archive extraction not written yet".into() })
+/// Largest member read (the largest German federal law is a few MB of markdown).
+pub const MAX_MEMBER_BYTES: u64 = 32 * 1024 * 1024;
+/// Largest total of unpacked bytes (every member, read or skipped).
+pub const MAX_TOTAL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+pub fn extract(id: &str, bytes: &[u8]) -> Result<Vec<Document>, ExtractError> {
+    extract_with_limits(id, bytes, MAX_MEMBER_BYTES, MAX_TOTAL_BYTES)
+}
+
+pub fn extract_with_limits(
+    id: &str,
+    bytes: &[u8],
+    max_member: u64,
+    max_total: u64,
+) -> Result<Vec<Document>, ExtractError> {
+    let malformed = |reason: String| ExtractError::Malformed {
+        id: id.to_string(),
+        format: Format::TarGz,
+        reason,
+    };
+    let too_large = |reason: String| ExtractError::TooLarge {
+        id: id.to_string(),
+        reason,
+    };
+    let gz = flate2::read::GzDecoder::new(bytes);
+    let mut archive = tar::Archive::new(gz);
+    let entries = archive
+        .entries()
+        .map_err(|e| malformed(format!("not a tar.gz archive: {e}")))?;
+    let mut docs = Vec::new();
+    let mut total: u64 = 0;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| malformed(format!("unreadable archive entry: {e}")))?;
+        let path = entry
+            .path()
+            .map_err(|e| malformed(format!("member with an unreadable path: {e}")))?
+            .into_owned();
+        let shown = path.display().to_string();
+        if path.is_absolute()
+            || path
+                .components()
+                .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)))
+        {
+            return Err(malformed(format!("member `{shown}` has an absolute path or `..`: refused")));
+        }
+        let size = entry.header().size().unwrap_or(0);
+        total = total.saturating_add(size);
+        if total > max_total {
+            return Err(too_large(format!(
+                "the archive unpacks to more than {max_total} bytes (at member `{shown}`)"
+            )));
+        }
+        if !entry.header().entry_type().is_file() || path.file_name().is_none_or(|n| n != "index.md") {
+            continue;
+        }
+        if size > max_member {
+            return Err(too_large(format!(
+                "member `{shown}` is {size} bytes, over the limit of {max_member} bytes per member"
+            )));
+        }
+        let mut raw = Vec::with_capacity(size as usize);
+        (&mut entry)
+            .take(max_member + 1)
+            .read_to_end(&mut raw)
+            .map_err(|e| malformed(format!("member `{shown}` cannot be read (truncated archive?): {e}")))?;
+        if raw.len() as u64 > max_member {
+            return Err(too_large(format!(
+                "member `{shown}` is over the limit of {max_member} bytes per member"
+            )));
+        }
+        let member = member_name(&path);
+        let mut doc = match super::markdown::extract(&format!("{id}/{member}"), &raw) {
+            Ok(d) => d,
+            // An empty law file is not a reason to lose the archive.
+            Err(ExtractError::Empty { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        doc.member = Some(member);
+        docs.push(doc);
+    }
+    if docs.is_empty() {
+        return Err(ExtractError::Empty {
+            id: id.to_string(),
+            format: Format::TarGz,
+            hint: " (no `index.md` member)".into(),
+        });
+    }
+    Ok(docs)
+}
+
+/// `gesetze-<commit>/s/stgb/index.md` → `s/stgb` (the top folder is the archive's own).
+fn member_name(path: &Path) -> String {
+    let dirs: Vec<String> = path
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let keep = if dirs.len() > 1 { &dirs[1..] } else { &dirs[..] };
+    if keep.is_empty() {
+        "index".to_string()
+    } else {
+        keep.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{write::GzEncoder, Compression};
+
+    fn targz(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
+        for (name, data) in members {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            // Write the raw name so that hostile names (`..`) can be built too.
+            let gnu = h.as_gnu_mut().expect("gnu header");
+            gnu.name[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_cksum();
+            builder.append(&h, *data).expect("append");
+        }
+        builder.into_inner().expect("tar").finish().expect("gzip")
+    }
+
+    const LAW: &[u8] = b"---\nTitle: Invented Gadget Law\njurabk: GadG\n---\n\n# Invented Gadget Law\n\n## \xc2\xa7 1 Humming\n\nNo gadget shall hum.\n";
+
+    #[test]
+    fn index_members_become_documents() {
+        let bytes = targz(&[
+            ("gesetze-abc/README.md", b"# Read me"),
+            ("gesetze-abc/g/gadg/index.md", LAW),
+            ("gesetze-abc/LICENSE", b"invented licence"),
+            ("gesetze-abc/h/hum/index.md", b"# Hum Law\n\nHumming is invented.\n"),
+        ]);
+        let docs = extract("bulk", &bytes).unwrap();
+        let names: Vec<_> = docs.iter().map(|d| d.member.as_deref().unwrap()).collect();
+        assert_eq!(names, ["g/gadg", "h/hum"]);
+        assert_eq!(docs[0].title.as_deref(), Some("Invented Gadget Law"));
+        assert!(docs[0].blocks.iter().any(|b| b.text == "No gadget shall hum."));
+    }
+
+    #[test]
+    fn hostile_and_oversized_archives_are_refused() {
+        let up = targz(&[("gesetze-abc/../../etc/index.md", LAW)]);
+        let e = extract("bulk", &up).unwrap_err();
+        assert!(e.to_string().contains("refused"), "{e}");
+        let abs = targz(&[("/etc/x/index.md", LAW)]);
+        assert!(extract("bulk", &abs).is_err());
+        let big = targz(&[("g/a/index.md", LAW), ("g/b/index.md", LAW)]);
+        let e = extract_with_limits("bulk", &big, 16, 1 << 20).unwrap_err();
+        assert!(matches!(e, ExtractError::TooLarge { .. }), "{e}");
+        let e = extract_with_limits("bulk", &big, 1 << 20, LAW.len() as u64 + 10).unwrap_err();
+        assert!(e.to_string().contains("unpacks to more than"), "{e}");
+        let e = extract("bulk", b"not gzip at all").unwrap_err();
+        assert!(matches!(e, ExtractError::Malformed { .. }), "{e}");
+        let truncated = &big[..big.len() / 2];
+        assert!(extract("bulk", truncated).is_err());
+    }
+
+    /// The real 166 MB archive: `cargo test --lib archive -- --ignored`.
+    #[test]
+    #[ignore]
+    fn real_bundestag_archive() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/mirror/codeload.github.com/bundestag/gesetze/tar.gz/77abca2ceea3b7b89ea70afb13b5dd55415eb124");
+        let Ok(bytes) = std::fs::read(&path) else {
+            eprintln!("SKIPPED: {} absent", path.display());
+            return;
+        };
+        let t = std::time::Instant::now();
+        let docs = extract("de-bundestag-gesetze-bulk", &bytes).unwrap();
+        eprintln!("{} documents in {:?}", docs.len(), t.elapsed());
+        assert!(docs.len() > 6000);
+        let stgb = docs.iter().find(|d| d.member.as_deref() == Some("s/stgb")).unwrap();
+        assert!(stgb.title.is_some());
+    }
 }
