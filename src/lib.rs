@@ -1,6 +1,9 @@
 //! cyberlex: full-text search over cybercrime law, provision by provision.
+pub mod cli;
 pub mod corpus;
-pub mod extract;
-pub mod segment;
 pub mod crawl;
+pub mod extract;
+pub mod index;
 pub mod pipeline;
+pub mod search;
+pub mod segment;

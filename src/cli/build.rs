@@ -1,0 +1,137 @@
+//! `cyberlex build`: the whole pipeline, ending with a report.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::output::{print, Style};
+use super::Outcome;
+use crate::corpus::Manifest;
+use crate::crawl::CrawlOptions;
+use crate::pipeline::{self, BuildError, BuildOptions, BuildReport};
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Read sources from this mirror (`DIR/<host><path>`, the `wget -x` layout) instead of the network.
+    #[arg(long, value_name = "DIR")]
+    pub mirror: Option<PathBuf>,
+    /// Index directory (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Memory budget of the index writer, in MB (split across threads, at least 15 MB each).
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    pub memory: usize,
+    /// Also build bulk archives (every German federal law: 166 MB).
+    #[arg(long)]
+    pub include_bulk: bool,
+    /// Build only these sources (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// A manifest in the format of corpus/sources.toml (default: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    pub sources: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
+    let manifest = match &a.sources {
+        Some(p) => Manifest::load(p)?,
+        None => Manifest::builtin(),
+    };
+    if let Some(m) = &a.mirror {
+        if !m.is_dir() {
+            anyhow::bail!(
+                "mirror directory {} does not exist; pass the folder holding <host>/<path> files, e.g. --mirror ../shared/corpus/mirror",
+                m.display()
+            );
+        }
+    }
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
+    let opts = BuildOptions {
+        index_dir: a.index.clone(),
+        crawl: CrawlOptions {
+            mirror: a.mirror.clone(),
+            ..CrawlOptions::default()
+        },
+        threads,
+        memory_budget: a.memory.max(15) * 1_000_000,
+        include_bulk: a.include_bulk,
+        only: a.only.clone(),
+        progress: style.stderr_tty,
+    };
+    match pipeline::build(&manifest, &opts) {
+        Ok(report) => {
+            if a.json {
+                print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+            } else {
+                print(&render(&report, style))?;
+            }
+            Ok(Outcome::Found)
+        }
+        Err(BuildError::Nothing { failures, report }) => {
+            print(&render(&report, style))?;
+            anyhow::bail!("nothing to index: all {failures} selected sources failed; the previous index (if any) is unchanged")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn render(r: &BuildReport, style: &Style) -> String {
+    let mut s = String::new();
+    s.push_str(&style.bold("Build report\n"));
+    s.push_str(&format!(
+        "  sources   {} selected, {} built, {} failed\n  documents {}\n  passages  {}\n  bytes     {} ({:.1} MB)\n  threads   {}\n",
+        r.sources,
+        r.sources_built,
+        r.failures.len(),
+        r.documents,
+        r.passages,
+        r.bytes,
+        r.bytes as f64 / 1e6,
+        r.threads
+    ));
+    s.push_str("  stages   ");
+    for st in &r.stages {
+        s.push_str(&format!(" {} {:.2} s ·", st.stage, st.seconds));
+    }
+    if s.ends_with('·') {
+        s.pop();
+    }
+    s.push_str(&format!("\n  total     {:.2} s\n", r.seconds));
+    let low: Vec<_> = r
+        .documents_detail
+        .iter()
+        .filter(|d| d.coverage < 0.99)
+        .collect();
+    if !low.is_empty() {
+        s.push_str(&format!(
+            "  coverage below 99%: {}\n",
+            low.iter()
+                .map(|d| format!("{} {:.1}%", d.doc_id, d.coverage * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(g) = &r.generation {
+        s.push_str(&format!("  index     {}\n", g.display()));
+    }
+    if !r.failures.is_empty() {
+        s.push_str(&style.bold(&format!("Failed documents ({})\n", r.failures.len())));
+        for f in &r.failures {
+            s.push_str(&format!(
+                "  {:<52} {:<8} {}\n",
+                f.source_id, f.stage, f.reason
+            ));
+        }
+    }
+    s
+}

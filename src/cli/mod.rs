@@ -1,0 +1,85 @@
+//! `cli`: commands and output. One file per command; `main.rs` only parses, calls [`run`] and maps
+//! the outcome to an exit code.
+
+mod build;
+mod output;
+mod passages;
+mod search;
+mod sources;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use output::Style;
+
+/// What a command found: decides the exit code (0 found, 1 nothing found).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Found,
+    NothingFound,
+}
+
+/// Search the law of cybercrime, provision by provision.
+///
+/// Build an index once (`cyberlex build --mirror ../shared/corpus/mirror`), then search it
+/// (`cyberlex search "illegal access"`). `cyberlex help query` explains the query language.
+#[derive(Debug, Parser)]
+#[command(name = "cyberlex", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+    Markdown,
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch every source, extract, segment and index it; swap the new index in when complete.
+    Build(build::BuildArgs),
+    /// Rank passages by relevance to a query.
+    Search(search::SearchArgs),
+    /// Print one passage in full, with its hierarchy and its neighbours' citations.
+    Show(passages::ShowArgs),
+    /// List a document's passages (citation, heading, language, length, first words).
+    Inspect(passages::InspectArgs),
+    /// Write every passage of the index, one JSON object per line.
+    Export(passages::ExportArgs),
+    /// List the manifest's sources with their availability.
+    Sources(sources::SourcesArgs),
+    /// The query language: operators, connectors, fields, expanders (`cyberlex help query`).
+    #[command(long_about = crate::cli::search::QUERY_HELP)]
+    Query,
+}
+
+/// The default index directory: `index/` in the current directory.
+pub fn default_index() -> PathBuf {
+    PathBuf::from("index")
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let style = Style::detect();
+    match cli.command {
+        Command::Build(a) => build::run(a, &style),
+        Command::Search(a) => search::run(a, &style),
+        Command::Show(a) => passages::show(a, &style),
+        Command::Inspect(a) => passages::inspect(a, &style),
+        Command::Export(a) => passages::export(a),
+        Command::Sources(a) => sources::run(a, &style),
+        Command::Query => {
+            output::print(search::QUERY_HELP)?;
+            Ok(Outcome::Found)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `show`, `inspect` and `export`: passages as they are in the index.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::output::{print, Style};
+use super::Outcome;
+use crate::search::Engine;
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A passage id, as printed by `search` (e.g. `de-stgb/202a`).
+    pub passage_id: String,
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+    /// Print the passage as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn show(a: ShowArgs, style: &Style) -> anyhow::Result<Outcome> {
+    let engine = Engine::open(&a.index)?;
+    let p = engine.passage(&a.passage_id)?;
+    let siblings = engine.document(&p.doc_id)?;
+    let idx = siblings.iter().position(|s| s.passage_id == p.passage_id);
+    let prev = idx
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| siblings.get(i));
+    let next = idx.and_then(|i| siblings.get(i + 1));
+    if a.json {
+        let v = serde_json::json!({
+            "passage": p,
+            "previous": prev.map(|x| serde_json::json!({"passage_id": x.passage_id, "citation": x.citation})),
+            "next": next.map(|x| serde_json::json!({"passage_id": x.passage_id, "citation": x.citation})),
+        });
+        print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+        return Ok(Outcome::Found);
+    }
+    let mut s = String::new();
+    let head = if p.heading.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", p.heading)
+    };
+    s.push_str(&format!(
+        "{}{}\n",
+        style.cite(&p.citation),
+        style.bold(&head)
+    ));
+    s.push_str(&format!(
+        "{} · {} · {}\n",
+        p.title, p.jurisdiction, p.language
+    ));
+    if !p.path.is_empty() {
+        s.push_str(&format!("{}\n", style.dim(&p.path.join(" > "))));
+    }
+    s.push_str(&format!("{}\n\n{}\n\n", style.dim(&p.url), p.text));
+    let nb = |x: Option<&crate::segment::Passage>| {
+        x.map(|x| format!("{} ({})", x.citation, x.passage_id))
+            .unwrap_or_else(|| "—".into())
+    };
+    s.push_str(&style.dim(&format!("previous: {}\nnext:     {}\n", nb(prev), nb(next))));
+    print(&s)?;
+    Ok(Outcome::Found)
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A document id (a source id such as `de-stgb`, or `<source>/<member>` inside an archive).
+    pub doc_id: String,
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+}
+
+pub fn inspect(a: InspectArgs, style: &Style) -> anyhow::Result<Outcome> {
+    let engine = Engine::open(&a.index)?;
+    let ps = engine.document(&a.doc_id)?;
+    if ps.is_empty() {
+        anyhow::bail!(
+            "no passages for document `{}` in {}; `cyberlex sources` lists the source ids",
+            a.doc_id,
+            a.index.display()
+        );
+    }
+    let mut s = format!("{} — {} passages\n", style.bold(&ps[0].title), ps.len());
+    for p in &ps {
+        let first: String = p
+            .text
+            .chars()
+            .take(60)
+            .collect::<String>()
+            .replace('\n', " ");
+        s.push_str(&format!(
+            "{:>5} {:<24} {:<40} {:<3} {:>7}  {}\n",
+            p.ordinal,
+            style.cite(&p.citation),
+            p.heading.chars().take(40).collect::<String>(),
+            p.language,
+            p.text.chars().count(),
+            style.dim(&first)
+        ));
+    }
+    print(&s)?;
+    Ok(Outcome::Found)
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+    /// Output format (one JSON object per line).
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: ExportFormat,
+    /// Write to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+}
+
+pub fn export(a: ExportArgs) -> anyhow::Result<Outcome> {
+    let engine = Engine::open(&a.index)?;
+    let ps = engine.all_passages()?;
+    let mut buf = Vec::with_capacity(ps.len() * 512);
+    for p in &ps {
+        serde_json::to_writer(&mut buf, p)?;
+        buf.push(b'\n');
+    }
+    match &a.output {
+        Some(path) => {
+            let mut f = std::fs::File::create(path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            f.write_all(&buf)?;
+        }
+        None => print(&String::from_utf8(buf)?)?,
+    }
+    Ok(if ps.is_empty() {
+        Outcome::NothingFound
+    } else {
+        Outcome::Found
+    })
+}

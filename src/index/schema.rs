@@ -1,0 +1,196 @@
+//! The schema: one [`Fields`] struct names every field, so no code spells a field name twice.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::TantivyDocument;
+
+use super::analyzers::{stem_analyzer_name, BASE, STEMMED};
+use crate::segment::Passage;
+
+/// Every field of the index.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub passage_id: Field,
+    pub doc_id: Field,
+    pub title: Field,
+    pub jurisdiction: Field,
+    pub kind: Field,
+    pub language: Field,
+    pub citation: Field,
+    /// Normalized citation key for exact routing (`202a`, `art-2`, `1030`).
+    pub citation_key: Field,
+    pub label: Field,
+    pub heading: Field,
+    pub path: Field,
+    pub text: Field,
+    pub ordinal: Field,
+    pub year: Field,
+    pub url: Field,
+    /// Stemmed text (heading + text) per language: `(lang, field)`.
+    pub stemmed: Vec<(&'static str, Field)>,
+}
+
+fn text_options(analyzer: &str, stored: bool) -> TextOptions {
+    let o = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    if stored {
+        o.set_stored()
+    } else {
+        o
+    }
+}
+
+impl Fields {
+    pub fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let passage_id = b.add_text_field("passage_id", STRING | STORED);
+        let doc_id = b.add_text_field("doc_id", STRING | STORED | FAST);
+        let title = b.add_text_field("title", text_options(BASE, true));
+        let jurisdiction = b.add_text_field("jurisdiction", STRING | STORED | FAST);
+        let kind = b.add_text_field("kind", STRING | STORED);
+        let language = b.add_text_field("language", STRING | STORED);
+        let citation = b.add_text_field("citation", text_options(BASE, true));
+        let citation_key = b.add_text_field("citation_key", STRING);
+        let label = b.add_text_field("label", text_options(BASE, true));
+        let heading = b.add_text_field("heading", text_options(BASE, true));
+        let path = b.add_text_field("path", text_options(BASE, true));
+        let text = b.add_text_field("text", text_options(BASE, true));
+        let ordinal = b.add_u64_field("ordinal", STORED | FAST);
+        let year = b.add_u64_field("year", INDEXED | STORED | FAST);
+        let url = b.add_text_field("url", STORED);
+        let stemmed = STEMMED
+            .iter()
+            .map(|(code, _)| {
+                let f = b.add_text_field(
+                    &format!("text_{code}"),
+                    text_options(&stem_analyzer_name(code), false),
+                );
+                (*code, f)
+            })
+            .collect();
+        let fields = Fields {
+            passage_id,
+            doc_id,
+            title,
+            jurisdiction,
+            kind,
+            language,
+            citation,
+            citation_key,
+            label,
+            heading,
+            path,
+            text,
+            ordinal,
+            year,
+            url,
+            stemmed,
+        };
+        (b.build(), fields)
+    }
+
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
+        let (expected, fields) = Fields::schema();
+        if expected != *schema {
+            return Err(tantivy::TantivyError::SchemaError(
+                "the index was built by another version of cyberlex; rebuild it with `cyberlex build`".into(),
+            ));
+        }
+        Ok(fields)
+    }
+
+    pub fn stemmed_field(&self, lang: &str) -> Option<Field> {
+        self.stemmed
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, f)| *f)
+    }
+
+    pub fn to_document(&self, p: &Passage) -> TantivyDocument {
+        let mut d = TantivyDocument::default();
+        d.add_text(self.passage_id, &p.passage_id);
+        d.add_text(self.doc_id, &p.doc_id);
+        d.add_text(self.title, &p.title);
+        d.add_text(self.jurisdiction, &p.jurisdiction);
+        d.add_text(self.kind, &p.kind);
+        d.add_text(self.language, &p.language);
+        d.add_text(self.citation, &p.citation);
+        d.add_text(self.citation_key, citation_key(&p.citation));
+        d.add_text(self.label, &p.label);
+        d.add_text(self.heading, &p.heading);
+        d.add_text(self.path, p.path.join(" > "));
+        d.add_text(self.text, &p.text);
+        d.add_u64(self.ordinal, u64::from(p.ordinal));
+        if let Some(y) = p.year {
+            d.add_u64(self.year, u64::from(y));
+        }
+        d.add_text(self.url, &p.url);
+        if let Some(f) = self.stemmed_field(&p.language) {
+            d.add_text(f, &p.heading);
+            d.add_text(f, &p.text);
+        }
+        d
+    }
+
+    pub fn from_document(&self, d: &TantivyDocument) -> Passage {
+        use tantivy::schema::Value;
+        let s = |f: Field| {
+            d.get_first(f)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let u = |f: Field| d.get_first(f).and_then(|v| v.as_u64());
+        let path = s(self.path);
+        Passage {
+            passage_id: s(self.passage_id),
+            doc_id: s(self.doc_id),
+            title: s(self.title),
+            jurisdiction: s(self.jurisdiction),
+            kind: s(self.kind),
+            language: s(self.language),
+            citation: s(self.citation),
+            heading: s(self.heading),
+            path: if path.is_empty() {
+                Vec::new()
+            } else {
+                path.split(" > ").map(str::to_string).collect()
+            },
+            text: s(self.text),
+            ordinal: u(self.ordinal).unwrap_or(0) as u32,
+            url: s(self.url),
+            label: s(self.label),
+            year: u(self.year).map(|y| y as u16),
+        }
+    }
+}
+
+/// The routing key of a citation: lower case, designators dropped, `Art. 2` → `2`, `§ 202a` →
+/// `202a`, `18 U.S.C. § 1030` → `1030`, `s. 3` → `3`, `Criminal Code, s. 162.1` → `162.1`.
+pub fn citation_key(citation: &str) -> String {
+    let lower = citation.to_lowercase();
+    let last = lower
+        .rsplit(|c: char| c.is_whitespace() || c == '§')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    last.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn citation_keys() {
+        assert_eq!(citation_key("Art. 2"), "2");
+        assert_eq!(citation_key("§ 202a"), "202a");
+        assert_eq!(citation_key("18 U.S.C. § 1030"), "1030");
+        assert_eq!(citation_key("Criminal Code, s. 162.1"), "162.1");
+        assert_eq!(citation_key("Art. 154-A"), "154-a");
+    }
+}

@@ -1,0 +1,420 @@
+//! Which words of a passage match the query, so every matched span is highlighted — phrases and
+//! proximity matches too — and proximity connectors are verified exactly.
+//!
+//! The passage text is analyzed the way the index analyzed it (base terms, and stems in the
+//! passage's language); each query node then yields the byte ranges it matches.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::query::{FieldName, Node, Unit, WordKind};
+use crate::index::analyzers::{self, raw_tokens, STEMMED};
+
+/// One token of a passage: its byte range, base term, stem, sentence and paragraph.
+#[derive(Debug, Clone)]
+pub struct Tok {
+    pub range: Range<usize>,
+    pub base: String,
+    pub stem: String,
+    pub sentence: u32,
+    pub paragraph: u32,
+}
+
+/// A passage's text, analyzed once.
+pub struct Analyzed {
+    pub toks: Vec<Tok>,
+}
+
+fn one_term(analyzer: &mut TextAnalyzer, word: &str) -> String {
+    analyzers::analyze(analyzer, word).join("")
+}
+
+/// Analyzes text for one language (base analyzer plus that language's stemmer, if any).
+pub struct TextAnalysis {
+    base: TextAnalyzer,
+    stem: Option<TextAnalyzer>,
+}
+
+impl TextAnalysis {
+    pub fn new(lang: &str) -> TextAnalysis {
+        TextAnalysis {
+            base: analyzers::base_analyzer(),
+            stem: STEMMED
+                .iter()
+                .find(|(l, _)| *l == lang)
+                .map(|(_, l)| analyzers::stem_analyzer(*l)),
+        }
+    }
+
+    pub fn analyze(&mut self, text: &str) -> Analyzed {
+        let mut toks = Vec::new();
+        let mut sentence = 0u32;
+        let mut paragraph = 0u32;
+        let mut last_end = 0;
+        for t in raw_tokens(text) {
+            let gap = text.get(last_end..t.offset_from).unwrap_or("");
+            if gap.contains('\n') {
+                paragraph += 1;
+                sentence += 1;
+            } else if gap.contains(['.', '!', '?', '。', '！', '？', ';', '；']) && !toks.is_empty()
+            {
+                // A full stop after a one-letter or numeric label (`s. 3`, `(a).`) is not a sentence end.
+                let prev: &Tok = toks.last().expect("non-empty");
+                if prev.base.chars().count() > 2 && !prev.base.chars().all(|c| c.is_ascii_digit()) {
+                    sentence += 1;
+                }
+            }
+            last_end = last_end.max(t.offset_to);
+            let base = one_term(&mut self.base, &t.text);
+            let stem = match &mut self.stem {
+                Some(a) => one_term(a, &t.text),
+                None => base.clone(),
+            };
+            toks.push(Tok {
+                range: t.offset_from..t.offset_to,
+                base,
+                stem,
+                sentence,
+                paragraph,
+            });
+        }
+        Analyzed { toks }
+    }
+
+    /// The terms a query word yields: (base, stem) per token.
+    pub fn query_terms(&mut self, word: &str) -> Vec<(String, String)> {
+        raw_tokens(word)
+            .iter()
+            .map(|t| {
+                let base = one_term(&mut self.base, &t.text);
+                let stem = match &mut self.stem {
+                    Some(a) => one_term(a, &t.text),
+                    None => base.clone(),
+                };
+                (base, stem)
+            })
+            .filter(|(b, _)| !b.is_empty())
+            .collect()
+    }
+}
+
+/// A match: the token index span it covers and the byte ranges to highlight.
+#[derive(Debug, Clone)]
+struct Hit {
+    first: usize,
+    last: usize,
+    ranges: Vec<Range<usize>>,
+}
+
+/// Expanded words of `!`/`*` nodes, computed against the index beforehand.
+pub type Expansions = std::collections::HashMap<String, HashSet<String>>;
+
+pub struct Matcher<'a> {
+    pub analysis: TextAnalysis,
+    pub expansions: &'a Expansions,
+}
+
+impl Matcher<'_> {
+    fn hits(&mut self, node: &Node, a: &Analyzed) -> Vec<Hit> {
+        match node {
+            Node::Word { field, text, kind } => {
+                if !matches!(field, None | Some(FieldName::Text)) {
+                    return Vec::new();
+                }
+                match kind {
+                    WordKind::Plain => {
+                        let terms = self.analysis.query_terms(text);
+                        seq_hits(a, &terms, 0, false)
+                    }
+                    WordKind::Root | WordKind::Wildcard => {
+                        let Some(set) = self.expansions.get(text) else {
+                            return Vec::new();
+                        };
+                        a.toks
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, t)| set.contains(&t.base))
+                            .map(|(i, t)| Hit {
+                                first: i,
+                                last: i,
+                                ranges: vec![t.range.clone()],
+                            })
+                            .collect()
+                    }
+                }
+            }
+            Node::Phrase { field, text, slop } => {
+                if !matches!(field, None | Some(FieldName::Text)) {
+                    return Vec::new();
+                }
+                let terms = self.analysis.query_terms(text);
+                seq_hits(a, &terms, slop.unwrap_or(0) as usize, slop.is_some())
+            }
+            Node::And(v) => {
+                let mut all = Vec::new();
+                for n in v {
+                    if matches!(n, Node::Not(_)) {
+                        continue;
+                    }
+                    let h = self.hits(n, a);
+                    if h.is_empty() && is_text_clause(n) {
+                        return Vec::new();
+                    }
+                    all.extend(h);
+                }
+                all
+            }
+            Node::Or(v) | Node::Ranked(v) => v.iter().flat_map(|n| self.hits(n, a)).collect(),
+            Node::Not(_) => Vec::new(),
+            Node::Near {
+                left,
+                right,
+                unit,
+                ordered,
+            } => {
+                let l = self.hits(left, a);
+                let r = self.hits(right, a);
+                let mut out = Vec::new();
+                for x in &l {
+                    for y in &r {
+                        if near_ok(a, x, y, *unit, *ordered) {
+                            let mut ranges = x.ranges.clone();
+                            ranges.extend(y.ranges.iter().cloned());
+                            out.push(Hit {
+                                first: x.first.min(y.first),
+                                last: x.last.max(y.last),
+                                ranges,
+                            });
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// Byte ranges of `text` matched by `node`, merged and sorted; empty when nothing matches.
+    pub fn highlight(&mut self, node: &Node, a: &Analyzed, text: &str) -> Vec<Range<usize>> {
+        let mut ranges: Vec<Range<usize>> = self
+            .hits(node, a)
+            .into_iter()
+            .flat_map(|h| h.ranges)
+            .collect();
+        ranges.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<Range<usize>> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(m)
+                    if r.start <= m.end
+                        || text
+                            .get(m.end..r.start)
+                            .is_some_and(|g| g.chars().all(char::is_whitespace)) =>
+                {
+                    m.end = m.end.max(r.end)
+                }
+                _ => merged.push(r),
+            }
+        }
+        merged
+    }
+
+    /// Does every proximity connector of `node` hold in this text?
+    pub fn satisfies(&mut self, node: &Node, a: &Analyzed) -> bool {
+        match node {
+            Node::Near { .. } => !self.hits(node, a).is_empty(),
+            Node::And(v) => v.iter().all(|n| self.satisfies(n, a)),
+            Node::Or(v) => v.iter().any(|n| !contains_near(n) || self.satisfies(n, a)),
+            // Ranked: a connector must hold unless another clause carries the match.
+            Node::Ranked(v) => v.iter().all(|n| !contains_near(n) || self.satisfies(n, a)),
+            Node::Not(n) => !contains_near(n) || !self.satisfies(n, a),
+            _ => true,
+        }
+    }
+
+    /// Smallest window (in tokens) holding one match of every positive word of the query;
+    /// `None` when the query has fewer than two of them or some are missing.
+    pub fn min_window(&mut self, node: &Node, a: &Analyzed) -> Option<usize> {
+        let mut words = Vec::new();
+        positive_leaves(node, &mut words);
+        if words.len() < 2 {
+            return None;
+        }
+        let lists: Vec<Vec<usize>> = words
+            .iter()
+            .map(|w| self.hits(w, a).iter().map(|h| h.first).collect())
+            .collect();
+        if lists.iter().any(|l| l.is_empty()) {
+            return None;
+        }
+        let mut best = usize::MAX;
+        for &anchor in &lists[0] {
+            let mut lo = anchor;
+            let mut hi = anchor;
+            for l in &lists[1..] {
+                let nearest = l.iter().min_by_key(|&&p| p.abs_diff(anchor)).copied()?;
+                lo = lo.min(nearest);
+                hi = hi.max(nearest);
+            }
+            best = best.min(hi - lo + 1);
+        }
+        Some(best)
+    }
+}
+
+fn is_text_clause(n: &Node) -> bool {
+    match n {
+        Node::Word { field, .. } | Node::Phrase { field, .. } => {
+            matches!(field, None | Some(FieldName::Text))
+        }
+        Node::And(v) => v.iter().any(is_text_clause),
+        Node::Or(v) | Node::Ranked(v) => v.iter().all(is_text_clause),
+        Node::Near { .. } => true,
+        Node::Not(_) => false,
+    }
+}
+
+pub fn contains_near(n: &Node) -> bool {
+    match n {
+        Node::Near { .. } => true,
+        Node::And(v) | Node::Or(v) | Node::Ranked(v) => v.iter().any(contains_near),
+        Node::Not(n) => contains_near(n),
+        _ => false,
+    }
+}
+
+fn positive_leaves<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
+    match n {
+        Node::Word { field, .. } | Node::Phrase { field, .. }
+            if matches!(field, None | Some(FieldName::Text)) =>
+        {
+            out.push(n)
+        }
+        Node::And(v) | Node::Ranked(v) => v.iter().for_each(|c| positive_leaves(c, out)),
+        Node::Near { left, right, .. } => {
+            positive_leaves(left, out);
+            positive_leaves(right, out);
+        }
+        _ => {}
+    }
+}
+
+fn tok_matches(t: &Tok, (base, stem): &(String, String)) -> bool {
+    t.base == *base || (!stem.is_empty() && t.stem == *stem)
+}
+
+/// Occurrences of `terms` in sequence; with `slop`, within that many extra positions (and, when
+/// `any_order`, in either order for two-term phrases).
+fn seq_hits(a: &Analyzed, terms: &[(String, String)], slop: usize, any_order: bool) -> Vec<Hit> {
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let n = a.toks.len();
+    for start in 0..n {
+        if !tok_matches(&a.toks[start], &terms[0]) {
+            continue;
+        }
+        let mut pos = start;
+        let mut ranges = vec![a.toks[start].range.clone()];
+        let mut ok = true;
+        for term in &terms[1..] {
+            let limit = (pos + 1 + slop + 1).min(n);
+            match (pos + 1..limit).find(|&k| tok_matches(&a.toks[k], term)) {
+                Some(k) => {
+                    pos = k;
+                    ranges.push(a.toks[k].range.clone());
+                }
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            out.push(Hit {
+                first: start,
+                last: pos,
+                ranges,
+            });
+        }
+    }
+    if any_order && terms.len() == 2 && slop > 0 {
+        let rev = [terms[1].clone(), terms[0].clone()];
+        out.extend(seq_hits(a, &rev, slop, false));
+    }
+    out
+}
+
+fn near_ok(a: &Analyzed, x: &Hit, y: &Hit, unit: Unit, ordered: bool) -> bool {
+    if ordered && x.last >= y.first {
+        return false;
+    }
+    match unit {
+        Unit::Words(n) => {
+            let gap = if x.last < y.first {
+                y.first - x.last
+            } else if y.last < x.first {
+                x.first - y.last
+            } else {
+                0
+            };
+            gap <= n as usize
+        }
+        Unit::Sentence => a.toks[x.first].sentence == a.toks[y.first].sentence,
+        Unit::Paragraph => a.toks[x.first].paragraph == a.toks[y.first].paragraph,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query::parse;
+
+    fn ranges(q: &str, text: &str, lang: &str) -> Vec<String> {
+        let exp = Expansions::new();
+        let mut m = Matcher {
+            analysis: TextAnalysis::new(lang),
+            expansions: &exp,
+        };
+        let a = m.analysis.analyze(text);
+        m.highlight(&parse(q).unwrap(), &a, text)
+            .into_iter()
+            .map(|r| text[r].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn words_phrases_and_stems() {
+        let t = "Whoever accesses a gadget without right commits illegal access to the gadget.";
+        assert_eq!(
+            ranges("illegal access", t, "en"),
+            ["accesses", "illegal access"]
+        );
+        assert_eq!(ranges("\"illegal access\"", t, "en"), ["illegal access"]);
+        assert_eq!(
+            ranges("\"gadget right\"~3", t, "en"),
+            ["gadget", "right"]
+        );
+        assert!(ranges("\"right gadget\"", t, "en").is_empty());
+    }
+
+    #[test]
+    fn proximity_and_sentences() {
+        let t = "The gadget hums. Nobody may enter it.\nA second paragraph mentions entering.";
+        assert_eq!(ranges("gadget w/2 hums", t, "en"), ["gadget hums"]);
+        assert!(ranges("gadget w/1 enter", t, "en").is_empty());
+        assert!(ranges("gadget /s enter", t, "en").is_empty());
+        assert_eq!(ranges("nobody /s enter", t, "en"), ["Nobody", "enter"]);
+        assert!(ranges("gadget /p paragraph", t, "en").is_empty());
+        assert_eq!(ranges("hums pre/5 enter", t, "en"), ["hums", "enter"]);
+        assert!(ranges("enter pre/5 hums", t, "en").is_empty());
+    }
+
+    #[test]
+    fn cjk_words_match_as_bigram_sequences() {
+        let t = "违反国家规定，侵入计算机信息系统的，处三年以下有期徒刑。";
+        assert_eq!(ranges("侵入计算机", t, "zh"), ["侵入计算机"]);
+    }
+}
