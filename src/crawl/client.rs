@@ -360,7 +360,7 @@ impl Session {
     }
 
     fn send(&self, url: &Url, cond: &Conditional) -> Result<Hop, AttemptError> {
-        let mut req = self.agent.get(url.to_string());
+        let mut req = self.agent.get(url.to_request_string());
         if let Some(e) = &cond.etag {
             req = req.header("If-None-Match", e.as_str());
         }

@@ -76,6 +76,21 @@ impl Url {
         }
     }
 
+    /// The URL as sent on the wire: bytes that may not appear raw in a request target
+    /// (non-ASCII, spaces, controls, and `"` `<` `>` `\\` `^` backtick `{` `|` `}`) percent-encoded;
+    /// existing escapes are kept.
+    pub fn to_request_string(&self) -> String {
+        let mut out = self.origin();
+        for &b in self.path.as_bytes() {
+            if b.is_ascii_graphic() && !br#""<>\^`{|}"#.contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+
     /// `scheme://authority`.
     pub fn origin(&self) -> String {
         format!("{}://{}", self.scheme, self.authority())
@@ -213,6 +228,14 @@ mod tests {
         assert_eq!(y.path, "/");
         assert_eq!(y.robots_url(), "http://127.0.0.1:8080/robots.txt");
         assert_eq!(u("http://[::1]:81/x").authority(), "[::1]:81");
+        assert_eq!(
+            u("http://h.org/a b/刑法?q=x|y").to_request_string(),
+            "http://h.org/a%20b/%E5%88%91%E6%B3%95?q=x%7Cy"
+        );
+        assert_eq!(
+            u("http://h.org/%E5%88%91").to_request_string(),
+            "http://h.org/%E5%88%91"
+        );
         assert!(Url::parse("ftp://h/x").is_none());
         assert!(Url::parse("http:///x").is_none());
         assert!(Url::parse("http://h:port/x").is_none());

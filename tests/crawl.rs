@@ -1,0 +1,850 @@
+//! The crawler against a real HTTP server on 127.0.0.1 (no internet): the shared mirror served
+//! under `/<host>/<path>`, and fault endpoints (see `crawl_support`).
+
+mod crawl_support;
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crawl_support::{Concurrency, Config, RobotsMode, Server, INVENTED};
+use cyberlex::corpus::{Format, Manifest, Source};
+use cyberlex::crawl::{
+    self, Cache, CrawlError, CrawlOptions, CrawlReport, Origin, Outcome, RecordOutcome,
+};
+
+fn template() -> Source {
+    Manifest::builtin().sources[0].clone()
+}
+
+/// A manifest entry for an endpoint of the test server.
+fn source_at(base: &str, id: &str, path: &str) -> Source {
+    let mut s = template();
+    s.id = id.to_string();
+    s.url = format!("{base}{path}");
+    s.canonical_url = None;
+    s.sha256 = None;
+    s.bytes = None;
+    s.format = Format::Text;
+    s.allow_hosts = Vec::new();
+    s.bulk = false;
+    s
+}
+
+/// Small limits so every fault ends quickly.
+fn fast_opts(cache: &Path) -> CrawlOptions {
+    CrawlOptions {
+        cache: cache.to_path_buf(),
+        connect_timeout: Duration::from_millis(500),
+        read_timeout: Duration::from_millis(400),
+        total_timeout: Duration::from_millis(800),
+        max_retries: 2,
+        backoff_base: Duration::from_millis(20),
+        backoff_cap: Duration::from_millis(100),
+        retry_after_cap: Duration::from_secs(5),
+        max_body_bytes: 1 << 20,
+        max_decompressed_bytes: 1 << 20,
+        max_redirects: 5,
+        min_host_delay: Duration::ZERO,
+        progress: false,
+        ..CrawlOptions::default()
+    }
+}
+
+fn reason<'a>(report: &'a CrawlReport, id: &str) -> &'a str {
+    match &report.get(id).unwrap().outcome {
+        Outcome::Failed { reason } | Outcome::Unavailable { reason } => reason,
+        o => panic!("{id}: expected a failure, got {o}"),
+    }
+}
+
+fn outcome<'a>(report: &'a CrawlReport, id: &str) -> &'a Outcome {
+    &report.get(id).unwrap().outcome
+}
+
+fn print(report: &CrawlReport) {
+    for s in &report.sources {
+        eprintln!("{:<24} {:<10?} {}", s.id, s.elapsed, s.outcome);
+    }
+    eprintln!("{:?}", report.totals);
+}
+
+#[test]
+fn every_fault_ends_in_a_clear_per_source_result() {
+    let server = Server::start(Config::default());
+    let base = server.base();
+    let dir = tempfile::tempdir().unwrap();
+    let faults = [
+        ("ok", "/fault/ok"),
+        ("public", "/public/doc"),
+        ("private", "/private/doc"),
+        ("slow-drip", "/fault/slow"),
+        ("stall", "/fault/stall"),
+        ("flaky", "/fault/flaky"),
+        ("too-many", "/fault/429"),
+        ("too-many-date", "/fault/429-date"),
+        ("too-many-long", "/fault/429-long"),
+        ("down", "/fault/always-503"),
+        ("loop", "/fault/loop-a"),
+        ("long-chain", "/fault/chain/7"),
+        ("short-chain", "/fault/chain/3"),
+        ("foreign", "/fault/foreign"),
+        ("big", "/fault/big"),
+        ("big-chunked", "/fault/big-chunked"),
+        ("bomb", "/fault/bomb"),
+        ("gzip", "/fault/gzip"),
+        ("brotli", "/fault/br"),
+        ("latin1-declared", "/fault/latin1-declared"),
+        ("utf8-declared", "/fault/utf8-declared"),
+        ("reset", "/fault/reset"),
+        ("missing", "/fault/nothing-here"),
+    ];
+    let sources: Vec<Source> = faults
+        .iter()
+        .map(|(id, p)| source_at(&base, id, p))
+        .collect();
+    let opts = fast_opts(dir.path());
+    let t = Instant::now();
+    let report = crawl::crawl(&sources, &opts);
+    let elapsed = t.elapsed();
+    print(&report);
+    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+    assert_eq!(report.sources.len(), faults.len());
+
+    // Plain successes, and a robots.txt asked exactly once.
+    assert_eq!(outcome(&report, "ok"), &Outcome::Fetched);
+    assert_eq!(outcome(&report, "public"), &Outcome::Fetched);
+    assert_eq!(server.hits("/robots.txt"), 1);
+    let log = server.log();
+    let ua = log[0].user_agent.clone().unwrap();
+    assert!(
+        ua.starts_with("cyberlex/") && ua.contains("https://github.com/cyberlex/cyberlex"),
+        "{ua}"
+    );
+    assert!(log[0].accept_encoding.clone().unwrap().contains("gzip"));
+
+    // robots.txt: `Disallow: /private/` is obeyed without asking the server.
+    let r = reason(&report, "private");
+    assert!(matches!(
+        outcome(&report, "private"),
+        Outcome::Unavailable { .. }
+    ));
+    assert!(r.contains("robots.txt") && r.contains("/private/"), "{r}");
+    assert_eq!(server.hits("/private/doc"), 0);
+
+    // Timeouts: the slow drip hits the total timeout, the stall the per-read one; both retried.
+    let r = reason(&report, "slow-drip");
+    assert!(r.contains("timed out") && r.contains("3 attempts"), "{r}");
+    assert_eq!(server.hits("/fault/slow"), 3);
+    let slow = report.get("slow-drip").unwrap().elapsed;
+    assert!(slow < Duration::from_secs(5), "slow drip took {slow:?}");
+    let r = reason(&report, "stall");
+    assert!(r.contains("timed out"), "{r}");
+
+    // 500 then 200: retried once.
+    assert_eq!(outcome(&report, "flaky"), &Outcome::Fetched);
+    assert_eq!(server.hits("/fault/flaky"), 2);
+
+    // 429 with Retry-After (seconds, then an HTTP date): waited for, then fetched.
+    for (id, path, min) in [
+        ("too-many", "/fault/429", 950),
+        ("too-many-date", "/fault/429-date", 900),
+    ] {
+        assert_eq!(outcome(&report, id), &Outcome::Fetched, "{id}");
+        let times: Vec<Instant> = log
+            .iter()
+            .filter(|l| l.path == path)
+            .map(|l| l.at)
+            .collect();
+        assert_eq!(times.len(), 2, "{id}");
+        let gap = times[1] - times[0];
+        assert!(
+            gap >= Duration::from_millis(min),
+            "{id}: retried after {gap:?}"
+        );
+    }
+    // A Retry-After beyond the cap: no retry at all.
+    let r = reason(&report, "too-many-long");
+    assert!(
+        r.contains("429") && r.contains("Retry-After 3600") && r.contains("retry_after_cap"),
+        "{r}"
+    );
+    assert_eq!(server.hits("/fault/429-long"), 1);
+    // Persistent 5xx: retried max_retries times, then given up.
+    let r = reason(&report, "down");
+    assert!(
+        r.contains("503") && r.contains("gave up after 3 attempts"),
+        "{r}"
+    );
+    assert_eq!(server.hits("/fault/always-503"), 3);
+
+    // Redirects: loop detected, chain limited, short chain followed, foreign host refused.
+    let r = reason(&report, "loop");
+    assert!(r.contains("redirect loop") && r.contains("loop-b"), "{r}");
+    assert_eq!(server.hits("/fault/loop-a"), 1);
+    let r = reason(&report, "long-chain");
+    assert!(
+        r.contains("too many redirects") && r.contains("max_redirects = 5"),
+        "{r}"
+    );
+    assert_eq!(outcome(&report, "short-chain"), &Outcome::Fetched);
+    let p = report
+        .get("short-chain")
+        .unwrap()
+        .provenance
+        .clone()
+        .unwrap();
+    assert!(p.final_url.ends_with("/fault/chain/0"), "{}", p.final_url);
+    assert_eq!(p.url, format!("{base}/fault/chain/3"));
+    let r = reason(&report, "foreign");
+    assert!(
+        r.contains("evil.example.invalid") && r.contains("refused") && r.contains("allow_hosts"),
+        "{r}"
+    );
+
+    // Size limits: declared and streamed bodies, and a gzip bomb.
+    let r = reason(&report, "big");
+    assert!(
+        r.contains("max_body_bytes") && r.contains("Content-Length"),
+        "{r}"
+    );
+    assert_eq!(
+        server.hits("/fault/big"),
+        1,
+        "a size refusal is not retried"
+    );
+    let r = reason(&report, "big-chunked");
+    assert!(r.contains("max_body_bytes"), "{r}");
+    let r = reason(&report, "bomb");
+    assert!(
+        r.contains("max_decompressed_bytes") && r.contains("bomb"),
+        "{r}"
+    );
+
+    // Content-Encoding decoded: the stored bytes are the text.
+    let cache = Cache::new(dir.path());
+    for id in ["gzip", "brotli"] {
+        assert_eq!(outcome(&report, id), &Outcome::Fetched, "{id}");
+        let p = report.get(id).unwrap().provenance.clone().unwrap();
+        let bytes = cache.read_object(&p.sha256).unwrap();
+        assert_eq!(bytes, INVENTED.repeat(50).as_bytes(), "{id}");
+        let rec = cache.load_record(id).unwrap();
+        assert_eq!(rec.bytes, bytes.len() as u64);
+        assert!(rec.content_encoding.is_some());
+    }
+
+    // Charset declared wrongly: the bytes win, the declaration is kept, a warning is given.
+    let s = report.get("latin1-declared").unwrap();
+    assert_eq!(s.outcome, Outcome::Fetched);
+    assert_eq!(
+        s.provenance.as_ref().unwrap().encoding.as_deref(),
+        Some("UTF-8")
+    );
+    assert!(
+        s.warnings.iter().any(|w| w.contains("valid UTF-8")),
+        "{:?}",
+        s.warnings
+    );
+    let rec = cache.load_record("latin1-declared").unwrap();
+    assert_eq!(rec.declared_charset.as_deref(), Some("ISO-8859-1"));
+    assert_eq!(rec.encoding.as_deref(), Some("UTF-8"));
+    let s = report.get("utf8-declared").unwrap();
+    assert_eq!(
+        s.provenance.as_ref().unwrap().encoding.as_deref(),
+        Some("windows-1252")
+    );
+    assert!(
+        s.warnings.iter().any(|w| w.contains("not valid UTF-8")),
+        "{:?}",
+        s.warnings
+    );
+
+    // Connection reset: retried, then a clear reason.
+    let r = reason(&report, "reset");
+    assert!(r.contains("connection") && r.contains("3 attempts"), "{r}");
+    assert_eq!(server.hits("/fault/reset"), 3);
+
+    // 404.
+    let r = reason(&report, "missing");
+    assert!(r.contains("HTTP 404"), "{r}");
+
+    // Failures are recorded for `cyberlex sources`.
+    let st = crawl::status(&sources, dir.path());
+    let bomb = st.iter().find(|s| s.id == "bomb").unwrap();
+    assert_eq!(bomb.last_outcome, Some(RecordOutcome::Failed));
+    assert!(!bomb.cached);
+    assert!(bomb
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("max_decompressed_bytes"));
+    let ok = st.iter().find(|s| s.id == "ok").unwrap();
+    assert!(ok.cached && ok.last_outcome == Some(RecordOutcome::Fetched));
+
+    let t = &report.totals;
+    assert_eq!(t.fetched, 10);
+    assert_eq!(t.unavailable, 1);
+    assert_eq!(t.failed, 12);
+    assert_eq!(t.fetched + t.failed + t.unavailable, faults.len());
+    assert!(t.requests as usize >= server.log().len() - 1);
+}
+
+#[test]
+fn redirects_reach_allowed_hosts_only() {
+    let a = Server::start(Config::default());
+    let b = Server::start(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = format!("/fault/redirect-to/{}/fault/ok", b.addr);
+    let mut allowed = source_at(&a.base(), "allowed", &path);
+    allowed.allow_hosts = vec![b.addr.to_string()];
+    let refused = source_at(&a.base(), "refused", &path);
+    let report = crawl::crawl(&[refused.clone()], &fast_opts(dir.path()));
+    print(&report);
+    let r = reason(&report, "refused");
+    assert!(
+        r.contains(&b.addr.to_string()) && r.contains("refused"),
+        "{r}"
+    );
+    assert!(b.log().is_empty(), "the foreign host is never contacted");
+    let report = crawl::crawl(&[allowed], &fast_opts(dir.path()));
+    print(&report);
+    assert_eq!(outcome(&report, "allowed"), &Outcome::Fetched);
+    let p = report.get("allowed").unwrap().provenance.clone().unwrap();
+    assert_eq!(p.final_url, format!("{}/fault/ok", b.base()));
+    assert_eq!(
+        b.hits("/robots.txt"),
+        1,
+        "the redirect target's robots.txt is asked too"
+    );
+    let rec = Cache::new(dir.path()).load_record("allowed").unwrap();
+    assert_eq!(rec.redirects, vec![format!("{}{path}", a.base())]);
+}
+
+#[test]
+fn unreachable_robots_txt_disallows_the_host_and_a_missing_one_allows_all() {
+    let down = Server::start(Config {
+        robots: RobotsMode::Status(503),
+        ..Config::default()
+    });
+    let missing = Server::start(Config {
+        robots: RobotsMode::Status(404),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let sources = vec![
+        source_at(&down.base(), "down-1", "/fault/ok"),
+        source_at(&down.base(), "down-2", "/public/doc"),
+        source_at(&missing.base(), "missing-1", "/fault/ok"),
+        source_at(&missing.base(), "missing-2", "/private/doc"),
+    ];
+    let report = crawl::crawl(&sources, &fast_opts(dir.path()));
+    print(&report);
+    for id in ["down-1", "down-2"] {
+        assert!(
+            matches!(outcome(&report, id), Outcome::Unavailable { .. }),
+            "{id}"
+        );
+        let r = reason(&report, id);
+        assert!(
+            r.contains("robots.txt") && r.contains("503") && r.contains("disallowed for this run"),
+            "{r}"
+        );
+    }
+    assert_eq!(down.hits("/robots.txt"), 3, "asked once, with its retries");
+    assert_eq!(down.log().len(), 3, "no document was requested");
+    assert_eq!(outcome(&report, "missing-1"), &Outcome::Fetched);
+    assert_eq!(outcome(&report, "missing-2"), &Outcome::Fetched);
+    assert_eq!(missing.hits("/robots.txt"), 1);
+}
+
+#[test]
+fn hosts_in_parallel_one_request_at_a_time_per_host() {
+    let shared = Arc::new(Concurrency::default());
+    let cfg = || Config {
+        shared: Some(shared.clone()),
+        slow_ok: Duration::from_millis(200),
+        ..Config::default()
+    };
+    let (a, b) = (Server::start(cfg()), Server::start(cfg()));
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = Vec::new();
+    for i in 0..3 {
+        sources.push(source_at(
+            &a.base(),
+            &format!("a-{i}"),
+            &format!("/fault/slow-ok?n={i}"),
+        ));
+        sources.push(source_at(
+            &b.base(),
+            &format!("b-{i}"),
+            &format!("/fault/slow-ok?n={i}"),
+        ));
+    }
+    let t = Instant::now();
+    let report = crawl::crawl(&sources, &fast_opts(dir.path()));
+    let elapsed = t.elapsed();
+    print(&report);
+    assert_eq!(report.totals.fetched, 6);
+    assert_eq!(
+        a.state.local.max.load(Ordering::SeqCst),
+        1,
+        "host a: one request at a time"
+    );
+    assert_eq!(
+        b.state.local.max.load(Ordering::SeqCst),
+        1,
+        "host b: one request at a time"
+    );
+    assert_eq!(shared.max.load(Ordering::SeqCst), 2, "both hosts at once");
+    assert!(
+        elapsed < Duration::from_millis(1100),
+        "6 × 200 ms in {elapsed:?}"
+    );
+    assert_eq!(
+        report
+            .sources
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>(),
+        ["a-0", "b-0", "a-1", "b-1", "a-2", "b-2"],
+        "the report keeps the order of the sources"
+    );
+}
+
+#[test]
+fn min_host_delay_and_crawl_delay_space_requests() {
+    fn gaps(server: &Server) -> Vec<Duration> {
+        let log = server.log();
+        log.windows(2).map(|w| w[1].at - w[0].at).collect()
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // min_host_delay alone.
+    let plain = Server::start(Config::default());
+    let sources: Vec<Source> = (0..3)
+        .map(|i| {
+            source_at(
+                &plain.base(),
+                &format!("p-{i}"),
+                &format!("/public/doc?{i}"),
+            )
+        })
+        .collect();
+    let opts = CrawlOptions {
+        min_host_delay: Duration::from_millis(150),
+        ..fast_opts(dir.path())
+    };
+    let report = crawl::crawl(&sources, &opts);
+    assert_eq!(report.totals.fetched, 3);
+    let g = gaps(&plain);
+    assert_eq!(g.len(), 3, "robots.txt + 3 documents");
+    assert!(g.iter().all(|d| *d >= Duration::from_millis(140)), "{g:?}");
+
+    // Crawl-delay: 0.3 s is obeyed; 60 s is clamped to max_crawl_delay.
+    for (delay, max, expect_ms) in [("0.3", 10_000, 290), ("60", 250, 240)] {
+        let server = Server::start(Config {
+            robots: RobotsMode::Body(format!("User-agent: cyberlex\nCrawl-delay: {delay}\n")),
+            ..Config::default()
+        });
+        let sources: Vec<Source> = (0..3)
+            .map(|i| {
+                source_at(
+                    &server.base(),
+                    &format!("d-{i}"),
+                    &format!("/public/doc?{i}"),
+                )
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let opts = CrawlOptions {
+            max_crawl_delay: Duration::from_millis(max),
+            ..fast_opts(dir.path())
+        };
+        let t = Instant::now();
+        let report = crawl::crawl(&sources, &opts);
+        assert_eq!(report.totals.fetched, 3);
+        let g = gaps(&server);
+        assert!(
+            g[1..]
+                .iter()
+                .all(|d| *d >= Duration::from_millis(expect_ms)),
+            "{delay}: {g:?}"
+        );
+        assert!(t.elapsed() < Duration::from_secs(3), "{delay}: clamped");
+    }
+}
+
+#[test]
+fn last_modified_alone_gives_conditional_requests() {
+    let server = Server::start(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let s = source_at(&server.base(), "lm", "/fault/lastmod-only");
+    let opts = fast_opts(dir.path());
+    let first = crawl::crawl(std::slice::from_ref(&s), &opts);
+    assert_eq!(outcome(&first, "lm"), &Outcome::Fetched);
+    let record_path = Cache::new(dir.path()).record_path("lm");
+    let before = std::fs::read(&record_path).unwrap();
+    let mtime = std::fs::metadata(&record_path).unwrap().modified().unwrap();
+    let second = crawl::crawl(std::slice::from_ref(&s), &opts);
+    assert_eq!(outcome(&second, "lm"), &Outcome::Unchanged);
+    assert_eq!(second.totals.bytes, crawl_support::ROBOTS_TXT.len() as u64);
+    let last = server.log().last().cloned().unwrap();
+    assert_eq!(
+        last.if_modified_since.as_deref(),
+        Some("Tue, 01 Oct 2024 10:00:00 GMT")
+    );
+    assert_eq!(last.status, 304);
+    assert_eq!(
+        std::fs::read(&record_path).unwrap(),
+        before,
+        "nothing rewritten"
+    );
+    assert_eq!(
+        std::fs::metadata(&record_path).unwrap().modified().unwrap(),
+        mtime
+    );
+}
+
+#[test]
+fn fetch_uses_network_then_cache_and_works_offline() {
+    let server = Server::start(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let s = source_at(&server.base(), "lm", "/fault/lastmod-only");
+    let opts = fast_opts(dir.path());
+    let f = crawl::fetch(&s, &opts).unwrap();
+    assert_eq!(f.bytes, INVENTED.as_bytes());
+    assert_eq!(f.provenance.origin, Origin::Network);
+    assert_eq!(f.provenance.status, Some(200));
+    let f = crawl::fetch(&s, &opts).unwrap();
+    assert_eq!(f.bytes, INVENTED.as_bytes());
+    assert_eq!(f.provenance.origin, Origin::Cache, "304: the cached bytes");
+    let requests = server.log().len();
+    let offline = CrawlOptions {
+        offline: true,
+        ..opts.clone()
+    };
+    let f = crawl::fetch(&s, &offline).unwrap();
+    assert_eq!(f.bytes, INVENTED.as_bytes());
+    assert_eq!(f.provenance.origin, Origin::Cache);
+    assert_eq!(server.log().len(), requests, "offline asks nobody");
+    let never = source_at(&server.base(), "never", "/fault/ok");
+    match crawl::fetch(&never, &offline) {
+        Err(CrawlError::Network { reason, .. }) => assert!(reason.contains("offline"), "{reason}"),
+        r => panic!("{r:?}"),
+    }
+    let report = crawl::crawl(&[s, never], &offline);
+    assert_eq!(outcome(&report, "lm"), &Outcome::FromCache);
+    assert!(matches!(
+        outcome(&report, "never"),
+        Outcome::Unavailable { .. }
+    ));
+    // Network down, copy cached: `fetch` falls back to the cache, `crawl` reports the failure.
+    let s2 = source_at(&server.base(), "lm", "/fault/always-503");
+    let f = crawl::fetch(&s2, &opts).unwrap();
+    assert_eq!(f.provenance.origin, Origin::Cache);
+    let report = crawl::crawl(&[s2], &opts);
+    assert!(reason(&report, "lm").contains("503"));
+}
+
+#[test]
+fn an_upstream_different_from_the_manifest_is_reported() {
+    let server = Server::start(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = source_at(&server.base(), "drifted", "/fault/ok");
+    s.sha256 = Some("0".repeat(64));
+    let opts = fast_opts(dir.path());
+    let report = crawl::crawl(std::slice::from_ref(&s), &opts);
+    match outcome(&report, "drifted") {
+        Outcome::Changed { expected, actual } => {
+            assert_eq!(expected, &"0".repeat(64));
+            assert_eq!(actual, &crawl::sha256_hex(INVENTED.as_bytes()));
+        }
+        o => panic!("{o}"),
+    }
+    assert!(!report.is_success());
+    assert_eq!(report.totals.changed, 1);
+    let st = crawl::status(std::slice::from_ref(&s), dir.path());
+    assert_eq!(st[0].sha256_matches, Some(false));
+    assert_eq!(st[0].last_outcome, Some(RecordOutcome::Changed));
+    match crawl::fetch(&s, &opts) {
+        Err(CrawlError::HashMismatch { actual, .. }) => {
+            assert_eq!(actual, crawl::sha256_hex(INVENTED.as_bytes()))
+        }
+        r => panic!("{r:?}"),
+    }
+}
+
+// ---- the real mirror -------------------------------------------------------------------------
+
+/// The manifest's sources with URLs pointing at `server` (`https://host/path` →
+/// `http://127.0.0.1:PORT/host/path`).
+fn loopback_manifest(server: &Server) -> Vec<Source> {
+    Manifest::builtin()
+        .sources
+        .into_iter()
+        .map(|mut s| {
+            s.url = server.map_url(&s.url);
+            s
+        })
+        .collect()
+}
+
+fn in_mirror(mirror: &Path, original: &Source) -> bool {
+    crawl::mirror_path(mirror, &original.url).is_some_and(|p| p.is_file())
+}
+
+/// One small mirrored document of each format.
+fn handful(mirror: &Path) -> Vec<String> {
+    let mut picked: Vec<(Format, u64, String)> = Vec::new();
+    for s in Manifest::builtin().sources.iter().filter(|s| !s.bulk) {
+        if !in_mirror(mirror, s) {
+            continue;
+        }
+        let size = s.bytes.unwrap_or(u64::MAX);
+        match picked.iter_mut().find(|(f, _, _)| *f == s.format) {
+            Some(p) if size < p.1 => *p = (s.format, size, s.id.clone()),
+            Some(_) => {}
+            None => picked.push((s.format, size, s.id.clone())),
+        }
+    }
+    picked.into_iter().map(|(_, _, id)| id).collect()
+}
+
+#[test]
+fn a_handful_of_real_documents_with_provenance_then_unchanged() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let mirror = corpus.join("mirror");
+    let server = Server::start(Config {
+        mirror: Some(mirror.clone()),
+        ..Config::default()
+    });
+    let ids = handful(&mirror);
+    assert!(ids.len() >= 5, "{ids:?}");
+    let builtin = Manifest::builtin();
+    let sources: Vec<Source> = loopback_manifest(&server)
+        .into_iter()
+        .filter(|s| ids.contains(&s.id))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let opts = fast_opts(dir.path());
+    let t = Instant::now();
+    let first = crawl::crawl(&sources, &opts);
+    eprintln!(
+        "first crawl of {} documents: {:?}",
+        sources.len(),
+        t.elapsed()
+    );
+    print(&first);
+    assert_eq!(first.totals.fetched, sources.len());
+    let cache = Cache::new(dir.path());
+    for s in &sources {
+        let r = first.get(&s.id).unwrap();
+        let p = r.provenance.as_ref().unwrap();
+        let original = builtin.get(&s.id).unwrap();
+        let file = std::fs::read(crawl::mirror_path(&mirror, &original.url).unwrap()).unwrap();
+        assert_eq!(p.sha256, crawl::sha256_hex(&file), "{}", s.id);
+        assert_eq!(Some(&p.sha256), s.sha256.as_ref(), "{}", s.id);
+        assert_eq!(p.sha256_matches, Some(true));
+        assert_eq!(p.bytes, file.len() as u64);
+        assert_eq!(p.origin, Origin::Network);
+        assert_eq!(p.status, Some(200));
+        assert!(p.etag.is_some() && p.last_modified.is_some());
+        assert_eq!(p.final_url, s.url);
+        assert_eq!(
+            p.encoding.is_some(),
+            !matches!(s.format, Format::Pdf | Format::TarGz),
+            "{}",
+            s.id
+        );
+        assert_eq!(cache.read_object(&p.sha256).unwrap(), file);
+        let rec = cache.load_record(&s.id).unwrap();
+        assert_eq!(rec.sha256.as_deref(), Some(p.sha256.as_str()));
+        assert_eq!(rec.url, s.url);
+        assert_eq!(rec.outcome, RecordOutcome::Fetched);
+        assert!(rec.fetched_at.as_deref().unwrap().ends_with('Z'));
+    }
+    let status = crawl::status(&sources, dir.path());
+    assert!(
+        status
+            .iter()
+            .all(|s| s.cached && s.sha256_matches == Some(true)),
+        "{status:?}"
+    );
+
+    let records: Vec<_> = sources
+        .iter()
+        .map(|s| std::fs::read(cache.record_path(&s.id)).unwrap())
+        .collect();
+    server.clear_log();
+    let t = Instant::now();
+    let second = crawl::crawl(&sources, &opts);
+    eprintln!("second crawl: {:?}", t.elapsed());
+    assert_eq!(
+        second.totals.unchanged,
+        sources.len(),
+        "{:?}",
+        second.totals
+    );
+    let robots_len = crawl_support::ROBOTS_TXT.len() as u64;
+    assert_eq!(
+        second.totals.bytes, robots_len,
+        "only robots.txt was downloaded"
+    );
+    assert_eq!(
+        server.body_bytes(),
+        robots_len,
+        "no document body downloaded again"
+    );
+    let docs: Vec<_> = server
+        .log()
+        .into_iter()
+        .filter(|l| l.path != "/robots.txt")
+        .collect();
+    assert_eq!(docs.len(), sources.len());
+    assert!(docs
+        .iter()
+        .all(|l| l.status == 304 && l.if_none_match.is_some()));
+    for (s, before) in sources.iter().zip(&records) {
+        assert_eq!(
+            &std::fs::read(cache.record_path(&s.id)).unwrap(),
+            before,
+            "{} rewritten",
+            s.id
+        );
+        let p = second.get(&s.id).unwrap().provenance.clone().unwrap();
+        assert_eq!(p.origin, Origin::Cache);
+        assert_eq!(Some(&p.sha256), s.sha256.as_ref());
+    }
+}
+
+#[test]
+fn every_mirror_document_is_crawled_then_unchanged() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let mirror = corpus.join("mirror");
+    let server = Server::start(Config {
+        mirror: Some(mirror.clone()),
+        ..Config::default()
+    });
+    let builtin = Manifest::builtin();
+    let sources = loopback_manifest(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        cache: dir.path().to_path_buf(),
+        min_host_delay: Duration::ZERO,
+        backoff_base: Duration::from_millis(10),
+        max_retries: 1,
+        progress: false,
+        ..CrawlOptions::default()
+    };
+    let t = Instant::now();
+    let first = crawl::crawl(&sources, &opts);
+    let first_time = t.elapsed();
+    let mut present = 0;
+    for s in &sources {
+        let original = builtin.get(&s.id).unwrap();
+        let r = first.get(&s.id).unwrap();
+        if in_mirror(&mirror, original) {
+            present += 1;
+            assert_eq!(r.outcome, Outcome::Fetched, "{}: {}", s.id, r.outcome);
+            let p = r.provenance.as_ref().unwrap();
+            if s.sha256.is_some() {
+                assert_eq!(p.sha256_matches, Some(true), "{}", s.id);
+            }
+        } else {
+            assert!(reason(&first, &s.id).contains("HTTP 404"), "{}", s.id);
+        }
+    }
+    let downloaded = server.body_bytes();
+    eprintln!(
+        "first crawl: {present} of {} sources fetched ({} MB) in {first_time:?}",
+        sources.len(),
+        downloaded >> 20
+    );
+    assert!(present >= 80, "{present}");
+    assert_eq!(first.totals.fetched, present);
+    assert_eq!(first.totals.failed, sources.len() - present);
+
+    server.clear_log();
+    let t = Instant::now();
+    let second = crawl::crawl(&sources, &opts);
+    eprintln!("second crawl: {:?} ({:?})", t.elapsed(), second.totals);
+    assert_eq!(second.totals.unchanged, present);
+    let document_bytes: u64 = server
+        .log()
+        .iter()
+        .filter(|l| l.status == 200 && l.path != "/robots.txt")
+        .map(|l| l.body_bytes)
+        .sum();
+    assert_eq!(document_bytes, 0, "nothing downloaded again");
+    assert!(server
+        .log()
+        .iter()
+        .filter(|l| l.status == 200)
+        .all(|l| l.path == "/robots.txt"));
+    assert!(first_time < Duration::from_secs(25));
+}
+
+#[test]
+fn an_interrupted_crawl_resumes() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let mirror = corpus.join("mirror");
+    let server = Server::start(Config {
+        mirror: Some(mirror.clone()),
+        ..Config::default()
+    });
+    let ids = handful(&mirror);
+    let sources: Vec<Source> = loopback_manifest(&server)
+        .into_iter()
+        .filter(|s| ids.contains(&s.id))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let opts = fast_opts(dir.path());
+    let (done, rest) = sources.split_at(sources.len() / 2);
+    let first = crawl::crawl(done, &opts);
+    assert_eq!(first.totals.fetched, done.len());
+
+    // What a kill leaves behind: half-written temporaries (old), and an object without its record.
+    let cache = Cache::new(dir.path());
+    let stray = dir
+        .path()
+        .join("records")
+        .join(format!(".tmp-{}.json-999-0", rest[0].id));
+    std::fs::write(&stray, b"{\"id\": \"trunc").unwrap();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stray)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let orphan = std::fs::read(
+        crawl::mirror_path(&mirror, &Manifest::builtin().get(&rest[0].id).unwrap().url).unwrap(),
+    )
+    .unwrap();
+    cache.store_object(&orphan).unwrap();
+
+    server.clear_log();
+    let second = crawl::crawl(&sources, &opts);
+    print(&second);
+    for s in done {
+        assert_eq!(outcome(&second, &s.id), &Outcome::Unchanged, "{}", s.id);
+    }
+    for s in rest {
+        assert_eq!(outcome(&second, &s.id), &Outcome::Fetched, "{}", s.id);
+        assert!(cache.load_record(&s.id).is_some());
+    }
+    assert!(!stray.exists(), "stale temporaries are swept");
+    let done_bytes: u64 = server
+        .log()
+        .iter()
+        .filter(|l| done.iter().any(|s| s.url.ends_with(&l.path)))
+        .map(|l| l.body_bytes)
+        .sum();
+    assert_eq!(done_bytes, 0, "finished sources are not downloaded again");
+}
