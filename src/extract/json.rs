@@ -73,6 +73,29 @@ fn act_blocks(provisions: &[Value], definitions: Option<&Vec<Value>>) -> Vec<Blo
         let from = field(d, "source_provision").unwrap_or_default();
         defs.entry(from).or_default().push((term, def));
     }
+    // An act that heads its sections `Section 3.` in their own text (the Philippines) is cited
+    // `Sec. 3`, as its lawyers write; others `s. 3`.
+    let headed = provisions
+        .iter()
+        .filter(|p| {
+            let (Some(s), Some(c)) = (
+                field(p, "section"),
+                p.get("content").and_then(Value::as_str),
+            ) else {
+                return false;
+            };
+            let c = c.trim_start();
+            ["Section ", "SECTION ", "Sec. ", "SEC. "].iter().any(|w| {
+                c.strip_prefix(w)
+                    .is_some_and(|r| r.starts_with(&format!("{s}.")))
+            })
+        })
+        .count();
+    let word = if headed * 2 > provisions.len() {
+        "Sec."
+    } else {
+        "s."
+    };
     let mut blocks = Vec::new();
     let mut chapter: Option<String> = None;
     for (n, p) in provisions.iter().enumerate() {
@@ -100,7 +123,7 @@ fn act_blocks(provisions: &[Value], definitions: Option<&Vec<Value>>) -> Vec<Blo
         if lines.is_empty() {
             lines.push(caption.clone().unwrap_or_else(|| section.clone()));
         }
-        let citation = format!("s. {section}");
+        let citation = format!("{word} {section}");
         for (i, line) in lines.into_iter().enumerate() {
             let mut b = Block::paragraph(line);
             if i == 0 {
@@ -273,6 +296,15 @@ mod tests {
         assert_eq!(headings, ["Part I", "Part II"]);
         let last = doc.blocks.last().unwrap();
         assert_eq!(last.text, "No gadget shall hum at night.");
+    }
+
+    #[test]
+    fn acts_heading_their_sections_are_cited_sec() {
+        let act = r#"{"provisions": [
+            {"section": "1", "title": "Title", "content": "Section 1. Title. — This invented Act is the Gadget Act."},
+            {"section": "2", "title": "Policy", "content": "Section 2. Policy. — Gadgets shall not hum."}]}"#;
+        let doc = extract("x", act.as_bytes()).unwrap();
+        assert_eq!(doc.blocks[1].marker.as_ref().unwrap().citation, "Sec. 2");
     }
 
     #[test]

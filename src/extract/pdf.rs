@@ -21,19 +21,27 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
         reason,
     };
     if !bytes.starts_with(b"%PDF-") {
-        let head: String = bytes.iter().take(8).map(|&b| if b.is_ascii_graphic() { b as char } else { '.' }).collect();
-        return Err(malformed(format!("no `%PDF-` header (file starts with `{head}`)")));
+        let head: String = bytes
+            .iter()
+            .take(8)
+            .map(|&b| if b.is_ascii_graphic() { b as char } else { '.' })
+            .collect();
+        return Err(malformed(format!(
+            "no `%PDF-` header (file starts with `{head}`)"
+        )));
     }
-    let pages = catch_unwind(AssertUnwindSafe(|| pdf_extract::extract_text_from_mem_by_pages(bytes)))
-        .map_err(|panic| {
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            malformed(format!("the PDF parser failed on this file: {msg}"))
-        })?
-        .map_err(|e| malformed(format!("cannot read the PDF: {e}")))?;
+    let pages = catch_unwind(AssertUnwindSafe(|| {
+        pdf_extract::extract_text_from_mem_by_pages(bytes)
+    }))
+    .map_err(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        malformed(format!("the PDF parser failed on this file: {msg}"))
+    })?
+    .map_err(|e| malformed(format!("cannot read the PDF: {e}")))?;
     let mut blocks = Vec::new();
     for page in &pages {
         blocks.extend(page_blocks(page));
@@ -42,7 +50,10 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
         return Err(ExtractError::Empty {
             id: id.to_string(),
             format: Format::Pdf,
-            hint: format!(" ({} pages without a text layer: a scan needs OCR)", pages.len()),
+            hint: format!(
+                " ({} pages without a text layer: a scan needs OCR)",
+                pages.len()
+            ),
         });
     }
     Ok(Document {
@@ -52,21 +63,68 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     })
 }
 
-/// A line that stands alone: a heading-like line (`Article 3: Offences`, `CHAPTER II`), a short
-/// line (page numbers, running headers), or a list label.
-fn stands_alone(line: &str) -> bool {
-    let starts = [
-        "Article", "ARTICLE", "Chapter", "CHAPTER", "Section", "SECTION", "Part", "PART", "P a g e",
+/// A heading line: `Article 3: …`, `CHAPTER II`, `Section I: …`, a line in capitals.
+fn is_heading(line: &str) -> bool {
+    let words = [
+        "Article", "ARTICLE", "Chapter", "CHAPTER", "Section", "SECTION", "Part", "PART",
     ];
-    starts.iter().any(|s| line.starts_with(s))
-        || line.chars().count() < 40
-        || line.chars().all(|c| !c.is_lowercase())
+    let keyword = words.iter().any(|w| {
+        line.strip_prefix(w).is_some_and(|rest| {
+            rest.starts_with(' ')
+                && rest
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || "IVXLC".contains(c))
+        })
+    });
+    keyword
+        || line.trim_end_matches(':').eq_ignore_ascii_case("preamble")
+        || (line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase))
+}
+
+/// `Chapter I`, `PART 2`: a division keyword and its number, without a title.
+fn is_bare_division(line: &str) -> bool {
+    let mut w = line.split_whitespace();
+    let (Some(k), Some(n), None) = (w.next(), w.next(), w.next()) else {
+        return false;
+    };
+    ["Chapter", "CHAPTER", "Part", "PART", "Section", "SECTION"].contains(&k)
+        && n.trim_end_matches(['.', ':'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || "IVXLC".contains(c))
+}
+
+/// A page furniture line: a bare page number or `P a g e | N …`. It is kept as a block of its own
+/// (for the profile to drop) without ending the paragraph it interrupts.
+fn is_furniture(line: &str) -> bool {
+    line.starts_with("P a g e") || (line.len() <= 4 && line.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A list item start: `1- `, `2. `, `a) `, `b- `, `(iii) `, a bullet.
+fn is_item(line: &str) -> bool {
+    let first = line.chars().next().unwrap_or(' ');
+    if "\u{F0B7}•▪◦–-".contains(first) {
+        return true;
+    }
+    let l = line.strip_prefix('(').unwrap_or(line);
+    let n = l.chars().take_while(|c| c.is_ascii_alphanumeric()).count();
+    let label = &l[..n];
+    let roman = !label.is_empty() && label.chars().all(|c| "ivxl".contains(c));
+    let ok = label.len() <= 3
+        && !label.is_empty()
+        && (label.chars().all(|c| c.is_ascii_digit())
+            || label.len() == 1 && label.chars().all(|c| c.is_ascii_lowercase())
+            || roman);
+    ok && l[n..].starts_with(['.', ')', '-'])
 }
 
 /// Lines of one page, hard-wrapped lines joined into paragraphs.
 pub fn page_blocks(page: &str) -> Vec<Block> {
-    let mut out = Vec::new();
+    let mut out: Vec<Block> = Vec::new();
     let mut cur = String::new();
+    // The last block pushed is a heading that a lower-case line may continue.
+    let mut heading_open = false;
     let flush = |cur: &mut String, out: &mut Vec<Block>| {
         let t = collapse_ws(cur);
         if !t.is_empty() {
@@ -77,18 +135,43 @@ pub fn page_blocks(page: &str) -> Vec<Block> {
     for raw in page.lines() {
         let line = collapse_ws(raw);
         if line.is_empty() {
-            flush(&mut cur, &mut out);
             continue;
         }
-        if stands_alone(&line) {
-            flush(&mut cur, &mut out);
+        if is_furniture(&line) {
             out.push(Block::paragraph(line));
             continue;
         }
-        let prev_ends = cur.trim_end().ends_with(['.', ';', ':', '?', '!']);
-        let starts_item = line.starts_with('(')
-            || line.split_once(['.', ')', '-']).is_some_and(|(n, _)| !n.is_empty() && n.len() <= 3 && n.chars().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()));
-        if !cur.is_empty() && (prev_ends && starts_item) {
+        let lower_start = line.chars().next().is_some_and(char::is_lowercase);
+        if heading_open && cur.is_empty() && lower_start && !is_item(&line) {
+            if let Some(h) = out.iter_mut().rev().find(|b| !is_furniture(&b.text)) {
+                h.text = format!("{} {}", h.text, line);
+                continue;
+            }
+        }
+        // A bare `Chapter I` line takes the title line after it (`Chapter I: General Provisions`).
+        if heading_open
+            && cur.is_empty()
+            && !is_heading(&line)
+            && !is_item(&line)
+            && line.chars().count() < 80
+        {
+            if let Some(h) = out.iter_mut().rev().find(|b| !is_furniture(&b.text)) {
+                if is_bare_division(&h.text) {
+                    h.text = format!("{}: {}", h.text, line);
+                    heading_open = false;
+                    continue;
+                }
+            }
+        }
+        heading_open = false;
+        if is_heading(&line) {
+            flush(&mut cur, &mut out);
+            out.push(Block::paragraph(line));
+            heading_open = true;
+            continue;
+        }
+        let ended = cur.trim_end().ends_with(['.', ';', ':', '?', '!']);
+        if !cur.is_empty() && (is_item(&line) || (ended && !lower_start)) {
             flush(&mut cur, &mut out);
         }
         if !cur.is_empty() {
@@ -114,16 +197,18 @@ mod tests {
 
     #[test]
     fn lines_join_into_paragraphs_and_headings_stand_alone() {
-        let page = "Article 3: Invented offences\nA person who hums at a gadget without leave commits\nan offence under this invented convention.\n1. The first item of a list;\n2. The second item.\n\nP a g e | 4\n";
+        let page = "Chapter II\nInvented Provisions\nArticle 3: Invented offences of the\nnight\nA person who hums at a gadget without leave commits\n7\nan offence under this invented convention.\n1. The first item of a list;\n2. The second item with a long tail that\nwraps.\nP a g e | 4\n";
         let t: Vec<_> = page_blocks(page).into_iter().map(|b| b.text).collect();
         assert_eq!(
             t,
             [
-                "Article 3: Invented offences",
+                "Chapter II: Invented Provisions",
+                "Article 3: Invented offences of the night",
+                "7",
                 "A person who hums at a gadget without leave commits an offence under this invented convention.",
                 "1. The first item of a list;",
-                "2. The second item.",
-                "P a g e | 4"
+                "P a g e | 4",
+                "2. The second item with a long tail that wraps."
             ]
         );
     }
