@@ -51,7 +51,11 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
         .select(&sel("body"))
         .next()
         .unwrap_or_else(|| html.root_element());
-    let blocks = if html.select(&sel("div.artigo > p > strong")).next().is_some() {
+    let blocks = if html
+        .select(&sel("div.artigo > p > strong"))
+        .next()
+        .is_some()
+    {
         planalto(root)
     } else {
         let mut w = Walker::default();
@@ -144,7 +148,9 @@ impl Walker {
                 Node::Text(t) => self.inline.push_str(t),
                 Node::Element(el) => {
                     let name = el.name();
-                    let Some(ce) = ElementRef::wrap(c) else { continue };
+                    let Some(ce) = ElementRef::wrap(c) else {
+                        continue;
+                    };
                     if SKIP.contains(&name) {
                         continue;
                     }
@@ -171,7 +177,11 @@ impl Walker {
                             if has_block_child(ce) {
                                 self.walk(ce, list_depth.max(1));
                             } else {
-                                let b = Block::new(BlockKind::ListItem, list_depth.clamp(1, 6), text_of(ce));
+                                let b = Block::new(
+                                    BlockKind::ListItem,
+                                    list_depth.clamp(1, 6),
+                                    text_of(ce),
+                                );
                                 self.push(b, class);
                             }
                         }
@@ -197,7 +207,12 @@ impl Walker {
         let mut spans: HashMap<usize, (u32, String)> = HashMap::new();
         for row in t.select(&tr) {
             // Rows of nested tables are walked with their own table.
-            if row.ancestors().filter_map(ElementRef::wrap).find(|a| a.value().name() == "table") != Some(t) {
+            if row
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .find(|a| a.value().name() == "table")
+                != Some(t)
+            {
                 continue;
             }
             let mut cells: Vec<String> = Vec::new();
@@ -225,8 +240,16 @@ impl Walker {
                     break;
                 };
                 let text = text_of(cell);
-                let rowspan: u32 = cell.value().attr("rowspan").and_then(|r| r.parse().ok()).unwrap_or(1);
-                let colspan: usize = cell.value().attr("colspan").and_then(|r| r.parse().ok()).unwrap_or(1);
+                let rowspan: u32 = cell
+                    .value()
+                    .attr("rowspan")
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(1);
+                let colspan: usize = cell
+                    .value()
+                    .attr("colspan")
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(1);
                 for k in 0..colspan.clamp(1, 64) {
                     if rowspan > 1 {
                         spans.insert(col + k, (rowspan.min(1000) - 1, text.clone()));
@@ -235,7 +258,12 @@ impl Walker {
                 cells.push(text);
                 col += colspan.clamp(1, 64);
             }
-            let joined = cells.iter().map(|c| c.as_str()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join(" | ");
+            let joined = cells
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+                .join(" | ");
             self.push(Block::new(BlockKind::TableRow, 0, joined), None);
         }
     }
@@ -258,7 +286,10 @@ fn calibre(blocks: Vec<(Block, Option<String>)>) -> Vec<Block> {
             }
         }
     }
-    let body_class = freq.iter().max_by_key(|(_, n)| **n).map(|(c, _)| c.to_string());
+    let body_class = freq
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(c, _)| c.to_string());
     let part = Regex::new(r"^(?:Chapter|Appendix|Part)\s+[0-9A-Z]+$").expect("regex");
     let letter = Regex::new(r"^[A-Z]\.\s+\S").expect("regex");
     let number = Regex::new(r"^(?:\d+)?\.\s+\S").expect("regex");
@@ -286,7 +317,10 @@ fn calibre(blocks: Vec<(Block, Option<String>)>) -> Vec<Block> {
         }
         let len = t.chars().count();
         let ends_open = !t.ends_with(['.', ';', ':', ',', '—', '-', '–', ')', '?', '!']);
-        let first_upper = t.chars().next().is_some_and(|c| c.is_uppercase() || "“\"‘'".contains(c));
+        let first_upper = t
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || "“\"‘'".contains(c));
         let level = if part.is_match(&t) {
             merge_title = true;
             Some(1)
@@ -450,7 +484,11 @@ impl Planalto {
             .filter(|(head, _)| head.trim_start().starts_with("Art"))
             .map(|(_, rest)| rest.trim().to_string())
             .unwrap_or(first);
-        let mut b = Block::paragraph(if body.is_empty() { citation.clone() } else { body });
+        let mut b = Block::paragraph(if body.is_empty() {
+            citation.clone()
+        } else {
+            body
+        });
         b.marker = Some(Marker {
             label,
             citation,
@@ -462,7 +500,11 @@ impl Planalto {
                 "inciso" | "alinea" => BlockKind::ListItem,
                 _ => BlockKind::Paragraph,
             };
-            let level = if class == "alinea" { 2 } else { u8::from(kind == BlockKind::ListItem) };
+            let level = if class == "alinea" {
+                2
+            } else {
+                u8::from(kind == BlockKind::ListItem)
+            };
             self.out.push(Block::new(kind, level, t));
         }
         if next_caption.is_some() {
@@ -477,7 +519,19 @@ fn ends_with_punct(t: &str) -> bool {
 
 /// A rubrica: short, no final punctuation, not a penalty line.
 fn caption_like(t: &str) -> bool {
-    !t.is_empty() && t.chars().count() < 120 && !ends_with_punct(t) && !t.starts_with("Pena")
+    !t.is_empty() && t.chars().count() < 120 && !ends_with_punct(t) && !is_penalty(t)
+}
+
+/// `Pena - detenção, …`, `Pena  reclusão, …` (dash lost), not `Pena cumprida no estrangeiro`.
+fn is_penalty(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix("Pena") else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    rest.starts_with(['-', '–', '—', ':'])
+        || ["reclusão", "detenção", "multa", "prisão"]
+            .iter()
+            .any(|w| rest.starts_with(w))
 }
 
 fn collect_leaves(e: ElementRef, class: &str, out: &mut Vec<(String, String)>) {
@@ -539,9 +593,14 @@ mod tests {
         );
         let texts: Vec<_> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
         assert!(texts.contains(&"TÍTULO I — DOS ENGENHOS"), "{texts:?}");
-        assert!(texts.contains(&"Usar engenho alheio sem licença:"), "{texts:?}");
+        assert!(
+            texts.contains(&"Usar engenho alheio sem licença:"),
+            "{texts:?}"
+        );
         assert!(texts.contains(&"I - de dia;"));
-        assert!(!texts.iter().any(|t| t.contains("nvasão") || t.contains("var x")));
+        assert!(!texts
+            .iter()
+            .any(|t| t.contains("nvasão") || t.contains("var x")));
     }
 
     const CALIBRE: &str = r#"<?xml version='1.0' encoding='utf-8'?>
@@ -562,7 +621,11 @@ mod tests {
     #[test]
     fn calibre_headings_by_class_and_shape_and_rowspans() {
         let doc = extract("x", CALIBRE.as_bytes()).unwrap();
-        let got: Vec<_> = doc.blocks.iter().map(|b| (b.kind, b.level, b.text.as_str())).collect();
+        let got: Vec<_> = doc
+            .blocks
+            .iter()
+            .map(|b| (b.kind, b.level, b.text.as_str()))
+            .collect();
         use BlockKind::*;
         assert_eq!(
             got,
@@ -588,7 +651,10 @@ mod tests {
         let doc = extract("x", page.as_bytes()).unwrap();
         let t: Vec<_> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(t, ["Invented heading", "Loose inline text", "A paragraph."]);
-        assert!(matches!(extract("x", b"<html><body><script>1</script></body></html>"), Err(ExtractError::Empty { .. })));
+        assert!(matches!(
+            extract("x", b"<html><body><script>1</script></body></html>"),
+            Err(ExtractError::Empty { .. })
+        ));
         // Garbage is not a panic: html5ever recovers whatever text there is.
         assert!(extract("x", b"<<<>>>\x00\xff<p>still text").is_ok());
     }

@@ -63,24 +63,47 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     })
 }
 
-/// A heading line: `Article 3: …`, `CHAPTER II`, `Section I: …`, a line in capitals.
+/// A heading line: `Article 3: …`, `Article 33 Title`, `CHAPTER II`, `Section I: …`, a line in
+/// capitals. A line that only starts with a reference (`Article 26, paragraph 1, of this
+/// Convention.`, `Article 102 of the Charter`) is not one.
 fn is_heading(line: &str) -> bool {
     let words = [
         "Article", "ARTICLE", "Chapter", "CHAPTER", "Section", "SECTION", "Part", "PART",
     ];
     let keyword = words.iter().any(|w| {
-        line.strip_prefix(w).is_some_and(|rest| {
-            rest.starts_with(' ')
-                && rest
-                    .trim_start()
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_digit() || "IVXLC".contains(c))
-        })
+        let Some(rest) = line.strip_prefix(w) else {
+            return false;
+        };
+        let rest = rest.trim_start();
+        if rest.len() == line.len() - w.len() {
+            return false; // no space after the keyword
+        }
+        let n = rest
+            .chars()
+            .take_while(|c| {
+                c.is_ascii_alphanumeric() && (c.is_ascii_digit() || "IVXLC".contains(*c))
+            })
+            .count();
+        if n == 0 {
+            return false;
+        }
+        let after = rest[n..].trim_start();
+        after.is_empty()
+            || after.starts_with([':', '.', '–', '—', '-'])
+            || after.chars().next().is_some_and(char::is_uppercase)
     });
-    keyword
-        || line.trim_end_matches(':').eq_ignore_ascii_case("preamble")
-        || (line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase))
+    keyword || line.trim_end_matches(':').eq_ignore_ascii_case("preamble") || is_caps(line)
+}
+
+fn is_heading_keyword(line: &str) -> bool {
+    is_heading(line) && !is_caps(line)
+        || ["ARTICLE ", "CHAPTER ", "SECTION ", "PART "]
+            .iter()
+            .any(|w| line.starts_with(w))
+}
+
+fn is_caps(line: &str) -> bool {
+    line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase)
 }
 
 /// `Chapter I`, `PART 2`: a division keyword and its number, without a title.
@@ -163,6 +186,15 @@ pub fn page_blocks(page: &str) -> Vec<Block> {
                 }
             }
         }
+        // A title in capitals wrapped onto a second line (`CHAPTER III – … COMBATING` + `CYBERCRIME`).
+        if heading_open && cur.is_empty() && is_caps(&line) && !is_heading_keyword(&line) {
+            if let Some(h) = out.iter_mut().rev().find(|b| !is_furniture(&b.text)) {
+                if is_caps(&h.text) && !h.text.ends_with([':', '.']) {
+                    h.text = format!("{} {}", h.text, line);
+                    continue;
+                }
+            }
+        }
         heading_open = false;
         if is_heading(&line) {
             flush(&mut cur, &mut out);
@@ -197,15 +229,16 @@ mod tests {
 
     #[test]
     fn lines_join_into_paragraphs_and_headings_stand_alone() {
-        let page = "Chapter II\nInvented Provisions\nArticle 3: Invented offences of the\nnight\nA person who hums at a gadget without leave commits\n7\nan offence under this invented convention.\n1. The first item of a list;\n2. The second item with a long tail that\nwraps.\nP a g e | 4\n";
+        let page = "CHAPTER I – INVENTED GADGETS AND\nHUMMING\nChapter II\nInvented Provisions\nArticle 3: Invented offences of the\nnight\nA person who hums at a gadget without leave commits\n7\nan offence in the sense of\nArticle 26, paragraph 1, of under this invented convention.\n1. The first item of a list;\n2. The second item with a long tail that\nwraps.\nP a g e | 4\n";
         let t: Vec<_> = page_blocks(page).into_iter().map(|b| b.text).collect();
         assert_eq!(
             t,
             [
+                "CHAPTER I – INVENTED GADGETS AND HUMMING",
                 "Chapter II: Invented Provisions",
                 "Article 3: Invented offences of the night",
                 "7",
-                "A person who hums at a gadget without leave commits an offence under this invented convention.",
+                "A person who hums at a gadget without leave commits an offence in the sense of Article 26, paragraph 1, of under this invented convention.",
                 "1. The first item of a list;",
                 "P a g e | 4",
                 "2. The second item with a long tail that wraps."

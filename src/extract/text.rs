@@ -95,8 +95,30 @@ fn toc_end(lines: &[&str], start: usize) -> Option<usize> {
     Some(blank)
 }
 
+/// A soft hyphen (U+00AD) that is not inside a word stands for a dash that a PDF-to-text
+/// conversion mapped to byte 0xAD (`PART I \u{AD} PRELIMINARY`): it becomes an en dash.
+fn soft_hyphen_dashes(text: &str) -> String {
+    if !text.contains('\u{AD}') {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let inside_word = i > 0
+            && chars[i - 1].is_alphabetic()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        out.push(if c == '\u{AD}' && !inside_word {
+            '\u{2013}'
+        } else {
+            c
+        });
+    }
+    out
+}
+
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     let (text, enc) = decode(bytes);
+    let text = soft_hyphen_dashes(&text);
     let blocks = line_blocks(&text);
     if blocks.is_empty() {
         return Err(ExtractError::Empty {
@@ -149,6 +171,14 @@ mod tests {
                 "2. Gadgets",
                 "No gadget shall hum."
             ]
+        );
+    }
+
+    #[test]
+    fn detached_soft_hyphens_are_dashes() {
+        assert_eq!(
+            soft_hyphen_dashes("PART I \u{AD} GADGETS, hum\u{AD}ming"),
+            "PART I \u{2013} GADGETS, hum\u{AD}ming"
         );
     }
 

@@ -197,7 +197,7 @@ impl Justice {
                 ("Summary", false) => ("summary", "Summary"),
                 ("Summary", true) => ("sommaire", "Sommaire"),
                 ("Enacts", false) => ("enacting-clause", "Enacting clause"),
-                ("Enacts", true) => ("formule-d-edicte", "Formule d’édiction"),
+                ("Enacts", true) => ("formule-d-ediction", "Formule d’édiction"),
                 ("Preamble", false) => ("preamble", "Preamble"),
                 ("Preamble", true) => ("preambule", "Préambule"),
                 _ => {
@@ -276,12 +276,19 @@ impl Justice {
         let label = child(n, "Label")
             .map(all_text)
             .unwrap_or_default()
-            .trim_end_matches('.')
+            .trim_matches(|c: char| c == '.' || c == '*' || c.is_whitespace())
             .to_string();
-        let caption = child(n, "MarginalNote")
+        let mut caption = child(n, "MarginalNote")
             .map(all_text)
             .filter(|t| !t.is_empty());
         let start = self.blocks.len();
+        // An amending section's marginal note is the history of what it amends (`2005, c. 32,
+        // s. 9(1)`), not a caption: it stays text.
+        if n.attribute("type") == Some("amending") {
+            if let Some(note) = caption.take() {
+                self.blocks.push(Block::paragraph(note));
+            }
+        }
         for c in n.children().filter(Node::is_element) {
             match c.tag_name().name() {
                 "Label" | "MarginalNote" => {}
