@@ -11,7 +11,7 @@ use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::corpus::{Manifest, Source};
+use crate::corpus::{Manifest, Source, Taxonomy};
 use crate::crawl::{self, CrawlOptions, Provenance};
 use crate::extract::{self, ExtractError};
 use crate::index::{IndexError, NewGeneration};
@@ -220,6 +220,19 @@ fn run(
             }
         }
     }
+    // tag with the concepts of the crosswalk taxonomy
+    let t = Instant::now();
+    let taxonomy = Taxonomy::builtin();
+    docs.par_iter_mut()
+        .flat_map(|d| d.passages.par_iter_mut())
+        .for_each(|p| {
+            p.concepts = taxonomy
+                .tag(&p.heading, &p.text)
+                .into_iter()
+                .map(|t| t.concept)
+                .collect()
+        });
+    timed("tag", t);
     let passages: Vec<&Passage> = docs.iter().flat_map(|d| d.passages.iter()).collect();
     let documents_detail: Vec<DocumentReport> = docs
         .iter()

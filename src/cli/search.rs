@@ -62,6 +62,9 @@ pub struct SearchArgs {
     /// Only documents dated this year or later.
     #[arg(long, value_name = "YEAR")]
     pub since: Option<u16>,
+    /// Only passages tagged with this concept of the taxonomy (e.g. illegal-access; repeatable).
+    #[arg(long, value_name = "ID")]
+    pub concept: Vec<String>,
     /// Print the parsed query and, per hit, why it scored.
     #[arg(long)]
     pub explain: bool,
@@ -82,6 +85,7 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         kinds: a.kind.iter().map(|k| k.to_lowercase()).collect(),
         langs: a.lang.iter().map(|l| l.to_lowercase()).collect(),
         since: a.since,
+        concepts: a.concept.clone(),
         explain: a.explain,
         snippet_chars: 240,
     };

@@ -7,9 +7,11 @@
 
 mod jurisdictions;
 mod manifest;
+pub mod taxonomy;
 
 pub use jurisdictions::{Jurisdiction, Jurisdictions};
 pub use manifest::{Format, Manifest, Source};
+pub use taxonomy::{Concept, Tag, Taxonomy};
 
 use std::path::PathBuf;
 

@@ -27,6 +27,8 @@ pub struct Fields {
     pub ordinal: Field,
     pub year: Field,
     pub url: Field,
+    /// Concept ids of the crosswalk taxonomy (multi-valued).
+    pub concepts: Field,
     /// Stemmed text (heading + text) per language: `(lang, field)`.
     pub stemmed: Vec<(&'static str, Field)>,
 }
@@ -62,6 +64,7 @@ impl Fields {
         let ordinal = b.add_u64_field("ordinal", STORED | FAST);
         let year = b.add_u64_field("year", INDEXED | STORED | FAST);
         let url = b.add_text_field("url", STORED);
+        let concepts = b.add_text_field("concepts", STRING | STORED);
         let stemmed = STEMMED
             .iter()
             .map(|(code, _)| {
@@ -88,6 +91,7 @@ impl Fields {
             ordinal,
             year,
             url,
+            concepts,
             stemmed,
         };
         (b.build(), fields)
@@ -129,6 +133,9 @@ impl Fields {
             d.add_u64(self.year, u64::from(y));
         }
         d.add_text(self.url, &p.url);
+        for c in &p.concepts {
+            d.add_text(self.concepts, c);
+        }
         if let Some(f) = self.stemmed_field(&p.language) {
             d.add_text(f, &p.heading);
             d.add_text(f, &p.text);
@@ -165,6 +172,10 @@ impl Fields {
             url: s(self.url),
             label: s(self.label),
             year: u(self.year).map(|y| y as u16),
+            concepts: d
+                .get_all(self.concepts)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
         }
     }
 }

@@ -393,10 +393,7 @@ mod tests {
             ["accesses", "illegal access"]
         );
         assert_eq!(ranges("\"illegal access\"", t, "en"), ["illegal access"]);
-        assert_eq!(
-            ranges("\"gadget right\"~3", t, "en"),
-            ["gadget", "right"]
-        );
+        assert_eq!(ranges("\"gadget right\"~3", t, "en"), ["gadget", "right"]);
         assert!(ranges("\"right gadget\"", t, "en").is_empty());
     }
 

@@ -18,13 +18,15 @@ use regex::Regex;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
+    PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
+use crate::corpus::taxonomy::fold;
+use crate::corpus::Taxonomy;
 use crate::index::{analyzers, citation_key, Fields, IndexError, OpenIndex};
 use crate::segment::Passage;
 use highlight::{contains_near, Expansions, Matcher, TextAnalysis};
@@ -32,6 +34,10 @@ use query::{FieldName, Node, QueryError, WordKind};
 
 /// Most words one `!` or `*` may expand to.
 pub const MAX_EXPANSIONS: usize = 200;
+/// Score a passage earns for carrying a concept the query names (BM25 of a good match is 10-25).
+pub const CONCEPT_SCORE: f32 = 15.0;
+/// Weight of each further passage of a document already in the results (document crowding).
+pub const CROWDING: f32 = 0.85;
 /// Most candidates re-ranked and verified per search.
 pub const MAX_CANDIDATES: usize = 2000;
 
@@ -58,6 +64,8 @@ pub struct SearchRequest {
     pub kinds: Vec<String>,
     pub langs: Vec<String>,
     pub since: Option<u16>,
+    /// Only passages tagged with one of these concepts.
+    pub concepts: Vec<String>,
     pub explain: bool,
     /// Characters of context in a snippet.
     pub snippet_chars: usize,
@@ -106,10 +114,11 @@ pub struct Engine {
     stem: HashMap<&'static str, TextAnalyzer>,
     /// Languages present in the index.
     pub languages: Vec<String>,
+    pub taxonomy: Taxonomy,
 }
 
 fn citation_regex() -> Regex {
-    Regex::new(r"(?i)^\s*(?P<pre>§+|art\.?|article|artikel|artículo|articolo|статья|ст\.|s\.|ss\.|sec\.|section|para\.)?\s*(?P<num>\d+[a-z]?(?:[-.]\d+[a-z]?)*(?:-[a-z]+)?)(?P<sub>(?:\([a-z0-9]+\))*)\s*$")
+    Regex::new(r"(?i)^\s*(?:\d+\s*U\.?\s?S\.?\s?C\.?\s*)?(?P<pre>§+|art\.?|article|artikel|artículo|articolo|статья|ст\.|s\.|ss\.|sec\.|section|para\.)?\s*(?P<num>\d+[a-z]?(?:[-.]\d+[a-z]?)*(?:-[a-z]+)?)(?P<sub>(?:\([a-z0-9]+\))*)\s*$")
         .expect("valid regex")
 }
 
@@ -138,6 +147,7 @@ impl Engine {
             base: analyzers::base_analyzer(),
             stem,
             languages,
+            taxonomy: Taxonomy::builtin(),
         })
     }
 
@@ -459,6 +469,9 @@ impl Engine {
         if !req.langs.is_empty() {
             out.push((Occur::Must, any_of(f.language, &req.langs)));
         }
+        if !req.concepts.is_empty() {
+            out.push((Occur::Must, any_of(f.concepts, &req.concepts)));
+        }
         if let Some(y) = req.since {
             out.push((
                 Occur::Must,
@@ -497,6 +510,17 @@ impl Engine {
         let mut expansions = Expansions::new();
         let planned = self.plan(&node, &langs, &mut expansions).map_err(qerr)?;
 
+        // A query naming a concept of the taxonomy (in any language) also finds passages tagged
+        // with it, whatever their language.
+        let concepts: Vec<String> = if route.is_none() {
+            self.taxonomy
+                .concepts_for_query(&req.query)
+                .iter()
+                .map(|c| c.id.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = self.filters(req);
         let main: Box<dyn Query> = match &route {
             Some((_, key, _)) => {
@@ -511,6 +535,20 @@ impl Engine {
                     ),
                     (Occur::Should, planned),
                 ]))
+            }
+            None if is_plain(&node) && !concepts.is_empty() => {
+                let mut qs: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, planned)];
+                for c in &concepts {
+                    let tag = TermQuery::new(
+                        Term::from_field_text(self.fields().concepts, c),
+                        IndexRecordOption::Basic,
+                    );
+                    qs.push((
+                        Occur::Should,
+                        Box::new(ConstScoreQuery::new(Box::new(tag), CONCEPT_SCORE)),
+                    ));
+                }
+                Box::new(BooleanQuery::new(qs))
             }
             None => planned,
         };
@@ -546,6 +584,15 @@ impl Engine {
             let ranges = m.highlight(&node, &analyzed, &p.text);
             let mut why = format!("bm25 {score:.3}");
             let mut s = score;
+            if matches!(p.kind.as_str(), "analysis" | "ngo-statement") && route.is_none() {
+                // Lawyers look for provisions first; commentary about them ranks after.
+                why.push_str(", commentary → ×0.75");
+                s *= 0.75;
+            }
+            if !p.heading.is_empty() && fold(&p.heading) == fold(&req.query) {
+                why.push_str(", heading is the query → ×1.5");
+                s *= 1.5;
+            }
             if let Some(w) = m.min_window(&node, &analyzed) {
                 let bonus = 1.0 + 0.5 / (w as f32).max(1.0);
                 why.push_str(&format!(", words within {w} → ×{bonus:.2}"));
@@ -562,13 +609,33 @@ impl Engine {
                     s += bonus;
                 }
             }
+            for c in p.concepts.iter().filter(|c| concepts.contains(c)) {
+                why.push_str(&format!(", concept {c}"));
+            }
             analyses.insert(p.language.clone(), m.analysis);
             scored.push((s, p, ranges, addr, why));
         }
-        scored.sort_by(|a, b| {
+        let order = |a: &(f32, Passage, Vec<Range<usize>>, DocAddress, String),
+                     b: &(f32, Passage, Vec<Range<usize>>, DocAddress, String)| {
             b.0.total_cmp(&a.0)
                 .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
-        });
+        };
+        scored.sort_by(order);
+        // Document crowding: each further passage of the same document weighs a little less, so
+        // the first page shows many provisions rather than one statute's many sections.
+        if route.is_none() {
+            let mut seen: HashMap<String, i32> = HashMap::new();
+            for item in scored.iter_mut() {
+                let k = seen.entry(item.1.doc_id.clone()).or_insert(0);
+                if *k > 0 {
+                    let f = CROWDING.powi(*k);
+                    item.0 *= f;
+                    item.4.push_str(&format!(", passage {} of its document → ×{f:.2}", *k + 1));
+                }
+                *k += 1;
+            }
+            scored.sort_by(order);
+        }
         let total_hits = if needs_verify { scored.len() } else { total };
         let chars = if req.snippet_chars == 0 {
             240
@@ -680,6 +747,15 @@ impl Engine {
     }
 }
 
+/// Words and phrases only (no operators): a query concepts may expand.
+fn is_plain(n: &Node) -> bool {
+    match n {
+        Node::Word { field: None, .. } | Node::Phrase { field: None, .. } => true,
+        Node::Ranked(v) => v.iter().all(is_plain),
+        _ => false,
+    }
+}
+
 fn designator_matches(pre: &str, citation: &str) -> bool {
     let c = citation.to_lowercase();
     if pre.starts_with('§') {
@@ -783,6 +859,7 @@ mod tests {
             "§ 202a",
             "Art. 2",
             "1030(a)(2)",
+            "18 U.S.C. § 1030",
             "s. 3",
             "art. 154-A",
             "Article 323-3-1",

@@ -319,6 +319,10 @@ fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
                         }
                     }
                 };
+                // Punctuation standing alone (`§`, `–`, `...`) carries no term: skip it.
+                if matches!(&tok, Tok::Word(w) if !w.chars().any(char::is_alphanumeric)) {
+                    continue;
+                }
                 out.push(Lexed { tok, pos: start });
             }
         }

@@ -47,6 +47,9 @@ pub struct Passage {
     /// Year of the document (adoption or publication), for `--since`.
     #[serde(default)]
     pub year: Option<u16>,
+    /// Concepts of the crosswalk taxonomy this passage is tagged with (set at index time).
+    #[serde(default)]
+    pub concepts: Vec<String>,
 }
 
 /// The passages of one document and how much of its body they hold.
@@ -75,13 +78,19 @@ fn visible_len(s: &str) -> usize {
 }
 
 /// Segment one extracted document of `source` with its profile.
+///
+/// The passage title is the manifest's title for a source's own document (curated), and the
+/// document's own title (else the manifest's) for a member of a bulk archive.
 pub fn segment(source: &Source, doc: &Document, profiles: &Profiles) -> Segmented {
     let profile = profiles.for_source(source);
     let doc_id = match &doc.member {
         Some(m) => format!("{}/{}", source.id, m),
         None => source.id.clone(),
     };
-    let title = doc.title.clone().unwrap_or_else(|| source.title.clone());
+    let title = match &doc.member {
+        Some(_) => doc.title.clone().unwrap_or_else(|| source.title.clone()),
+        None => source.title.clone(),
+    };
     let mut b = Builder::new(source, &doc_id, title, profile);
     for block in &doc.blocks {
         b.push(block);
@@ -95,10 +104,55 @@ struct Draft {
     label: String,
     heading: String,
     awaiting_caption: bool,
+    caption_any: bool,
+    caption_cont: Option<regex::Regex>,
     path: Vec<String>,
     lang: String,
     text: String,
     prose: bool,
+    /// The last block appended to `text` was this heading (it may be the next provision's caption).
+    trailing_heading: Option<String>,
+}
+
+/// The state of one language of a document. Documents whose languages alternate (a gazette with
+/// English and Afrikaans pages) are cut into one stream per language, and each stream goes on where
+/// it left off; passages come out language by language, in order of first appearance.
+struct Stream {
+    lang: String,
+    path: Vec<(u8, String)>,
+    container_awaiting_caption: bool,
+    container_caption_any: bool,
+    current: Option<Draft>,
+    passages: Vec<Passage>,
+    paragraph_no: u32,
+    last_heading: String,
+    /// The last block of this stream was a heading that went to `last_heading`.
+    prev_heading: bool,
+    seen_provision: bool,
+    /// Citation and slug prefixes of the enclosing scope provision.
+    scope: Option<(String, String)>,
+}
+
+impl Stream {
+    fn new(lang: &str) -> Stream {
+        Stream {
+            lang: lang.to_string(),
+            path: Vec::new(),
+            container_awaiting_caption: false,
+            container_caption_any: false,
+            current: None,
+            passages: Vec::new(),
+            paragraph_no: 0,
+            last_heading: String::new(),
+            prev_heading: false,
+            seen_provision: false,
+            scope: None,
+        }
+    }
+
+    fn path_strings(&self) -> Vec<String> {
+        self.path.iter().map(|(_, s)| s.clone()).collect()
+    }
 }
 
 struct Builder<'a> {
@@ -106,17 +160,27 @@ struct Builder<'a> {
     doc_id: &'a str,
     title: String,
     profile: &'a Profile,
-    lang: String,
-    path: Vec<(u8, String)>,
-    container_awaiting_caption: bool,
-    current: Option<Draft>,
-    passages: Vec<Passage>,
+    streams: Vec<Stream>,
+    active: usize,
     slugs: HashMap<String, u32>,
+    occurrences: HashMap<usize, u32>,
     body_chars: usize,
     covered_chars: usize,
-    paragraph_no: u32,
-    last_heading: String,
-    seen_provision: bool,
+    skipping: bool,
+    stopped: bool,
+}
+
+/// `(Autorizzazione alla ratifica)` → `Autorizzazione alla ratifica`.
+fn unparen(s: &str) -> String {
+    let t = s.trim();
+    for (o, c) in [('(', ')'), ('（', '）')] {
+        if let Some(inner) = t.strip_prefix(o).and_then(|x| x.strip_suffix(c)) {
+            if !inner.contains(o) && !inner.contains(c) {
+                return inner.trim().to_string();
+            }
+        }
+    }
+    t.to_string()
 }
 
 impl<'a> Builder<'a> {
@@ -126,25 +190,61 @@ impl<'a> Builder<'a> {
             doc_id,
             title,
             profile,
-            lang: source.language.clone(),
-            path: Vec::new(),
-            container_awaiting_caption: false,
-            current: None,
-            passages: Vec::new(),
+            streams: vec![Stream::new(&source.language)],
+            active: 0,
             slugs: HashMap::new(),
+            occurrences: HashMap::new(),
             body_chars: 0,
             covered_chars: 0,
-            paragraph_no: 0,
-            last_heading: String::new(),
-            seen_provision: false,
+            skipping: profile.skip_until.is_some(),
+            stopped: false,
         }
     }
 
-    fn path_strings(&self) -> Vec<String> {
-        self.path.iter().map(|(_, s)| s.clone()).collect()
+    fn st(&mut self) -> &mut Stream {
+        &mut self.streams[self.active]
+    }
+
+    fn switch_lang(&mut self, lang: &str) {
+        if self.streams[self.active].lang == lang {
+            return;
+        }
+        match self.streams.iter().position(|s| s.lang == lang) {
+            Some(i) => self.active = i,
+            None => {
+                self.streams.push(Stream::new(lang));
+                self.active = self.streams.len() - 1;
+            }
+        }
     }
 
     fn push(&mut self, block: &crate::extract::Block) {
+        if self.stopped {
+            return;
+        }
+        if self.skipping {
+            let re = self
+                .profile
+                .skip_until
+                .as_ref()
+                .expect("skipping needs skip_until");
+            if !re.is_match(block.text.trim()) {
+                return;
+            }
+            self.skipping = false;
+            if self.profile.skip_through {
+                return;
+            }
+        }
+        if self
+            .profile
+            .stop_at
+            .as_ref()
+            .is_some_and(|re| re.is_match(block.text.trim()))
+        {
+            self.stopped = true;
+            return;
+        }
         let text = self.profile.clean(&block.text);
         if text.trim().is_empty() || self.profile.is_junk(&text) {
             return;
@@ -152,62 +252,142 @@ impl<'a> Builder<'a> {
         let len = visible_len(&text);
         self.body_chars += len;
         if let Some(lang) = &block.lang {
-            self.lang = lang.clone();
+            self.switch_lang(lang);
+        } else if let Some(lang) = self.profile.detect_lang(&text) {
+            let lang = lang.to_string();
+            self.switch_lang(&lang);
         }
 
         if let Some(marker) = &block.marker {
             self.flush();
-            self.seen_provision = true;
+            let st = self.st();
+            st.seen_provision = true;
+            st.prev_heading = false;
             let body = if text == marker.label || text == marker.citation {
                 String::new()
             } else {
                 text.clone()
             };
-            self.covered_chars += len;
-            self.current = Some(Draft {
+            let draft = Draft {
                 citation: marker.citation.clone(),
                 slug: slugify(&marker.label),
                 label: marker.label.clone(),
                 heading: marker.caption.clone().unwrap_or_default(),
                 awaiting_caption: false,
-                path: self.path_strings(),
-                lang: self.lang.clone(),
+                caption_any: false,
+                caption_cont: None,
+                path: st.path_strings(),
+                lang: st.lang.clone(),
                 text: body,
                 prose: false,
-            });
+                trailing_heading: None,
+            };
+            st.current = Some(draft);
+            self.covered_chars += len;
             return;
         }
 
-        if let Some(hit) = self.profile.match_rule(block.kind, block.level, &text) {
+        let profile = self.profile;
+        let occurrences = &mut self.occurrences;
+        let seen = self.streams[self.active].seen_provision;
+        let hit = profile.match_rule_n(block.kind, block.level, &text, seen, |i| {
+            let n = occurrences.entry(i).or_insert(0);
+            *n += 1;
+            *n
+        });
+        if let Some(hit) = hit {
             if let Some(l) = &hit.rule.lang {
-                self.lang = l.clone();
+                self.switch_lang(l);
             }
-            match hit.rule.role {
+            let rule = hit.rule;
+            match rule.role {
                 Role::Provision => {
+                    let (mut citation, mut slug) = (hit.citation.clone(), slugify(&hit.slug));
+                    if !rule.scope {
+                        if let Some((cp, sp)) = &self.st().scope {
+                            citation = format!("{cp}, {citation}");
+                            slug = format!("{sp}/{slug}");
+                        }
+                    }
+                    if rule.repeats
+                        && self
+                            .st()
+                            .current
+                            .as_ref()
+                            .is_some_and(|d| !d.prose && d.citation == citation)
+                    {
+                        // A chunk boundary repeating the heading: junk.
+                        self.body_chars -= len;
+                        return;
+                    }
+                    let mut caption = hit.caption.clone().unwrap_or_default();
+                    if rule.caption_prev && caption.is_empty() {
+                        caption = self.take_previous_heading();
+                    }
                     self.flush();
-                    self.seen_provision = true;
-                    self.covered_chars += len;
-                    let caption = hit.caption.unwrap_or_default();
-                    self.current = Some(Draft {
-                        awaiting_caption: hit.rule.caption_next && caption.is_empty(),
-                        citation: hit.citation,
-                        slug: slugify(&hit.slug),
+                    let st = self.st();
+                    if rule.clear_path {
+                        st.path.clear();
+                    }
+                    if rule.scope {
+                        st.scope = Some((citation.clone(), slug.clone()));
+                    }
+                    st.seen_provision = true;
+                    st.prev_heading = false;
+                    let body = if rule.keep_text {
+                        text.clone()
+                    } else {
+                        hit.rest.trim().to_string()
+                    };
+                    st.current = Some(Draft {
+                        awaiting_caption: rule.caption_next && caption.is_empty(),
+                        caption_any: rule.caption_any,
+                        caption_cont: rule.caption_cont.clone(),
+                        citation,
+                        slug,
                         label: hit.matched.trim().to_string(),
                         heading: caption,
-                        path: self.path_strings(),
-                        lang: self.lang.clone(),
-                        text: hit.rest.trim().to_string(),
+                        path: st.path_strings(),
+                        lang: st.lang.clone(),
+                        text: body,
                         prose: false,
+                        trailing_heading: None,
                     });
+                    self.covered_chars += len;
                     return;
                 }
                 Role::Container => {
-                    self.flush();
+                    let level = if rule.level_from_heading && block.kind == BlockKind::Heading {
+                        block.level
+                    } else {
+                        rule.level
+                    };
+                    if rule.repeats
+                        && self.st().path.iter().any(|(l, t)| {
+                            *l == level && (t == &text || t.starts_with(&format!("{text} — ")))
+                        })
+                    {
+                        self.body_chars -= len;
+                        return;
+                    }
+                    if !rule.attach {
+                        self.flush();
+                    }
+                    let st = self.st();
+                    st.path.retain(|(l, _)| *l < level);
+                    st.path.push((level, text.clone()));
+                    st.prev_heading = false;
+                    if rule.attach {
+                        let path = st.path_strings();
+                        if let Some(d) = st.current.as_mut() {
+                            d.path = path;
+                        }
+                    } else {
+                        st.scope = None;
+                        st.container_awaiting_caption = rule.caption_next;
+                        st.container_caption_any = rule.caption_any;
+                    }
                     self.covered_chars += len;
-                    let level = hit.rule.level;
-                    self.path.retain(|(l, _)| *l < level);
-                    self.path.push((level, text.clone()));
-                    self.container_awaiting_caption = hit.rule.caption_next;
                     return;
                 }
                 Role::Language => {
@@ -216,78 +396,135 @@ impl<'a> Builder<'a> {
             }
         }
 
-        // A heading right after a provision start or a container is its caption.
-        if block.kind == BlockKind::Heading {
-            if let Some(d) = self.current.as_mut() {
-                if d.awaiting_caption && d.text.is_empty() {
-                    d.heading = text.clone();
-                    d.awaiting_caption = false;
+        let is_heading = block.kind == BlockKind::Heading;
+        let st = &mut self.streams[self.active];
+        // A heading (or any block, when the rule says so) right after a provision start or a
+        // container is its caption; a paragraph may continue a wrapped caption.
+        if let Some(d) = st.current.as_mut() {
+            if d.awaiting_caption && d.text.is_empty() && (is_heading || d.caption_any) {
+                d.heading = unparen(&text);
+                d.awaiting_caption = false;
+                self.covered_chars += len;
+                return;
+            }
+            if let Some(re) = d.caption_cont.take() {
+                if !is_heading && d.text.is_empty() && re.is_match(&text) {
+                    d.heading = format!("{} {}", d.heading, text).trim().to_string();
                     self.covered_chars += len;
                     return;
                 }
             }
-            if self.container_awaiting_caption && self.current.is_none() {
-                if let Some((_, last)) = self.path.last_mut() {
-                    last.push_str(" — ");
-                    last.push_str(&text);
-                }
-                self.container_awaiting_caption = false;
-                self.covered_chars += len;
-                return;
-            }
         }
-        self.container_awaiting_caption = false;
-        if let Some(d) = self.current.as_mut() {
+        if st.container_awaiting_caption
+            && st.current.is_none()
+            && (is_heading || st.container_caption_any)
+        {
+            if let Some((_, last)) = st.path.last_mut() {
+                last.push_str(" — ");
+                last.push_str(&unparen(&text));
+            }
+            st.container_awaiting_caption = false;
+            self.covered_chars += len;
+            return;
+        }
+        st.container_awaiting_caption = false;
+        if let Some(d) = st.current.as_mut() {
             d.awaiting_caption = false;
         }
 
         // Prose: outside any provision, headings cut passages and long runs are split.
-        let in_provision = self.current.as_ref().is_some_and(|d| !d.prose);
+        let in_provision = st.current.as_ref().is_some_and(|d| !d.prose);
         if !in_provision {
-            if block.kind == BlockKind::Heading {
-                self.flush();
-                self.last_heading = text.clone();
+            let front_open = self.profile.front.is_some() && !st.seen_provision;
+            if is_heading && front_open && st.current.is_some() {
+                // A heading inside the front text (a bill's title lines) stays in it.
+                let d = st.current.as_mut().expect("checked");
+                d.text.push('\n');
+                d.text.push_str(&text);
+                d.trailing_heading = Some(text.clone());
                 self.covered_chars += len;
                 return;
             }
-            self.paragraph_no += 1;
-            let too_long = self
-                .current
-                .as_ref()
-                .is_some_and(|d| d.text.len() + text.len() > self.profile.max_chars);
+            if is_heading {
+                self.flush();
+                let st = self.st();
+                st.last_heading = text.clone();
+                st.prev_heading = true;
+                self.covered_chars += len;
+                return;
+            }
+            // Prose is cut by size; the front text before the first provision stays one passage.
+            let max = self.profile.max_chars;
+            let st = &self.streams[self.active];
+            let front_open = self.profile.front.is_some() && !st.seen_provision;
+            let too_long = !front_open
+                && st
+                    .current
+                    .as_ref()
+                    .is_some_and(|d| d.text.len() + text.len() > max);
             if too_long {
                 self.flush();
             }
-            if self.current.is_none() {
-                let (citation, slug) = if !self.seen_provision && self.profile.front.is_some() {
-                    let front = self.profile.front.clone().unwrap_or_default();
-                    (front.clone(), slugify(&front))
-                } else {
-                    (format!("¶ {}", self.paragraph_no), format!("p{}", self.paragraph_no))
+            let front = self.profile.front.clone();
+            let st = self.st();
+            st.paragraph_no += 1;
+            if st.current.is_none() {
+                let (citation, slug) = match (&front, st.seen_provision) {
+                    (Some(front), false) => (front.clone(), slugify(front)),
+                    _ => (
+                        format!("¶ {}", st.paragraph_no),
+                        format!("p{}", st.paragraph_no),
+                    ),
                 };
-                self.current = Some(Draft {
+                st.current = Some(Draft {
                     citation,
                     slug,
                     label: String::new(),
-                    heading: self.last_heading.clone(),
+                    heading: st.last_heading.clone(),
                     awaiting_caption: false,
-                    path: self.path_strings(),
-                    lang: self.lang.clone(),
+                    caption_any: false,
+                    caption_cont: None,
+                    path: st.path_strings(),
+                    lang: st.lang.clone(),
                     text: String::new(),
                     prose: true,
+                    trailing_heading: None,
                 });
             }
         }
-        let d = self.current.as_mut().expect("a draft exists here");
+        let st = self.st();
+        st.prev_heading = false;
+        let d = st.current.as_mut().expect("a draft exists here");
         if !d.text.is_empty() {
             d.text.push('\n');
         }
         d.text.push_str(&text);
+        d.trailing_heading = is_heading.then(|| text.clone());
         self.covered_chars += len;
     }
 
+    /// The heading right before this block in the current stream, taken away from where it went.
+    fn take_previous_heading(&mut self) -> String {
+        let st = self.st();
+        if let Some(d) = st.current.as_mut() {
+            if let Some(h) = d.trailing_heading.take() {
+                if let Some(stripped) = d.text.strip_suffix(&h) {
+                    d.text = stripped.trim_end_matches('\n').to_string();
+                    return h;
+                }
+            }
+            return String::new();
+        }
+        if st.prev_heading {
+            st.prev_heading = false;
+            return std::mem::take(&mut st.last_heading);
+        }
+        String::new()
+    }
+
     fn flush(&mut self) {
-        let Some(mut d) = self.current.take() else {
+        let st = &mut self.streams[self.active];
+        let Some(mut d) = st.current.take() else {
             return;
         };
         if d.text.trim().is_empty() {
@@ -311,9 +548,8 @@ impl<'a> Builder<'a> {
         if *n > 1 {
             slug = format!("{slug}_{n}");
         }
-        let ordinal = self.passages.len() as u32 + 1;
         let url = self.profile.url_for(self.source, &d.slug);
-        self.passages.push(Passage {
+        st.passages.push(Passage {
             passage_id: format!("{}/{}", self.doc_id, slug),
             doc_id: self.doc_id.to_string(),
             title: self.title.clone(),
@@ -324,18 +560,29 @@ impl<'a> Builder<'a> {
             heading: d.heading,
             path: d.path,
             text: d.text,
-            ordinal,
+            ordinal: 0,
             url,
             label: d.label,
             year: self.source.year(),
+            concepts: Vec::new(),
         });
     }
 
     fn finish(mut self) -> Segmented {
-        self.flush();
+        for i in 0..self.streams.len() {
+            self.active = i;
+            self.flush();
+        }
+        let mut passages = Vec::new();
+        for st in self.streams {
+            passages.extend(st.passages);
+        }
+        for (i, p) in passages.iter_mut().enumerate() {
+            p.ordinal = i as u32 + 1;
+        }
         Segmented {
             doc_id: self.doc_id.to_string(),
-            passages: self.passages,
+            passages,
             body_chars: self.body_chars,
             covered_chars: self.covered_chars,
         }

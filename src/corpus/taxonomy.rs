@@ -1,0 +1,192 @@
+//! The crosswalk taxonomy (`corpus/taxonomy.toml`): the offences and procedural powers of the
+//! conventions, the articles that define each in every convention, and labels and key terms in
+//! the corpus languages. Passages are tagged with concepts at index time by explainable rules
+//! (a label or key term in the heading, or key terms in the text), and queries that name a
+//! concept in any language are expanded with it.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+const BUILTIN: &str = include_str!("../../corpus/taxonomy.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    /// Kebab-case id (`illegal-access`).
+    pub id: String,
+    /// `offence`, `procedure`, `cooperation`, `liability`, `safeguard`, `jurisdiction`.
+    pub group: String,
+    /// Convention code (`coe`, `un`, `las`, `afu`) → article labels defining the concept.
+    #[serde(default)]
+    pub articles: BTreeMap<String, Vec<String>>,
+    /// Language → labels (names of the concept as lawyers of that language write them).
+    pub labels: BTreeMap<String, Vec<String>>,
+    /// Language → key terms whose presence in a passage indicates the concept.
+    #[serde(default)]
+    pub terms: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct File {
+    concept: Vec<Concept>,
+}
+
+/// Why a passage carries a concept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub concept: String,
+    /// The rule that fired, e.g. `heading has label "illegal access"`.
+    pub rule: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub concepts: Vec<Concept>,
+    /// Per concept: folded labels and folded key terms, computed once.
+    folded: Vec<(Vec<String>, Vec<String>)>,
+}
+
+/// Lower case, accents folded, whitespace collapsed: the form labels are compared in.
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lower = s.to_lowercase();
+    let stripped: String = lower
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect();
+    crate::extract::collapse_ws(&stripped.replace(['’', '\''], "'"))
+}
+
+impl Taxonomy {
+    pub fn builtin() -> Taxonomy {
+        let f: File = toml::from_str(BUILTIN).expect("corpus/taxonomy.toml is checked by tests");
+        let folded = f
+            .concept
+            .iter()
+            .map(|c| {
+                let labels: Vec<String> = c.labels.values().flatten().map(|l| fold(l)).collect();
+                let terms: Vec<String> = c.terms.values().flatten().map(|l| fold(l)).collect();
+                (labels, terms)
+            })
+            .collect();
+        Taxonomy {
+            concepts: f.concept,
+            folded,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Concept> {
+        self.concepts.iter().find(|c| c.id == id)
+    }
+
+    /// Concepts the query names: a label in any language equals the query or is contained in it.
+    pub fn concepts_for_query(&self, query: &str) -> Vec<&Concept> {
+        let q = fold(query);
+        self.concepts
+            .iter()
+            .filter(|c| {
+                c.id == q.replace(' ', "-")
+                    || c.labels
+                        .values()
+                        .flatten()
+                        .any(|l| contains_phrase(&q, &fold(l)))
+            })
+            .collect()
+    }
+
+    /// Tag a passage: a label in its heading, or a key term in its text. (A label in the text
+    /// is not enough: statements mention offences they are not about.)
+    pub fn tag(&self, heading: &str, text: &str) -> Vec<Tag> {
+        let h = fold(heading);
+        let t = fold(text);
+        let mut out = Vec::new();
+        for (c, (labels, terms)) in self.concepts.iter().zip(&self.folded) {
+            let rule = labels
+                .iter()
+                .find(|l| contains_phrase(&h, l))
+                .map(|l| format!("heading has label \"{l}\""))
+                .or_else(|| {
+                    terms
+                        .iter()
+                        .find(|k| contains_phrase(&t, k))
+                        .map(|k| format!("text has \"{k}\""))
+                });
+            if let Some(rule) = rule {
+                out.push(Tag {
+                    concept: c.id.clone(),
+                    rule,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Does `hay` contain `needle` at word boundaries (or anywhere, for CJK needles)?
+pub fn contains_phrase(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    let cjk = needle.chars().any(crate::index::analyzers::is_cjk);
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(needle) {
+        let start = from + i;
+        let end = start + needle.len();
+        let before_ok = cjk
+            || hay[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = cjk
+            || hay[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + needle.chars().next().map(char::len_utf8).unwrap_or(1);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taxonomy_parses_and_ids_are_unique() {
+        let t = Taxonomy::builtin();
+        let mut ids: Vec<_> = t.concepts.iter().map(|c| c.id.as_str()).collect();
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        assert!(t.get("illegal-access").is_some());
+    }
+
+    #[test]
+    fn queries_and_headings_find_concepts() {
+        let t = Taxonomy::builtin();
+        let ids = |q: &str| {
+            t.concepts_for_query(q)
+                .iter()
+                .map(|c| c.id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(ids("illegal access").contains(&"illegal-access".to_string()));
+        assert!(ids("Illegal Access").contains(&"illegal-access".to_string()));
+        let tags = t.tag("Ausspähen von Daten", "invented text");
+        assert!(t.tag("Policy", "this invented text mentions illegal access in passing").is_empty());
+        assert!(
+            tags.iter().any(|g| g.concept == "illegal-access"),
+            "{tags:?}"
+        );
+        assert!(!contains_phrase("accessible", "access"));
+        assert!(contains_phrase(
+            "非法侵入计算机信息系统罪",
+            "非法侵入计算机信息系统"
+        ));
+    }
+}
