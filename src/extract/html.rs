@@ -297,11 +297,12 @@ fn calibre(blocks: Vec<(Block, Option<String>)>) -> Vec<Block> {
     let mut merge_title = false;
     for (mut b, class) in blocks {
         let t = b.text.clone();
-        if b.kind == BlockKind::Heading {
-            out.push(b);
-            continue;
-        }
-        if b.kind != BlockKind::Paragraph || class.is_none() || class == body_class {
+        // Real <hN> elements are classified by their shape like the paragraphs (`<h4>4. …</h4>`
+        // sits among `<p>` subsection headings), keeping their own level otherwise.
+        let was_heading = b.kind == BlockKind::Heading;
+        if !was_heading
+            && (b.kind != BlockKind::Paragraph || class.is_none() || class == body_class)
+        {
             merge_title = false;
             out.push(b);
             continue;
@@ -316,7 +317,7 @@ fn calibre(blocks: Vec<(Block, Option<String>)>) -> Vec<Block> {
             }
         }
         let len = t.chars().count();
-        let ends_open = !t.ends_with(['.', ';', ':', ',', '—', '-', '–', ')', '?', '!']);
+        let ends_open = !t.ends_with(['.', ';', ':', ',', '—', '-', '–', '?', '!']);
         let first_upper = t
             .chars()
             .next()
@@ -340,6 +341,8 @@ fn calibre(blocks: Vec<(Block, Option<String>)>) -> Vec<Block> {
         };
         if let Some(l) = level {
             b = Block::heading(l, t);
+        } else if was_heading {
+            b.level = b.level.max(4);
         }
         out.push(b);
     }
@@ -609,7 +612,7 @@ mod tests {
 <p class="block_7">Chapter 9 </p><p class="block_">Invented Gadget Offences </p>
 <p class="block_10">This invented chapter explains gadget offences at some length, for prosecutors.</p>
 <p class="block_20">A. Humming: 99 U.S.C. § 1</p>
-<p class="block_21">1. Loudness</p>
+<h4 class="block_21">1. Loudness</h4>
 <p class="block_10">A hum is loud when the neighbours hear it, the invented cases say.</p>
 <p class="block_22">Night Humming</p>
 <p class="block_22">(A) any hum after dark, or</p>
