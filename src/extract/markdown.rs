@@ -269,7 +269,8 @@ impl Parser {
             if is_template_line(trimmed) {
                 continue;
             }
-            if let Some(tag) = html_block_tag(trimmed) {
+            let (_, unquoted) = strip_quote(raw);
+            if let Some(tag) = html_block_tag(unquoted.trim()) {
                 self.flush();
                 let start = i - 1;
                 let end = html_block_end(lines, start, &tag);
@@ -280,8 +281,7 @@ impl Parser {
                 }
                 continue;
             }
-            let (quoted, line) = strip_quote(raw);
-            let _ = quoted;
+            let line = unquoted;
             let t = line.trim();
             if t.is_empty() {
                 self.flush();

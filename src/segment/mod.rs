@@ -436,9 +436,8 @@ impl<'a> Builder<'a> {
         let in_provision = st.current.as_ref().is_some_and(|d| !d.prose);
         if !in_provision {
             let front_open = self.profile.front.is_some() && !st.seen_provision;
-            if is_heading && front_open && st.current.is_some() {
+            if let (true, true, Some(d)) = (is_heading, front_open, st.current.as_mut()) {
                 // A heading inside the front text (a bill's title lines) stays in it.
-                let d = st.current.as_mut().expect("checked");
                 d.text.push('\n');
                 d.text.push_str(&text);
                 d.trailing_heading = Some(text.clone());

@@ -8,7 +8,9 @@ pub fn cjk_number(s: &str) -> Option<u32> {
     if s.is_empty() {
         return None;
     }
-    if s.chars().all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+    {
         let ascii: String = s.chars().map(fullwidth_to_ascii).collect();
         return ascii.parse().ok();
     }

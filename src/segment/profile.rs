@@ -62,6 +62,51 @@ pub struct RuleSpec {
     /// The next heading is the caption (of the provision or container).
     #[serde(default)]
     caption_next: bool,
+    /// With `caption_next`: the next block of any kind (a bold line, a paragraph) is the caption.
+    #[serde(default)]
+    caption_any: bool,
+    /// The heading right before the provision is its caption (`# Unlawful access` then `2. (1) …`).
+    #[serde(default)]
+    caption_prev: bool,
+    /// Provisions: the first paragraph after the start that matches this continues the caption
+    /// (a long title wrapped onto the first body line).
+    #[serde(default)]
+    caption_cont: Option<String>,
+    /// Provisions: the whole block stays the passage's text (not only what follows the match).
+    #[serde(default)]
+    keep_text: bool,
+    /// Provisions: the hierarchy path is cleared first (an act's own articles after quoted chapters).
+    #[serde(default)]
+    clear_path: bool,
+    /// Provisions: later provisions are inside this one: their citation and slug get this one's as
+    /// prefix (`Suppl. Prov. 3, Art. 1`, `sp3/1`) until the next container or scope.
+    #[serde(default)]
+    scope: bool,
+    /// Containers: the container level is the heading level.
+    #[serde(default)]
+    level_from_heading: bool,
+    /// Containers: do not end the current passage; the path of the passage is updated.
+    #[serde(default)]
+    attach: bool,
+    /// The heading is repeated at chunk boundaries: a container equal to the path entry at its level,
+    /// or a provision with the citation of the passage being built, is a repeat (junk), not a new start.
+    #[serde(default)]
+    repeats: bool,
+    /// The rule applies only once the first provision of the language has started (not in a
+    /// table of contents before it).
+    #[serde(default)]
+    after_first: bool,
+    /// The rule applies only to blocks of at least this many characters.
+    #[serde(default)]
+    min_chars: Option<usize>,
+}
+
+/// Words that tell a language apart from the others of a document (`detect` in a profile).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LangSpec {
+    pub lang: String,
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +121,19 @@ pub struct Rule {
     pub level: u8,
     pub lang: Option<String>,
     pub caption_next: bool,
+    pub caption_any: bool,
+    pub caption_prev: bool,
+    pub caption_cont: Option<Regex>,
+    pub keep_text: bool,
+    pub clear_path: bool,
+    pub scope: bool,
+    pub level_from_heading: bool,
+    pub attach: bool,
+    pub repeats: bool,
+    pub after_first: bool,
+    pub min_chars: usize,
+    /// Position of the rule in its profile (for the `{n}` occurrence counter).
+    pub index: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,6 +154,21 @@ struct ProfileSpec {
     /// Maximum size of a prose passage, in bytes.
     #[serde(default)]
     max_chars: Option<usize>,
+    /// Blocks before the first block matching this are not the document's text (site navigation).
+    #[serde(default)]
+    skip_until: Option<String>,
+    /// Like `skip_until`, and the matching block is skipped too.
+    #[serde(default)]
+    skip_through: Option<String>,
+    /// This block and all after it are not the document's text (a wrapper's own summary).
+    #[serde(default)]
+    stop_at: Option<String>,
+    /// Languages told apart by their words, for documents whose languages alternate by page.
+    #[serde(default)]
+    detect: Vec<LangSpec>,
+    /// Least number of a language's words for a block to be recognised as that language.
+    #[serde(default)]
+    detect_min: Option<usize>,
     #[serde(default)]
     rule: Vec<RuleSpec>,
 }
@@ -110,6 +183,11 @@ pub struct Profile {
     pub strip: Vec<Regex>,
     pub max_chars: usize,
     pub rules: Vec<Rule>,
+    pub skip_until: Option<Regex>,
+    pub skip_through: bool,
+    pub stop_at: Option<Regex>,
+    pub detect: Vec<LangSpec>,
+    pub detect_min: usize,
 }
 
 pub struct Hit<'r> {
@@ -133,34 +211,81 @@ impl Profile {
         crate::extract::collapse_ws(&t)
     }
 
+    /// The language of `text` when the profile tells languages apart and the text is clear enough.
+    pub fn detect_lang(&self, text: &str) -> Option<&str> {
+        if self.detect.len() < 2 {
+            return None;
+        }
+        let lower = text.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !(c.is_alphanumeric() || c == '\u{2019}' || c == '\''))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut scores: Vec<(usize, &str)> = self
+            .detect
+            .iter()
+            .map(|l| {
+                let n = words
+                    .iter()
+                    .filter(|w| l.words.iter().any(|x| x == *w))
+                    .count();
+                (n, l.lang.as_str())
+            })
+            .collect();
+        scores.sort_by_key(|b| std::cmp::Reverse(b.0));
+        let (best, lang) = scores[0];
+        let second = scores[1].0;
+        (best >= self.detect_min && best >= 2 * second.max(1)).then_some(lang)
+    }
+
     pub fn is_junk(&self, text: &str) -> bool {
         self.junk.iter().any(|re| re.is_match(text.trim()))
     }
 
     pub fn match_rule(&self, kind: BlockKind, level: u8, text: &str) -> Option<Hit<'_>> {
+        self.match_rule_n(kind, level, text, true, |_| 1)
+    }
+
+    /// Like [`Profile::match_rule`]; `occurrence(rule index)` gives the value of `{n}` in templates
+    /// (how many times the rule has matched in the document, this time included).
+    pub fn match_rule_n(
+        &self,
+        kind: BlockKind,
+        level: u8,
+        text: &str,
+        after_first: bool,
+        mut occurrence: impl FnMut(usize) -> u32,
+    ) -> Option<Hit<'_>> {
         for rule in &self.rules {
             let on_ok = match rule.on {
                 On::Any => true,
                 On::Heading => kind == BlockKind::Heading,
                 On::Paragraph => kind != BlockKind::Heading,
             };
-            if !on_ok {
+            if !on_ok || (rule.after_first && !after_first) || text.chars().count() < rule.min_chars
+            {
                 continue;
             }
-            if kind == BlockKind::Heading {
-                if rule.min_level.is_some_and(|m| level < m) || rule.max_level.is_some_and(|m| level > m) {
-                    continue;
-                }
+            if kind == BlockKind::Heading
+                && (rule.min_level.is_some_and(|m| level < m)
+                    || rule.max_level.is_some_and(|m| level > m))
+            {
+                continue;
             }
             let Some(caps) = rule.regex.captures(text) else {
                 continue;
             };
             let whole = caps.get(0).expect("group 0");
+            let n = occurrence(rule.index);
             let fill = |template: &str| {
-                let mut out = template.to_string();
+                let mut out = template.replace("{n}", &n.to_string());
                 for name in rule.regex.capture_names().flatten() {
                     let v = caps.name(name).map(|m| m.as_str()).unwrap_or("");
-                    let v = if name == "num" { normalize_label(v) } else { v.trim().to_string() };
+                    let v = if name.starts_with("num") {
+                        normalize_label(v)
+                    } else {
+                        v.trim().to_string()
+                    };
                     out = out.replace(&format!("{{{name}}}"), &v);
                 }
                 out
@@ -169,7 +294,11 @@ impl Profile {
                 .name("caption")
                 .map(|m| m.as_str().trim().to_string())
                 .filter(|s| !s.is_empty());
-            let rest_start = caps.name("caption").map(|m| m.end()).unwrap_or(whole.end()).max(whole.end());
+            let rest_start = caps
+                .name("caption")
+                .map(|m| m.end())
+                .unwrap_or(whole.end())
+                .max(whole.end());
             return Some(Hit {
                 rule,
                 citation: fill(&rule.citation),
@@ -183,11 +312,13 @@ impl Profile {
     }
 
     pub fn url_for(&self, source: &Source, slug: &str) -> String {
+        // Only numbered provisions have an anchor of their own (`§ 202a`, not `Preamble` or `sp3/1`).
+        let numbered = slug.starts_with(|c: char| c.is_ascii_digit()) && !slug.contains('/');
         match &source.passage_url {
-            Some(t) => t
+            Some(t) if numbered => t
                 .replace("{canonical_url}", source.cite_url())
                 .replace("{slug}", slug),
-            None => source.cite_url().to_string(),
+            _ => source.cite_url().to_string(),
         }
     }
 }
@@ -243,16 +374,46 @@ impl Profiles {
                     level: r.level.unwrap_or(1),
                     lang: r.lang.clone(),
                     caption_next: r.caption_next,
+                    caption_any: r.caption_any,
+                    caption_prev: r.caption_prev,
+                    caption_cont: r.caption_cont.as_deref().map(compile).transpose()?,
+                    keep_text: r.keep_text,
+                    clear_path: r.clear_path,
+                    scope: r.scope,
+                    level_from_heading: r.level_from_heading,
+                    attach: r.attach,
+                    repeats: r.repeats,
+                    after_first: r.after_first,
+                    min_chars: r.min_chars.unwrap_or(0),
+                    index: rules.len(),
                 });
             }
             let profile = Profile {
                 name: spec.name.clone(),
                 description: spec.description.clone().unwrap_or_default(),
                 front: spec.front.clone(),
-                junk: spec.junk.iter().map(|p| compile(p)).collect::<Result<_, _>>()?,
-                strip: spec.strip.iter().map(|p| compile(p)).collect::<Result<_, _>>()?,
+                junk: spec
+                    .junk
+                    .iter()
+                    .map(|p| compile(p))
+                    .collect::<Result<_, _>>()?,
+                strip: spec
+                    .strip
+                    .iter()
+                    .map(|p| compile(p))
+                    .collect::<Result<_, _>>()?,
                 max_chars: spec.max_chars.unwrap_or(1500),
                 rules,
+                skip_until: spec
+                    .skip_through
+                    .as_deref()
+                    .or(spec.skip_until.as_deref())
+                    .map(compile)
+                    .transpose()?,
+                skip_through: spec.skip_through.is_some(),
+                stop_at: spec.stop_at.as_deref().map(compile).transpose()?,
+                detect: spec.detect.clone(),
+                detect_min: spec.detect_min.unwrap_or(2),
             };
             by_name.insert(spec.name, profile);
         }

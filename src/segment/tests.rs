@@ -95,3 +95,84 @@ fn slugs() {
     assert_eq!(slugify("Preamble"), "preamble");
     assert_eq!(slugify("162.1"), "162.1");
 }
+
+fn profiles_with(extra: &str) -> Profiles {
+    let base = "[[profile]]\nname = \"generic\"\n[[profile]]\nname = \"prose\"\n";
+    Profiles::parse(&format!("{base}{extra}")).unwrap()
+}
+
+#[test]
+fn alternating_languages_become_one_stream_each_in_order_of_appearance() {
+    let p = profiles_with(
+        "[[profile]]\nname = \"t\"\nfront = \"Preamble\"\n\
+         [[profile.detect]]\nlang = \"en\"\nwords = [\"the\", \"of\", \"any\"]\n\
+         [[profile.detect]]\nlang = \"af\"\nwords = [\"die\", \"van\", \"enige\"]\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"paragraph\"\npattern = '(?P<num>\\d+)\\.\\s'\ncitation = \"s. {num}\"\nkeep_text = true\ncaption_prev = true\n",
+    );
+    let doc = Document {
+        blocks: vec![
+            Block::heading(1, "Gadget entry"),
+            Block::paragraph("1. Any of the gadgets of the town"),
+            Block::heading(1, "Toegang van die toestel"),
+            Block::paragraph("1. Enige van die toestelle van die dorp"),
+            Block::paragraph("and the rest of the English page of any kind"),
+            Block::paragraph("en die res van die bladsy van enige soort"),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("national-law", Some("t")), &doc, &p);
+    let got: Vec<_> = s
+        .passages
+        .iter()
+        .map(|p| {
+            (
+                p.passage_id.as_str(),
+                p.heading.as_str(),
+                p.language.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("xx-test/1", "Gadget entry", "en"),
+            ("xx-test/af/1", "Toegang van die toestel", "af")
+        ]
+    );
+    assert!(s.passages[0].text.ends_with("of any kind"));
+    assert!(s.passages[1].text.ends_with("enige soort"));
+    assert_eq!(s.passages[1].ordinal, 2);
+    assert!((s.coverage() - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn repeated_chunk_headings_are_junk_and_scopes_prefix_citations() {
+    let p = profiles_with(
+        "[[profile]]\nname = \"t\"\n\
+         [[profile.rule]]\nrole = \"container\"\non = \"heading\"\npattern = 'Title \\d+'\nlevel = 1\nrepeats = true\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = 'Sec\\. (?P<num>\\d+)'\ncitation = \"s. {num}\"\nrepeats = true\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = 'Extra'\ncitation = \"Extra {n}\"\nslug = \"x{n}\"\nscope = true\n",
+    );
+    let doc = Document {
+        blocks: vec![
+            Block::heading(1, "Title 9"),
+            Block::heading(4, "Sec. 5"),
+            Block::paragraph("(a) first part"),
+            Block::heading(1, "Title 9"),
+            Block::heading(4, "Sec. 5"),
+            Block::paragraph("(b) second part"),
+            Block::heading(2, "Extra"),
+            Block::paragraph("note one"),
+            Block::heading(2, "Extra"),
+            Block::heading(4, "Sec. 1"),
+            Block::paragraph("inside the second extra"),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("national-law", Some("t")), &doc, &p);
+    let cites: Vec<_> = s.passages.iter().map(|p| p.citation.as_str()).collect();
+    assert_eq!(cites, ["s. 5", "Extra 1", "Extra 2", "Extra 2, s. 1"]);
+    assert_eq!(s.passages[0].text, "(a) first part\n(b) second part");
+    assert_eq!(s.passages[3].passage_id, "xx-test/x2/1");
+    assert!((s.coverage() - 1.0).abs() < 1e-9);
+}
