@@ -299,7 +299,7 @@ fn redirects_reach_allowed_hosts_only() {
     let mut allowed = source_at(&a.base(), "allowed", &path);
     allowed.allow_hosts = vec![b.addr.to_string()];
     let refused = source_at(&a.base(), "refused", &path);
-    let report = crawl::crawl(&[refused.clone()], &fast_opts(dir.path()));
+    let report = crawl::crawl(&[refused], &fast_opts(dir.path()));
     print(&report);
     let r = reason(&report, "refused");
     assert!(

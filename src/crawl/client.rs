@@ -314,6 +314,12 @@ impl Session {
                         .as_deref()
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
                     if let Some(ra) = ra {
+                        if ra <= self.opts.retry_after_cap {
+                            // The whole host is asked to wait, not just this source.
+                            let slot = self.shared.hosts.slot(&url.authority());
+                            slot.lock().unwrap_or_else(|e| e.into_inner()).not_before =
+                                Some(Instant::now() + ra);
+                        }
                         if ra > self.opts.retry_after_cap {
                             return Err(Failure::Failed(format!(
                                 "{reason} with Retry-After {}s, more than retry_after_cap ({}s): not retrying",
@@ -418,7 +424,7 @@ impl Session {
                 });
             }
             hop.body = buf;
-        } else if status < 300 || status >= 400 {
+        } else if !(300..400).contains(&status) {
             // Error bodies (robots.txt 404 pages, 5xx pages) are read only a little.
             let mut reader = resp.into_body().into_with_config().limit(u64::MAX).reader();
             let mut sink = Vec::new();
@@ -452,13 +458,12 @@ fn classify(e: ureq::Error, url: &Url) -> AttemptError {
 }
 
 fn classify_io(e: std::io::Error, url: &Url) -> AttemptError {
-    if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
-        if let ureq::Error::Timeout(t) = inner {
-            return AttemptError {
-                reason: format!("timed out ({t} timeout) reading the body of {url}"),
-                retryable: true,
-            };
-        }
+    if let Some(ureq::Error::Timeout(t)) = e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>())
+    {
+        return AttemptError {
+            reason: format!("timed out ({t} timeout) reading the body of {url}"),
+            retryable: true,
+        };
     }
     let reason = match e.kind() {
         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {

@@ -133,13 +133,19 @@ pub(crate) struct HostState {
     pub last_request: Option<Instant>,
     /// Delay to keep between two requests (min_host_delay, or Crawl-delay within bounds).
     pub delay: Duration,
+    /// Set by a `Retry-After`: nobody asks this host again before then.
+    pub not_before: Option<Instant>,
 }
 
 impl HostState {
     /// Sleep until the host may be asked again.
     pub fn wait_turn(&self) {
-        if let Some(last) = self.last_request {
-            let ready = last + self.delay;
+        let ready = self.last_request.map(|last| last + self.delay);
+        let ready = match (ready, self.not_before) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(ready) = ready {
             let now = Instant::now();
             if ready > now {
                 std::thread::sleep(ready - now);
@@ -256,5 +262,12 @@ mod tests {
         let t = Instant::now();
         st.wait_turn();
         assert!(t.elapsed() >= Duration::from_millis(25));
+        st.not_before = Some(Instant::now() + Duration::from_millis(40));
+        let t = Instant::now();
+        st.wait_turn();
+        assert!(
+            t.elapsed() >= Duration::from_millis(35),
+            "Retry-After holds the host"
+        );
     }
 }
