@@ -54,11 +54,16 @@ pub fn extract_with_limits(
             .into_owned();
         let shown = path.display().to_string();
         if path.is_absolute()
-            || path
-                .components()
-                .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)))
+            || path.components().any(|c| {
+                matches!(
+                    c,
+                    Component::ParentDir | Component::RootDir | Component::Prefix(_)
+                )
+            })
         {
-            return Err(malformed(format!("member `{shown}` has an absolute path or `..`: refused")));
+            return Err(malformed(format!(
+                "member `{shown}` has an absolute path or `..`: refused"
+            )));
         }
         let size = entry.header().size().unwrap_or(0);
         total = total.saturating_add(size);
@@ -67,7 +72,9 @@ pub fn extract_with_limits(
                 "the archive unpacks to more than {max_total} bytes (at member `{shown}`)"
             )));
         }
-        if !entry.header().entry_type().is_file() || path.file_name().is_none_or(|n| n != "index.md") {
+        if !entry.header().entry_type().is_file()
+            || path.file_name().is_none_or(|n| n != "index.md")
+        {
             continue;
         }
         if size > max_member {
@@ -79,7 +86,11 @@ pub fn extract_with_limits(
         (&mut entry)
             .take(max_member + 1)
             .read_to_end(&mut raw)
-            .map_err(|e| malformed(format!("member `{shown}` cannot be read (truncated archive?): {e}")))?;
+            .map_err(|e| {
+                malformed(format!(
+                    "member `{shown}` cannot be read (truncated archive?): {e}"
+                ))
+            })?;
         if raw.len() as u64 > max_member {
             return Err(too_large(format!(
                 "member `{shown}` is over the limit of {max_member} bytes per member"
@@ -116,7 +127,11 @@ fn member_name(path: &Path) -> String {
             _ => None,
         })
         .collect();
-    let keep = if dirs.len() > 1 { &dirs[1..] } else { &dirs[..] };
+    let keep = if dirs.len() > 1 {
+        &dirs[1..]
+    } else {
+        &dirs[..]
+    };
     if keep.is_empty() {
         "index".to_string()
     } else {
@@ -153,13 +168,19 @@ mod tests {
             ("gesetze-abc/README.md", b"# Read me"),
             ("gesetze-abc/g/gadg/index.md", LAW),
             ("gesetze-abc/LICENSE", b"invented licence"),
-            ("gesetze-abc/h/hum/index.md", b"# Hum Law\n\nHumming is invented.\n"),
+            (
+                "gesetze-abc/h/hum/index.md",
+                b"# Hum Law\n\nHumming is invented.\n",
+            ),
         ]);
         let docs = extract("bulk", &bytes).unwrap();
         let names: Vec<_> = docs.iter().map(|d| d.member.as_deref().unwrap()).collect();
         assert_eq!(names, ["g/gadg", "h/hum"]);
         assert_eq!(docs[0].title.as_deref(), Some("Invented Gadget Law"));
-        assert!(docs[0].blocks.iter().any(|b| b.text == "No gadget shall hum."));
+        assert!(docs[0]
+            .blocks
+            .iter()
+            .any(|b| b.text == "No gadget shall hum."));
     }
 
     #[test]
@@ -194,7 +215,10 @@ mod tests {
         let docs = extract("de-bundestag-gesetze-bulk", &bytes).unwrap();
         eprintln!("{} documents in {:?}", docs.len(), t.elapsed());
         assert!(docs.len() > 6000);
-        let stgb = docs.iter().find(|d| d.member.as_deref() == Some("s/stgb")).unwrap();
+        let stgb = docs
+            .iter()
+            .find(|d| d.member.as_deref() == Some("s/stgb"))
+            .unwrap();
         assert!(stgb.title.is_some());
     }
 }
