@@ -518,6 +518,14 @@ fn fetch_uses_network_then_cache_and_works_offline() {
     let f = crawl::fetch(&s, &opts).unwrap();
     assert_eq!(f.bytes, INVENTED.as_bytes());
     assert_eq!(f.provenance.origin, Origin::Cache, "304: the cached bytes");
+    // A damaged cached object is noticed by `fetch` and downloaded again.
+    let cache = Cache::new(dir.path());
+    let object = cache.object_path(&f.provenance.sha256);
+    std::fs::write(&object, vec![b'?'; INVENTED.len()]).unwrap();
+    let f = crawl::fetch(&s, &opts).unwrap();
+    assert_eq!(f.bytes, INVENTED.as_bytes());
+    assert_eq!(f.provenance.origin, Origin::Network);
+    assert_eq!(std::fs::read(&object).unwrap(), INVENTED.as_bytes());
     let requests = server.log().len();
     let offline = CrawlOptions {
         offline: true,

@@ -31,6 +31,7 @@ pub enum RecordOutcome {
 }
 
 impl RecordOutcome {
+    /// `fetched`, `changed`, `unchanged` or `failed`.
     pub fn as_str(self) -> &'static str {
         match self {
             RecordOutcome::Fetched => "fetched",
@@ -44,6 +45,7 @@ impl RecordOutcome {
 /// `records/<id>.json`: the provenance of the cached copy of one source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
+    /// Manifest id.
     pub id: String,
     /// URL in the manifest.
     pub url: String,
@@ -54,11 +56,15 @@ pub struct Record {
     pub redirects: Vec<String>,
     /// HTTP status of the final response (200; 0 for a mirror copy).
     pub status: u16,
+    /// Network, or mirror when the cache was filled from one.
     pub origin: Origin,
     /// When the stored bytes were downloaded (RFC 3339, UTC).
     pub fetched_at: Option<String>,
+    /// `ETag`, sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// `Last-Modified`, sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
+    /// `Content-Type`, as served.
     pub content_type: Option<String>,
     /// `Content-Encoding` the bytes arrived in (they are stored decoded).
     pub content_encoding: Option<String>,
@@ -66,15 +72,19 @@ pub struct Record {
     pub encoding: Option<String>,
     /// Charset declared by the header or the document, when any.
     pub declared_charset: Option<String>,
-    /// Size and sha256 of the stored bytes (`None` when nothing was ever stored).
+    /// Size of the stored bytes (0 when nothing was ever stored).
     pub bytes: u64,
+    /// sha256 of the stored bytes, the name of their object (`None`: nothing stored).
     pub sha256: Option<String>,
     /// The manifest's sha256 at the time of the fetch.
     pub manifest_sha256: Option<String>,
+    /// `sha256 == manifest_sha256` (`None` without a manifest sha256).
     pub sha256_matches: Option<bool>,
+    /// What the last crawl that wrote this record found.
     pub outcome: RecordOutcome,
     /// Why the last attempt failed (outcome `failed`).
     pub error: Option<String>,
+    /// When it last failed.
     pub failed_at: Option<String>,
     /// Remarks such as an overridden charset declaration.
     #[serde(default)]
@@ -117,10 +127,12 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// The cache rooted at `root` (created on the first write).
     pub fn new(root: impl Into<PathBuf>) -> Cache {
         Cache { root: root.into() }
     }
 
+    /// The cache directory.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -151,6 +163,7 @@ impl Cache {
         }
     }
 
+    /// Write `records/<id>.json` atomically.
     pub fn store_record(&self, record: &Record) -> io::Result<()> {
         let mut json = serde_json::to_vec_pretty(record).map_err(io::Error::other)?;
         json.push(b'\n');

@@ -19,6 +19,8 @@
 //!   sources downloads and rewrites nothing; bytes whose sha256 differs from the manifest's are
 //!   reported as [`Outcome::Changed`], never silently accepted.
 
+#![warn(missing_docs)]
+
 pub mod cache;
 pub mod charset;
 mod client;
@@ -47,29 +49,42 @@ use client::{Conditional, Failure, Session, Shared};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Origin {
+    /// A local mirror in the `wget -x` layout.
     Mirror,
+    /// The crawl cache (confirmed by a 304, or offline).
     Cache,
+    /// Downloaded just now.
     Network,
 }
 
 /// What is known about one fetch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Provenance {
+    /// Manifest id of the source.
     pub source_id: String,
+    /// URL in the manifest.
     pub url: String,
+    /// URL the bytes were served from, after redirects.
     pub final_url: String,
+    /// Mirror, cache or network.
     pub origin: Origin,
+    /// Size of the bytes (after `Content-Encoding` decoding).
     pub bytes: u64,
+    /// Hex sha256 of the bytes.
     pub sha256: String,
     /// `Some(false)` when the manifest names a different sha256.
     pub sha256_matches: Option<bool>,
+    /// When the bytes were downloaded or read (RFC 3339, UTC).
     pub fetched_at: String,
+    /// `Content-Type` header, as served.
     pub content_type: Option<String>,
     /// HTTP status of the response the bytes came with (`None` for a mirror).
     #[serde(default)]
     pub status: Option<u16>,
+    /// `ETag` validator, as served.
     #[serde(default)]
     pub etag: Option<String>,
+    /// `Last-Modified` validator, as served.
     #[serde(default)]
     pub last_modified: Option<String>,
     /// Character encoding of a text (`UTF-8`, `windows-1252`, ...); see [`charset`].
@@ -80,20 +95,27 @@ pub struct Provenance {
 /// The bytes of one source and their provenance.
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// The raw bytes (as the manifest's sha256 describes them).
     pub bytes: Vec<u8>,
+    /// Where they came from.
     pub provenance: Provenance,
 }
 
+/// Why [`fetch`] returned no bytes. Every variant names the source id.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
+    /// The mirror has no file for the URL.
     #[error("{id}: not in the mirror (looked for {path}); the source is unavailable offline")]
     NotInMirror { id: String, path: PathBuf },
+    /// The mirror file exists but cannot be read.
     #[error("{id}: cannot read {path}: {source}")]
     Read {
         id: String,
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The bytes differ from the manifest's sha256 (never accepted silently).
     #[error("{id}: sha256 mismatch for {url}: manifest says {expected}, got {actual}")]
     HashMismatch {
         id: String,
@@ -101,6 +123,7 @@ pub enum CrawlError {
         expected: String,
         actual: String,
     },
+    /// Network failure, robots.txt refusal, or offline without a cached copy; `reason` says which.
     #[error("{id}: fetching {url} failed: {reason}")]
     Network {
         id: String,
@@ -129,6 +152,7 @@ pub struct CrawlOptions {
     pub max_retries: u32,
     /// First backoff step; doubles each retry, jittered, up to `backoff_cap`.
     pub backoff_base: Duration,
+    /// Longest backoff between two attempts.
     pub backoff_cap: Duration,
     /// Longest `Retry-After` honoured; a longer one fails the source without retrying.
     pub retry_after_cap: Duration,
@@ -211,15 +235,26 @@ pub enum Outcome {
     Unchanged,
     /// The upstream bytes' sha256 differs from the manifest's: stored and reported, not accepted
     /// silently (`fetch` returns [`CrawlError::HashMismatch`]).
-    Changed { expected: String, actual: String },
+    Changed {
+        /// The manifest's sha256.
+        expected: String,
+        /// The sha256 of the bytes served.
+        actual: String,
+    },
     /// Offline: served from the cache without asking the server.
     FromCache,
     /// Read from the mirror.
     FromMirror,
     /// Tried and failed (HTTP error, timeout, limits, refused redirect, ...).
-    Failed { reason: String },
+    Failed {
+        /// What went wrong, for a human.
+        reason: String,
+    },
     /// Deliberately not fetched: disallowed by robots.txt, offline and not cached, not in the mirror.
-    Unavailable { reason: String },
+    Unavailable {
+        /// Why it was not fetched, for a human.
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -262,19 +297,25 @@ impl std::fmt::Display for Outcome {
 /// One source in a [`CrawlReport`].
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceReport {
+    /// Manifest id.
     pub id: String,
+    /// URL in the manifest.
     pub url: String,
+    /// What happened.
     pub outcome: Outcome,
     /// Where the bytes at hand came from (`None` when there are none).
     pub provenance: Option<Provenance>,
     /// Remarks: overridden charset declarations, cache write problems, ...
     pub warnings: Vec<String>,
+    /// Time spent on this source (waits for its host included).
     pub elapsed: Duration,
 }
 
 /// Counts over a crawl.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // one count per [`Outcome`]
 pub struct Totals {
+    /// Sources in the report.
     pub sources: usize,
     pub fetched: usize,
     pub unchanged: usize,
@@ -287,13 +328,16 @@ pub struct Totals {
     pub requests: u64,
     /// Body bytes received over the network, as sent (before decompression).
     pub bytes: u64,
+    /// Wall time of the crawl.
     pub elapsed: Duration,
 }
 
 /// The result of [`crawl`]: one entry per source, in the order given, and totals.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrawlReport {
+    /// One entry per source, in the order of the input.
     pub sources: Vec<SourceReport>,
+    /// Counts.
     pub totals: Totals,
 }
 
@@ -312,11 +356,15 @@ impl CrawlReport {
 /// What the cache knows about one source, for `cyberlex sources`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceStatus {
+    /// Manifest id.
     pub id: String,
     /// A record and its object are in the cache.
     pub cached: bool,
+    /// When the cached bytes were downloaded.
     pub fetched_at: Option<String>,
+    /// Size of the cached bytes.
     pub bytes: Option<u64>,
+    /// sha256 of the cached bytes.
     pub sha256: Option<String>,
     /// Cached sha256 against the manifest's (`None`: nothing cached, or no sha256 in the manifest).
     pub sha256_matches: Option<bool>,
@@ -324,13 +372,16 @@ pub struct SourceStatus {
     pub last_outcome: Option<RecordOutcome>,
     /// Why it last failed.
     pub error: Option<String>,
+    /// URL the cached bytes were served from.
     pub final_url: Option<String>,
 }
 
+/// Lower-case hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -719,7 +770,7 @@ fn from_mirror(cache: &Cache, source: &Source, dir: &Path) -> OneResult {
 }
 
 fn from_network(session: &Session, cache: &Cache, source: &Source, want_bytes: bool) -> OneResult {
-    let cached = cached_record(cache, source);
+    let mut cached = cached_record(cache, source);
     let cond = cached
         .as_ref()
         .map(|r| Conditional {
@@ -729,12 +780,16 @@ fn from_network(session: &Session, cache: &Cache, source: &Source, want_bytes: b
         .unwrap_or_default();
     let mut result = session.get(&source.url, &source.allow_hosts, &cond);
     if let (Ok(resp), Some(rec)) = (&result, &cached) {
-        if resp.status == 304 && want_bytes {
-            let sha = rec.sha256.as_deref().unwrap_or_default();
-            if cache.read_object(sha).is_err() {
-                // The cached copy is damaged: ask again, unconditionally.
-                result = session.get(&source.url, &source.allow_hosts, &Conditional::default());
-            }
+        let sha = rec.sha256.clone().unwrap_or_default();
+        if resp.status == 304 && want_bytes && cache.read_object(&sha).is_err() {
+            // The cached copy is damaged: drop it and ask again, unconditionally.
+            tracing::warn!(
+                "{}: cached object {sha} is damaged; downloading again",
+                source.id
+            );
+            let _ = std::fs::remove_file(cache.object_path(&sha));
+            cached = None;
+            result = session.get(&source.url, &source.allow_hosts, &Conditional::default());
         }
     }
     match result {

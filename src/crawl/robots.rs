@@ -28,6 +28,7 @@ struct Rule {
 /// The verdict for one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
+    /// The path may be fetched.
     Allowed,
     /// Disallowed, with the rule (or reason) that decided it.
     Disallowed(String),

@@ -8,12 +8,14 @@ pub struct Url {
     pub scheme: String,
     /// Host name (lower case), without port; IPv6 literals keep their brackets.
     pub host: String,
+    /// Explicit port, when the URL has one.
     pub port: Option<u16>,
     /// Path and query, always starting with `/`; no fragment.
     pub path: String,
 }
 
 impl Url {
+    /// Parse an absolute `http`/`https` URL; `None` for anything else.
     pub fn parse(s: &str) -> Option<Url> {
         let s = s.trim();
         let (scheme, rest) = s.split_once("://")?;
