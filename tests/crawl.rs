@@ -571,6 +571,11 @@ fn an_upstream_different_from_the_manifest_is_reported() {
     }
     assert!(!report.is_success());
     assert_eq!(report.totals.changed, 1);
+    let w = &report.get("drifted").unwrap().warnings;
+    assert!(
+        w.iter().any(|w| w.contains("differs from the manifest")),
+        "{w:?}"
+    );
     let st = crawl::status(std::slice::from_ref(&s), dir.path());
     assert_eq!(st[0].sha256_matches, Some(false));
     assert_eq!(st[0].last_outcome, Some(RecordOutcome::Changed));
