@@ -37,16 +37,18 @@ fn golden_dir() -> PathBuf {
 
 #[test]
 fn every_mirror_document_matches_its_golden_expectation() {
-    let Some(mirror) = util::mirror_dir() else { return };
+    let Some(mirror) = util::mirror_dir() else {
+        return;
+    };
     let bless = std::env::var_os("CYBERLEX_BLESS").is_some();
     let manifest = Manifest::builtin();
     let profiles = Profiles::builtin();
-    let opts = CrawlOptions {
-        mirror: Some(mirror.clone()),
-    };
+    let opts = CrawlOptions::with_mirror(mirror.clone());
     let mut failures = Vec::new();
     for source in manifest.sources.iter().filter(|s| !s.bulk) {
-        let Some(path) = crawl::mirror_path(&mirror, &source.url) else { continue };
+        let Some(path) = crawl::mirror_path(&mirror, &source.url) else {
+            continue;
+        };
         if !path.is_file() {
             continue;
         }
@@ -106,5 +108,9 @@ fn every_mirror_document_matches_its_golden_expectation() {
             });
         }
     }
-    assert!(failures.is_empty(), "golden failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "golden failures:\n{}",
+        failures.join("\n")
+    );
 }

@@ -2,6 +2,8 @@
 //! the outcome to an exit code.
 
 mod build;
+mod compare;
+mod matrix;
 mod output;
 mod passages;
 mod search;
@@ -57,6 +59,10 @@ pub enum Command {
     Export(passages::ExportArgs),
     /// List the manifest's sources with their availability.
     Sources(sources::SourcesArgs),
+    /// The best provision of every jurisdiction for a query, a concept or a convention article.
+    Compare(compare::CompareArgs),
+    /// Jurisdictions × concepts of the taxonomy: the best citation per cell.
+    Matrix(matrix::MatrixArgs),
     /// The query language: operators, connectors, fields, expanders (`cyberlex help query`).
     #[command(long_about = crate::cli::search::QUERY_HELP)]
     Query,
@@ -77,6 +83,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Inspect(a) => passages::inspect(a, &style),
         Command::Export(a) => passages::export(a),
         Command::Sources(a) => sources::run(a, &style),
+        Command::Compare(a) => compare::run(a, &style),
+        Command::Matrix(a) => matrix::run(a),
         Command::Query => {
             output::print(search::QUERY_HELP)?;
             Ok(Outcome::Found)

@@ -9,7 +9,7 @@
 pub mod analyzers;
 pub mod schema;
 
-pub use schema::{citation_key, Fields};
+pub use schema::{citation_key, citation_subsection, Fields};
 
 use std::fs::{self, File};
 use std::io::Write;

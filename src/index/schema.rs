@@ -188,8 +188,21 @@ pub fn citation_key(citation: &str) -> String {
         .rsplit(|c: char| c.is_whitespace() || c == '§')
         .find(|w| !w.is_empty())
         .unwrap_or("");
-    last.trim_matches(|c: char| !c.is_alphanumeric())
+    let base = last.split('(').next().unwrap_or(last);
+    base.trim_matches(|c: char| !c.is_alphanumeric())
         .to_string()
+}
+
+/// The subsection part of a citation (`18 U.S.C. § 1030(a)` → `(a)`), lower case.
+pub fn citation_subsection(citation: &str) -> String {
+    let lower = citation.to_lowercase();
+    let last = lower
+        .rsplit(|c: char| c.is_whitespace() || c == '§')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    last.find('(')
+        .map(|i| last[i..].to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -203,5 +216,8 @@ mod tests {
         assert_eq!(citation_key("18 U.S.C. § 1030"), "1030");
         assert_eq!(citation_key("Criminal Code, s. 162.1"), "162.1");
         assert_eq!(citation_key("Art. 154-A"), "154-a");
+        assert_eq!(citation_key("18 U.S.C. § 1030(a)"), "1030");
+        assert_eq!(citation_subsection("18 U.S.C. § 1030(a)"), "(a)");
+        assert_eq!(citation_subsection("§ 202a"), "");
     }
 }

@@ -8,6 +8,7 @@
 //! that provision. Proximity connectors are verified on the passage text, and the same matcher
 //! yields the highlighted spans.
 
+pub mod compare;
 pub mod highlight;
 pub mod query;
 
@@ -25,9 +26,9 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-use crate::corpus::taxonomy::fold;
+use crate::corpus::taxonomy::{contains_phrase, fold};
 use crate::corpus::Taxonomy;
-use crate::index::{analyzers, citation_key, Fields, IndexError, OpenIndex};
+use crate::index::{analyzers, citation_key, citation_subsection, Fields, IndexError, OpenIndex};
 use crate::segment::Passage;
 use highlight::{contains_near, Expansions, Matcher, TextAnalysis};
 use query::{FieldName, Node, QueryError, WordKind};
@@ -547,6 +548,27 @@ impl Engine {
                         Occur::Should,
                         Box::new(ConstScoreQuery::new(Box::new(tag), CONCEPT_SCORE)),
                     ));
+                    // The concept's defining wording, in every language, as phrases of the text.
+                    // Only in the language(s) the query named it in: other languages are reached
+                    // through the concept tag, not by flooding the ranking with their wording.
+                    let q = fold(&req.query);
+                    // Key terms (the defining wording) weigh more than labels (names).
+                    let mut wording: Vec<(String, f32)> = Vec::new();
+                    if let Some(k) = self.taxonomy.get(c) {
+                        for (lang, labels) in &k.labels {
+                            if labels.iter().any(|l| contains_phrase(&q, &fold(l))) {
+                                wording.extend(labels.iter().map(|l| (l.clone(), 0.5)));
+                                let terms = k.terms.get(lang).into_iter().flatten();
+                                wording.extend(terms.map(|t| (t.clone(), 1.5)));
+                            }
+                        }
+                    }
+                    let text = self.fields().text;
+                    for (w, boost) in wording {
+                        if let Some(q) = self.text_query(text, None, &w, None) {
+                            qs.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                        }
+                    }
                 }
                 Box::new(BooleanQuery::new(qs))
             }
@@ -582,7 +604,7 @@ impl Engine {
                 continue;
             }
             let ranges = m.highlight(&node, &analyzed, &p.text);
-            let mut why = format!("bm25 {score:.3}");
+            let mut why = format!("index score {score:.3} (bm25 + concept)");
             let mut s = score;
             if matches!(p.kind.as_str(), "analysis" | "ngo-statement") && route.is_none() {
                 // Lawyers look for provisions first; commentary about them ranks after.
@@ -598,13 +620,20 @@ impl Engine {
                 why.push_str(&format!(", words within {w} → ×{bonus:.2}"));
                 s *= bonus;
             }
-            if let Some((pre, key, _)) = &route {
+            if let Some((pre, key, query_words)) = &route {
                 if citation_key(&p.citation) == *key {
                     let designator_ok = match pre.as_deref() {
                         None => true,
                         Some(pr) => designator_matches(pr, &p.citation),
                     };
-                    let bonus = if designator_ok { 100.0 } else { 20.0 };
+                    let mut bonus = if designator_ok { 100.0 } else { 20.0 };
+                    let want = citation_subsection(query_words);
+                    let have = citation_subsection(&p.citation);
+                    if !have.is_empty() && want.starts_with(&have) {
+                        bonus += 50.0;
+                    } else if !have.is_empty() && !want.is_empty() {
+                        bonus -= 10.0;
+                    }
                     why.push_str(&format!(", citation {} → +{bonus}", p.citation));
                     s += bonus;
                 }
@@ -615,11 +644,12 @@ impl Engine {
             analyses.insert(p.language.clone(), m.analysis);
             scored.push((s, p, ranges, addr, why));
         }
-        let order = |a: &(f32, Passage, Vec<Range<usize>>, DocAddress, String),
-                     b: &(f32, Passage, Vec<Range<usize>>, DocAddress, String)| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
-        };
+        let order =
+            |a: &(f32, Passage, Vec<Range<usize>>, DocAddress, String),
+             b: &(f32, Passage, Vec<Range<usize>>, DocAddress, String)| {
+                b.0.total_cmp(&a.0)
+                    .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
+            };
         scored.sort_by(order);
         // Document crowding: each further passage of the same document weighs a little less, so
         // the first page shows many provisions rather than one statute's many sections.
@@ -630,7 +660,8 @@ impl Engine {
                 if *k > 0 {
                     let f = CROWDING.powi(*k);
                     item.0 *= f;
-                    item.4.push_str(&format!(", passage {} of its document → ×{f:.2}", *k + 1));
+                    item.4
+                        .push_str(&format!(", passage {} of its document → ×{f:.2}", *k + 1));
                 }
                 *k += 1;
             }
@@ -647,15 +678,10 @@ impl Engine {
             .skip(req.offset)
             .take(req.limit)
             .enumerate()
-            .map(|(i, (score, p, ranges, addr, why))| {
+            .map(|(i, (score, p, ranges, _addr, why))| {
                 let (snippet, hl) = snippet(&p.text, &ranges, chars);
-                let explanation = req.explain.then(|| {
-                    let tantivy_expl = full
-                        .explain(&self.searcher, addr)
-                        .map(|e| e.value())
-                        .unwrap_or(0.0);
-                    format!("{why} (tantivy {tantivy_expl:.3})")
-                });
+                // (tantivy's own `Query::explain` is not used: it can panic on phrase queries.)
+                let explanation = req.explain.then(|| format!("{why} → {score:.3}"));
                 Hit {
                     rank: req.offset + i + 1,
                     score,

@@ -131,6 +131,8 @@ struct Stream {
     seen_provision: bool,
     /// Citation and slug prefixes of the enclosing scope provision.
     scope: Option<(String, String)>,
+    /// The last label accepted by a `sequence` rule inside the current scope.
+    last_in_sequence: Option<String>,
 }
 
 impl Stream {
@@ -147,6 +149,7 @@ impl Stream {
             prev_heading: false,
             seen_provision: false,
             scope: None,
+            last_in_sequence: None,
         }
     }
 
@@ -295,6 +298,11 @@ impl<'a> Builder<'a> {
             *n += 1;
             *n
         });
+        let hit = hit.filter(|h| {
+            !h.rule.sequence
+                || (self.st().scope.is_some()
+                    && next_in_sequence(self.st().last_in_sequence.as_deref(), &h.slug))
+        });
         if let Some(hit) = hit {
             if let Some(l) = &hit.rule.lang {
                 self.switch_lang(l);
@@ -305,16 +313,22 @@ impl<'a> Builder<'a> {
                     let (mut citation, mut slug) = (hit.citation.clone(), slugify(&hit.slug));
                     if !rule.scope {
                         if let Some((cp, sp)) = &self.st().scope {
-                            citation = format!("{cp}, {citation}");
+                            citation = format!("{cp}{}{citation}", rule.scope_join);
                             slug = format!("{sp}/{slug}");
                         }
                     }
                     if rule.repeats
-                        && self
+                        && (self
                             .st()
                             .current
                             .as_ref()
                             .is_some_and(|d| !d.prose && d.citation == citation)
+                            || (rule.scope
+                                && self
+                                    .st()
+                                    .scope
+                                    .as_ref()
+                                    .is_some_and(|(c, _)| *c == citation)))
                     {
                         // A chunk boundary repeating the heading: junk.
                         self.body_chars -= len;
@@ -331,6 +345,10 @@ impl<'a> Builder<'a> {
                     }
                     if rule.scope {
                         st.scope = Some((citation.clone(), slug.clone()));
+                        st.last_in_sequence = None;
+                    }
+                    if rule.sequence {
+                        st.last_in_sequence = Some(hit.slug.clone());
                     }
                     st.seen_provision = true;
                     st.prev_heading = false;
@@ -584,6 +602,23 @@ impl<'a> Builder<'a> {
             passages,
             body_chars: self.body_chars,
             covered_chars: self.covered_chars,
+        }
+    }
+}
+
+/// Is `label` the label that follows `last` (`None`: the first one, `a` or `1`)?
+fn next_in_sequence(last: Option<&str>, label: &str) -> bool {
+    match last {
+        None => label == "a" || label == "1",
+        Some(prev) => {
+            if let (Ok(p), Ok(n)) = (prev.parse::<u32>(), label.parse::<u32>()) {
+                return n == p + 1;
+            }
+            let (mut p, mut n) = (prev.chars(), label.chars());
+            match (p.next(), n.next(), p.next(), n.next()) {
+                (Some(a), Some(b), None, None) => b as u32 == a as u32 + 1,
+                _ => false,
+            }
         }
     }
 }

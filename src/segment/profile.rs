@@ -82,6 +82,14 @@ pub struct RuleSpec {
     /// prefix (`Suppl. Prov. 3, Art. 1`, `sp3/1`) until the next container or scope.
     #[serde(default)]
     scope: bool,
+    /// Provisions inside a scope: what joins the scope's citation and this one's (default `, `;
+    /// `""` gives `18 U.S.C. § 1030(a)`).
+    #[serde(default)]
+    scope_join: Option<String>,
+    /// Provisions: accepted only as the next label in sequence (`a` first, then `b`, …; `1`, `2`,
+    /// …), so a clause `(i)` inside subsection `(c)` is not taken for subsection `(i)`.
+    #[serde(default)]
+    sequence: bool,
     /// Containers: the container level is the heading level.
     #[serde(default)]
     level_from_heading: bool,
@@ -127,6 +135,8 @@ pub struct Rule {
     pub keep_text: bool,
     pub clear_path: bool,
     pub scope: bool,
+    pub scope_join: String,
+    pub sequence: bool,
     pub level_from_heading: bool,
     pub attach: bool,
     pub repeats: bool,
@@ -380,6 +390,8 @@ impl Profiles {
                     keep_text: r.keep_text,
                     clear_path: r.clear_path,
                     scope: r.scope,
+                    scope_join: r.scope_join.clone().unwrap_or_else(|| ", ".into()),
+                    sequence: r.sequence,
                     level_from_heading: r.level_from_heading,
                     attach: r.attach,
                     repeats: r.repeats,
