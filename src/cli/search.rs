@@ -87,6 +87,7 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         since: a.since,
         concepts: a.concept.clone(),
         explain: a.explain,
+        baseline: false,
         snippet_chars: 240,
     };
     let mut engine = Engine::open(&a.index)?;

@@ -68,6 +68,9 @@ pub struct SearchRequest {
     /// Only passages tagged with one of these concepts.
     pub concepts: Vec<String>,
     pub explain: bool,
+    /// Plain BM25 over the passage text only: no field boosts, no concepts, no citation routing,
+    /// no re-ranking (`eval --baseline` compares the ranking against it).
+    pub baseline: bool,
     /// Characters of context in a snippet.
     pub snippet_chars: usize,
 }
@@ -116,6 +119,8 @@ pub struct Engine {
     /// Languages present in the index.
     pub languages: Vec<String>,
     pub taxonomy: Taxonomy,
+    /// Set for the duration of a baseline search: words are searched in the text field only.
+    text_only: bool,
 }
 
 fn citation_regex() -> Regex {
@@ -149,6 +154,7 @@ impl Engine {
             stem,
             languages,
             taxonomy: Taxonomy::builtin(),
+            text_only: false,
         })
     }
 
@@ -212,6 +218,9 @@ impl Engine {
     ) -> Vec<(Field, Option<&'static str>, f32)> {
         let f = self.fields();
         let mut v = Vec::new();
+        if self.text_only {
+            return vec![(f.text, None, 1.0)];
+        }
         match field {
             None | Some(FieldName::Text) => {
                 v.push((f.text, None, 1.0));
@@ -492,7 +501,7 @@ impl Engine {
             error,
         };
         // A citation typed as the query goes straight to that provision.
-        let route = citation_regex().captures(&req.query).and_then(|c| {
+        let route = citation_regex().captures(&req.query).filter(|_| !req.baseline).and_then(|c| {
             let pre = c.name("pre").map(|m| m.as_str().to_lowercase());
             let sub = c.name("sub").map(|m| m.as_str()).unwrap_or("");
             (pre.is_some() || !sub.is_empty()).then(|| {
@@ -509,11 +518,14 @@ impl Engine {
         };
         let langs = req.langs.clone();
         let mut expansions = Expansions::new();
-        let planned = self.plan(&node, &langs, &mut expansions).map_err(qerr)?;
+        self.text_only = req.baseline;
+        let planned = self.plan(&node, &langs, &mut expansions);
+        self.text_only = false;
+        let planned = planned.map_err(qerr)?;
 
         // A query naming a concept of the taxonomy (in any language) also finds passages tagged
         // with it, whatever their language.
-        let concepts: Vec<String> = if route.is_none() {
+        let concepts: Vec<String> = if route.is_none() && !req.baseline {
             self.taxonomy
                 .concepts_for_query(&req.query)
                 .iter()
@@ -606,16 +618,17 @@ impl Engine {
             let ranges = m.highlight(&node, &analyzed, &p.text);
             let mut why = format!("index score {score:.3} (bm25 + concept)");
             let mut s = score;
-            if matches!(p.kind.as_str(), "analysis" | "ngo-statement") && route.is_none() {
+            let rerank = !req.baseline;
+            if rerank && matches!(p.kind.as_str(), "analysis" | "ngo-statement") && route.is_none() {
                 // Lawyers look for provisions first; commentary about them ranks after.
                 why.push_str(", commentary → ×0.75");
                 s *= 0.75;
             }
-            if !p.heading.is_empty() && fold(&p.heading) == fold(&req.query) {
+            if rerank && !p.heading.is_empty() && fold(&p.heading) == fold(&req.query) {
                 why.push_str(", heading is the query → ×1.5");
                 s *= 1.5;
             }
-            if let Some(w) = m.min_window(&node, &analyzed) {
+            if let Some(w) = m.min_window(&node, &analyzed).filter(|_| rerank) {
                 let bonus = 1.0 + 0.5 / (w as f32).max(1.0);
                 why.push_str(&format!(", words within {w} → ×{bonus:.2}"));
                 s *= bonus;
@@ -653,7 +666,7 @@ impl Engine {
         scored.sort_by(order);
         // Document crowding: each further passage of the same document weighs a little less, so
         // the first page shows many provisions rather than one statute's many sections.
-        if route.is_none() {
+        if route.is_none() && !req.baseline {
             let mut seen: HashMap<String, i32> = HashMap::new();
             for item in scored.iter_mut() {
                 let k = seen.entry(item.1.doc_id.clone()).or_insert(0);
