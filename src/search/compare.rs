@@ -310,7 +310,25 @@ impl Engine {
                         concepts.push(c.to_string());
                     }
                 }
-                terms = self.distinctive_terms(&format!("{} {}", p.heading, p.text), MLT_TERMS);
+                // Words every article of the convention uses ("Party", "measures") say
+                // nothing about this one: leave out those in a quarter of its passages.
+                let siblings = self.document(&p.doc_id)?;
+                let mut in_doc: HashMap<String, usize> = HashMap::new();
+                for s in &siblings {
+                    let words: BTreeSet<String> = analyzers::analyze(&mut self.base, &s.text)
+                        .into_iter()
+                        .collect();
+                    for w in words {
+                        *in_doc.entry(w).or_default() += 1;
+                    }
+                }
+                let common = (siblings.len() / 4).max(2);
+                terms = self
+                    .distinctive_terms(&format!("{} {}", p.heading, p.text), MLT_TERMS * 3)
+                    .into_iter()
+                    .filter(|w| in_doc.get(w).copied().unwrap_or(0) <= common)
+                    .take(MLT_TERMS)
+                    .collect();
                 exclude = Some(p.jurisdiction.clone());
                 source_passage = Some(p.passage_id.clone());
                 terms.join(" OR ")
