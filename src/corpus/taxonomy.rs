@@ -10,6 +10,11 @@ use serde::Deserialize;
 
 const BUILTIN: &str = include_str!("../../corpus/taxonomy.toml");
 
+/// The TOML of the built-in taxonomy (for fingerprints of what tags passages).
+pub fn source() -> &'static str {
+    BUILTIN
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Concept {
@@ -178,7 +183,12 @@ mod tests {
         assert!(ids("illegal access").contains(&"illegal-access".to_string()));
         assert!(ids("Illegal Access").contains(&"illegal-access".to_string()));
         let tags = t.tag("Ausspähen von Daten", "invented text");
-        assert!(t.tag("Policy", "this invented text mentions illegal access in passing").is_empty());
+        assert!(t
+            .tag(
+                "Policy",
+                "this invented text mentions illegal access in passing"
+            )
+            .is_empty());
         assert!(
             tags.iter().any(|g| g.concept == "illegal-access"),
             "{tags:?}"
@@ -188,5 +198,97 @@ mod tests {
             "非法侵入计算机信息系统罪",
             "非法侵入计算机信息系统"
         ));
+    }
+    #[test]
+    fn every_concept_of_the_issue_is_defined_with_convention_articles() {
+        let t = Taxonomy::builtin();
+        for id in [
+            "illegal-access",
+            "illegal-interception",
+            "data-interference",
+            "system-interference",
+            "misuse-of-devices",
+            "computer-forgery",
+            "computer-fraud",
+            "csam",
+            "copyright",
+            "attempt-aiding",
+            "corporate-liability",
+            "expedited-preservation",
+            "production-order",
+            "search-seizure",
+            "traffic-data-collection",
+            "content-interception",
+            "jurisdiction",
+            "extradition",
+            "mutual-assistance",
+            "network-24-7",
+            "safeguards",
+        ] {
+            let c = t.get(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert!(c.articles.contains_key("coe"), "{id}: no Budapest article");
+            assert!(c.labels.contains_key("en"), "{id}: no English label");
+            for code in c.articles.keys() {
+                assert!(
+                    ["coe", "un", "las", "afu"].contains(&code.as_str()),
+                    "{id}: {code}"
+                );
+            }
+        }
+        assert_eq!(t.get("illegal-access").unwrap().articles["coe"], vec!["2"]);
+    }
+
+    #[test]
+    fn tagging_rules_on_invented_passages() {
+        let t = Taxonomy::builtin();
+        let ids = |h: &str, x: &str| {
+            t.tag(h, x)
+                .into_iter()
+                .map(|g| g.concept)
+                .collect::<Vec<_>>()
+        };
+        // A label in the heading tags, in any language.
+        assert!(
+            ids("Computerbetrug", "Wer etwas Erfundenes tut.").contains(&"computer-fraud".into())
+        );
+        assert!(ids("Неправомерный доступ к данным", "").contains(&"illegal-access".into()));
+        assert!(ids("Production order", "An invented order.").contains(&"production-order".into()));
+        // A key term in the text tags; a label in the text does not.
+        assert!(ids(
+            "",
+            "Whoever accesses a computer without authorization shall be fined."
+        )
+        .contains(&"illegal-access".into()));
+        assert!(ids(
+            "Policy",
+            "Reports on extradition and search and seizure are due yearly."
+        )
+        .is_empty());
+        // The rule says which label or term fired.
+        let tags = t.tag("Unauthorised access", "invented");
+        let g = tags.iter().find(|g| g.concept == "illegal-access").unwrap();
+        assert_eq!(g.rule, "heading has label \"unauthorised access\"");
+        // Words inside longer words do not match.
+        assert!(ids("Extraditions office", "").is_empty());
+        // CJK terms match inside running text.
+        assert!(ids("", "某人非法侵入计算机信息系统的行为").contains(&"illegal-access".into()));
+        // Queries in any language name the concept.
+        for q in [
+            "Ausspähen von Daten",
+            "accès frauduleux",
+            "不正アクセス",
+            "computervredebreuk",
+        ] {
+            assert!(
+                t.concepts_for_query(q)
+                    .iter()
+                    .any(|c| c.id == "illegal-access"),
+                "{q}"
+            );
+        }
+        assert!(t
+            .concepts_for_query("mutual legal assistance")
+            .iter()
+            .any(|c| c.id == "mutual-assistance"));
     }
 }

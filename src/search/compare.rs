@@ -200,6 +200,7 @@ pub fn is_ancillary(citation: &str, heading: &str) -> bool {
         || c.contains("(\"")
         || h.starts_with("definition")
         || h.starts_with("interpretation")
+        || h.starts_with("meaning of")
 }
 
 fn kinds(all: bool) -> Vec<String> {
@@ -335,7 +336,7 @@ impl Engine {
             }
             None => {
                 for c in taxonomy.concepts_for_query(&req.query) {
-                    if !concepts.iter().any(|x| *x == c.id) {
+                    if !concepts.contains(&c.id) {
                         concepts.push(c.id.clone());
                     }
                 }
@@ -533,7 +534,10 @@ impl Engine {
                     let Some(tag) = tags.first().cloned() else {
                         continue;
                     };
-                    let s = rule_bonus(&tags) + h.score * 0.01;
+                    let mut s = rule_bonus(&tags) + h.score * 0.01;
+                    if is_ancillary(&h.citation, &h.heading) {
+                        s *= ANCILLARY;
+                    }
                     if best.as_ref().is_none_or(|b| s > b.0) {
                         best = Some((s, h, tag));
                     }
