@@ -4,17 +4,19 @@
 //! corpus → crawl → extract → segment → index) and keeps going when one document fails: a
 //! failure is recorded with its stage and reason, and the build goes on.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Manifest, Source, Taxonomy};
 use crate::crawl::{self, CrawlOptions, Provenance};
 use crate::extract::{self, ExtractError};
-use crate::index::{IndexError, NewGeneration};
+use crate::index::{current_generation, IndexError, NewGeneration, OpenIndex};
 use crate::segment::{self, Passage, Profiles, Segmented};
 
 /// Extract and segment the bytes of one source: one [`Segmented`] per document it holds.
@@ -47,11 +49,11 @@ pub struct BuildOptions {
 }
 
 /// One document that could not be built, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Failure {
     pub source_id: String,
     /// `fetch`, `extract` or `index`.
-    pub stage: &'static str,
+    pub stage: std::borrow::Cow<'static, str>,
     pub reason: String,
 }
 
@@ -85,6 +87,10 @@ pub struct BuildReport {
     pub documents_detail: Vec<DocumentReport>,
     pub provenance: Vec<Provenance>,
     pub generation: Option<PathBuf>,
+    /// Nothing changed since the current index (same sources, bytes and code): it was kept.
+    pub up_to_date: bool,
+    /// Sources whose passages were reused from the previous build instead of extracted again.
+    pub reused_sources: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +122,102 @@ fn bar(show: bool, len: usize, what: &str) -> ProgressBar {
     pb
 }
 
-/// Run the whole pipeline and publish a new index generation.
+/// What a generation remembers of its build, to make the next one incremental
+/// (`build-state.json` beside the index).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BuildState {
+    /// Fingerprint of the code and data that turn bytes into passages (binary, profiles,
+    /// taxonomy): passages are reused only when it is unchanged.
+    pub fingerprint: String,
+    /// Source id → what was built from it.
+    pub sources: BTreeMap<String, SourceState>,
+    /// Failures of that build (so an unchanged rebuild reports them again).
+    #[serde(default)]
+    pub failures: Vec<Failure>,
+}
+
+/// One source of a [`BuildState`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceState {
+    pub sha256: String,
+    pub bytes: u64,
+    /// Per document: id, body characters and covered characters.
+    pub documents: Vec<(String, usize, usize)>,
+}
+
+const STATE_FILE: &str = "build-state.json";
+const PASSAGES_DIR: &str = "passages";
+
+/// The fingerprint of everything that turns bytes into passages: this executable (any code
+/// change), the segmentation profiles, the taxonomy and the crate version.
+pub fn fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    static FP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FP.get_or_init(|| {
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION"));
+        h.update(crate::segment::profile_source());
+        h.update(crate::corpus::taxonomy::source());
+        if let Some(bin) = std::env::current_exe()
+            .ok()
+            .and_then(|p| std::fs::read(p).ok())
+        {
+            h.update(&bin);
+        }
+        hex::encode(h.finalize())
+    })
+    .clone()
+}
+
+fn passages_file(dir: &Path, source_id: &str) -> PathBuf {
+    dir.join(PASSAGES_DIR).join(format!("{source_id}.jsonl.gz"))
+}
+
+fn save_passages(dir: &Path, source_id: &str, docs: &[Segmented]) -> std::io::Result<()> {
+    let path = passages_file(dir, source_id);
+    std::fs::create_dir_all(path.parent().expect("has a parent"))?;
+    let f = std::fs::File::create(&path)?;
+    let mut gz =
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::fast());
+    for d in docs {
+        for p in &d.passages {
+            serde_json::to_writer(&mut gz, p)?;
+            gz.write_all(b"\n")?;
+        }
+    }
+    gz.finish()?.flush()
+}
+
+fn load_passages(dir: &Path, source_id: &str, state: &SourceState) -> Option<Vec<Segmented>> {
+    let f = std::fs::File::open(passages_file(dir, source_id)).ok()?;
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(f));
+    let mut by_doc: HashMap<String, Vec<Passage>> = HashMap::new();
+    for line in reader.lines() {
+        let p: Passage = serde_json::from_str(&line.ok()?).ok()?;
+        by_doc.entry(p.doc_id.clone()).or_default().push(p);
+    }
+    Some(
+        state
+            .documents
+            .iter()
+            .map(|(doc_id, body, covered)| Segmented {
+                doc_id: doc_id.clone(),
+                passages: by_doc.remove(doc_id).unwrap_or_default(),
+                body_chars: *body,
+                covered_chars: *covered,
+            })
+            .collect(),
+    )
+}
+
+fn read_state(generation: &Path) -> Option<BuildState> {
+    let text = std::fs::read_to_string(generation.join(STATE_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Run the whole pipeline and publish a new index generation — unless nothing changed since the
+/// current one (same sources, same bytes, same code): then the current index is kept as it is.
+/// Unchanged sources reuse the passages of the previous build instead of being extracted again.
 pub fn build(manifest: &Manifest, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let threads = opts.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -126,22 +227,12 @@ pub fn build(manifest: &Manifest, opts: &BuildOptions) -> Result<BuildReport, Bu
     let sources = manifest.select(&opts.only, opts.include_bulk)?;
     let profiles = Profiles::builtin();
     let started = Instant::now();
-    let generation = NewGeneration::create(&opts.index_dir)?;
-    pool.install(|| run(&sources, &profiles, &generation, opts, threads, started))
-        .and_then(|report| {
-            let path = generation.publish()?;
-            Ok(BuildReport {
-                generation: Some(path),
-                seconds: started.elapsed().as_secs_f64(),
-                ..report
-            })
-        })
+    pool.install(|| run(&sources, &profiles, opts, threads, started))
 }
 
 fn run(
     sources: &[Source],
     profiles: &Profiles,
-    generation: &NewGeneration,
     opts: &BuildOptions,
     threads: usize,
     started: Instant,
@@ -173,57 +264,133 @@ fn run(
             Ok(f) => {
                 bytes += f.bytes.len() as u64;
                 provenance.push(f.provenance.clone());
-                ok.push((s, f.bytes));
+                ok.push((s, f.provenance.sha256.clone(), f.bytes));
             }
             Err(e) => {
-                tracing::warn!("{e}");
+                tracing::debug!("{e}");
                 failures.push(Failure {
                     source_id: s.id.clone(),
-                    stage: "fetch",
+                    stage: "fetch".into(),
                     reason: e.to_string(),
                 });
             }
         }
     }
 
-    // extract + segment
+    // What the current generation already holds.
+    let fingerprint = fingerprint();
+    let current = current_generation(&opts.index_dir);
+    let previous = current
+        .as_deref()
+        .and_then(read_state)
+        .filter(|st| st.fingerprint == fingerprint);
+    let reusable = |id: &str, sha: &str| {
+        previous
+            .as_ref()
+            .and_then(|st| st.sources.get(id))
+            .filter(|ss| ss.sha256 == sha)
+    };
+    if let (Some(prev), Some(cur)) = (&previous, &current) {
+        let same_set = prev.sources.len() == ok.len()
+            && ok.iter().all(|(s, sha, _)| reusable(&s.id, sha).is_some());
+        let same_failures = prev
+            .failures
+            .iter()
+            .map(|f| &f.source_id)
+            .eq(failures.iter().map(|f| &f.source_id));
+        if same_set && same_failures {
+            let documents_detail = prev
+                .sources
+                .values()
+                .flat_map(|ss| ss.documents.iter())
+                .map(|(doc_id, body, covered)| DocumentReport {
+                    doc_id: doc_id.clone(),
+                    passages: 0,
+                    coverage: if *body == 0 {
+                        1.0
+                    } else {
+                        *covered as f64 / *body as f64
+                    },
+                })
+                .collect::<Vec<_>>();
+            let passages = OpenIndex::open(&opts.index_dir)
+                .ok()
+                .and_then(|o| o.index.reader().ok())
+                .map(|r| r.searcher().num_docs() as usize)
+                .unwrap_or(0);
+            return Ok(BuildReport {
+                sources: sources.len(),
+                sources_built: ok.len(),
+                documents: documents_detail.len(),
+                passages,
+                bytes,
+                stages,
+                seconds: started.elapsed().as_secs_f64(),
+                threads,
+                failures,
+                documents_detail,
+                provenance,
+                generation: Some(cur.clone()),
+                up_to_date: true,
+                reused_sources: ok.len(),
+            });
+        }
+    }
+
+    let generation = NewGeneration::create(&opts.index_dir)?;
+
+    // extract + segment (or reuse the passages of an unchanged source)
     let t = Instant::now();
     let pb = bar(opts.progress, ok.len(), "extract");
     let segmented: Vec<_> = ok
         .par_iter()
         .progress_with(pb.clone())
-        .map(|(s, b)| (*s, passages_of(s, b, profiles)))
+        .map(|(s, sha, b)| {
+            let reused = match (reusable(&s.id, sha), current.as_deref()) {
+                (Some(ss), Some(cur)) => load_passages(cur, &s.id, ss),
+                _ => None,
+            };
+            match reused {
+                Some(docs) => (*s, sha.clone(), Ok(docs), true),
+                None => (*s, sha.clone(), passages_of(s, b, profiles), false),
+            }
+        })
         .collect();
     pb.finish_and_clear();
     drop(ok);
     timed("extract+segment", t);
-    let mut docs: Vec<Segmented> = Vec::new();
-    let mut sources_built = 0;
-    for (s, r) in segmented {
+    let mut per_source: Vec<(&Source, String, Vec<Segmented>, bool)> = Vec::new();
+    let mut reused_sources = 0;
+    for (s, sha, r, reused) in segmented {
         match r {
             Ok(d) if d.iter().all(|d| d.passages.is_empty()) => failures.push(Failure {
                 source_id: s.id.clone(),
-                stage: "extract",
+                stage: "extract".into(),
                 reason: format!("{}: no passages found", s.id),
             }),
             Ok(d) => {
-                sources_built += 1;
-                docs.extend(d)
+                reused_sources += usize::from(reused);
+                per_source.push((s, sha, d, reused));
             }
             Err(e) => {
                 tracing::warn!("{e}");
                 failures.push(Failure {
                     source_id: s.id.clone(),
-                    stage: "extract",
+                    stage: "extract".into(),
                     reason: e.to_string(),
                 });
             }
         }
     }
-    // tag with the concepts of the crosswalk taxonomy
+    let sources_built = per_source.len();
+
+    // tag with the concepts of the crosswalk taxonomy (reused passages carry their tags)
     let t = Instant::now();
     let taxonomy = Taxonomy::builtin();
-    docs.par_iter_mut()
+    per_source
+        .par_iter_mut()
+        .filter(|(_, _, _, reused)| !reused)
+        .flat_map(|(_, _, docs, _)| docs.par_iter_mut())
         .flat_map(|d| d.passages.par_iter_mut())
         .for_each(|p| {
             p.concepts = taxonomy
@@ -233,6 +400,11 @@ fn run(
                 .collect()
         });
     timed("tag", t);
+
+    let docs: Vec<&Segmented> = per_source
+        .iter()
+        .flat_map(|(_, _, d, _)| d.iter())
+        .collect();
     let passages: Vec<&Passage> = docs.iter().flat_map(|d| d.passages.iter()).collect();
     let documents_detail: Vec<DocumentReport> = docs
         .iter()
@@ -256,6 +428,8 @@ fn run(
         documents_detail,
         provenance,
         generation: None,
+        up_to_date: false,
+        reused_sources,
     };
     if passages.is_empty() {
         return Err(BuildError::Nothing {
@@ -287,6 +461,39 @@ fn run(
     writer.wait_merging_threads().map_err(index_err)?;
     timed("merge", t);
 
+    // remember what was built, for the next build
+    let t = Instant::now();
+    let io_err = |e: std::io::Error| IndexError::Io {
+        path: generation.path.clone(),
+        source: e,
+    };
+    per_source
+        .par_iter()
+        .try_for_each(|(s, _, d, _)| save_passages(&generation.path, &s.id, d))
+        .map_err(io_err)?;
+    let state = BuildState {
+        fingerprint,
+        sources: per_source
+            .iter()
+            .map(|(s, sha, d, _)| {
+                (
+                    s.id.clone(),
+                    SourceState {
+                        sha256: sha.clone(),
+                        bytes: 0,
+                        documents: d
+                            .iter()
+                            .map(|d| (d.doc_id.clone(), d.body_chars, d.covered_chars))
+                            .collect(),
+                    },
+                )
+            })
+            .collect(),
+        failures: failures.clone(),
+    };
+    generation.write_file(STATE_FILE, &serde_json::to_vec(&state).unwrap_or_default())?;
+    timed("save", t);
+
     let report = BuildReport {
         stages,
         seconds: started.elapsed().as_secs_f64(),
@@ -295,7 +502,12 @@ fn run(
     if let Ok(json) = serde_json::to_vec_pretty(&report) {
         generation.write_file("report.json", &json)?;
     }
-    Ok(report)
+    let path = generation.publish()?;
+    Ok(BuildReport {
+        generation: Some(path),
+        seconds: started.elapsed().as_secs_f64(),
+        ..report
+    })
 }
 
 /// Seconds as a short human string (`0.42 s`, `1 min 3 s`).

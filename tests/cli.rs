@@ -321,3 +321,47 @@ fn text_output_is_plain_without_a_terminal() {
     assert!(s.contains("**"), "highlights are marked: {s}");
     assert!(s.contains("Art. 2"));
 }
+
+#[test]
+fn an_unchanged_rebuild_reindexes_nothing_and_a_partial_one_reuses_passages() {
+    let Some(mirror) = util::mirror_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let build = |only: &[&str]| -> Value {
+        let mut c = cyberlex();
+        c.args(["build", "--json", "--mirror"])
+            .arg(&mirror)
+            .arg("--index")
+            .arg(&index);
+        for id in only {
+            c.args(["--only", id]);
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let first = build(&["de-stgb", "fr-code-penal-323-1"]);
+    assert_eq!(first["up_to_date"], false);
+    let generation = first["generation"].clone();
+    let second = build(&["de-stgb", "fr-code-penal-323-1"]);
+    assert_eq!(second["up_to_date"], true, "{second}");
+    assert_eq!(
+        second["generation"], generation,
+        "an unchanged rebuild keeps the generation"
+    );
+    assert_eq!(second["passages"], first["passages"]);
+    let third = build(&["de-stgb", "fr-code-penal-323-1", "ru-uk-272"]);
+    assert_eq!(third["up_to_date"], false);
+    assert_eq!(third["reused_sources"], 2, "{third}");
+    let p3 = third["passages"].as_u64().unwrap();
+    assert!(p3 > first["passages"].as_u64().unwrap());
+    // The reused passages are searchable as before.
+    let v = search_json(&index, &["§ 202a", "--limit", "1"]);
+    assert_eq!(v["hits"][0]["passage_id"], "de-stgb/202a");
+}

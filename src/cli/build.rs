@@ -15,6 +15,12 @@ pub struct BuildArgs {
     /// Read sources from this mirror (`DIR/<host><path>`, the `wget -x` layout) instead of the network.
     #[arg(long, value_name = "DIR")]
     pub mirror: Option<PathBuf>,
+    /// Crawl cache (raw bytes and provenance) used when fetching from the network.
+    #[arg(long, value_name = "DIR", default_value = "corpus/cache")]
+    pub cache: PathBuf,
+    /// Do not touch the network: build from the cache (and the mirror, if given).
+    #[arg(long)]
+    pub offline: bool,
     /// Index directory (created if missing).
     #[arg(long, value_name = "DIR", default_value = "index")]
     pub index: PathBuf,
@@ -60,6 +66,8 @@ pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
         index_dir: a.index.clone(),
         crawl: CrawlOptions {
             mirror: a.mirror.clone(),
+            cache: a.cache.clone(),
+            offline: a.offline,
             ..CrawlOptions::default()
         },
         threads,
@@ -107,6 +115,16 @@ fn render(r: &BuildReport, style: &Style) -> String {
         s.pop();
     }
     s.push_str(&format!("\n  total     {:.2} s\n", r.seconds));
+    if r.up_to_date {
+        s.push_str(
+            "  index     up to date: same sources, same bytes, same code; nothing re-indexed\n",
+        );
+    } else if r.reused_sources > 0 {
+        s.push_str(&format!(
+            "  reused    passages of {} unchanged sources (not extracted again)\n",
+            r.reused_sources
+        ));
+    }
     let low: Vec<_> = r
         .documents_detail
         .iter()

@@ -1,8 +1,11 @@
 //! `cli`: commands and output. One file per command; `main.rs` only parses, calls [`run`] and maps
 //! the outcome to an exit code.
 
+mod bench;
 mod build;
 mod compare;
+mod eval;
+mod crawl;
 mod matrix;
 mod output;
 mod passages;
@@ -57,12 +60,18 @@ pub enum Command {
     Inspect(passages::InspectArgs),
     /// Write every passage of the index, one JSON object per line.
     Export(passages::ExportArgs),
-    /// List the manifest's sources with their availability.
+    /// Fetch sources into the cache, politely (robots.txt, rate limits, retries), with provenance.
+    Crawl(crawl::CrawlArgs),
+    /// List the manifest's sources with their cache status (fetched when, sha256, last outcome).
     Sources(sources::SourcesArgs),
     /// The best provision of every jurisdiction for a query, a concept or a convention article.
     Compare(compare::CompareArgs),
     /// Jurisdictions × concepts of the taxonomy: the best citation per cell.
     Matrix(matrix::MatrixArgs),
+    /// Benchmarks: whole builds (stages, threads, scale, memory) and query latency.
+    Bench(bench::BenchArgs),
+    /// nDCG@10, Recall@10 and MRR@10 over a judged query set, beside a plain BM25 baseline.
+    Eval(eval::EvalArgs),
     /// The query language: operators, connectors, fields, expanders (`cyberlex help query`).
     #[command(long_about = crate::cli::search::QUERY_HELP)]
     Query,
@@ -83,8 +92,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Inspect(a) => passages::inspect(a, &style),
         Command::Export(a) => passages::export(a),
         Command::Sources(a) => sources::run(a, &style),
+        Command::Crawl(a) => crawl::run(a, &style),
         Command::Compare(a) => compare::run(a, &style),
         Command::Matrix(a) => matrix::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Eval(a) => eval::run(a),
         Command::Query => {
             output::print(search::QUERY_HELP)?;
             Ok(Outcome::Found)

@@ -1,4 +1,4 @@
-//! `cyberlex sources`: the manifest, with each source's availability.
+//! `cyberlex sources`: the manifest, with each source's cache (or mirror) status.
 
 use std::path::PathBuf;
 
@@ -11,9 +11,12 @@ use crate::crawl;
 
 #[derive(Debug, Args)]
 pub struct SourcesArgs {
-    /// Check availability in this mirror.
+    /// Check availability in this mirror too.
     #[arg(long, value_name = "DIR")]
     pub mirror: Option<PathBuf>,
+    /// The crawl cache whose records to report.
+    #[arg(long, value_name = "DIR", default_value = "corpus/cache")]
+    pub cache: PathBuf,
     /// A manifest in the format of corpus/sources.toml (default: the built-in one).
     #[arg(long, value_name = "FILE")]
     pub sources: Option<PathBuf>,
@@ -27,38 +30,67 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
         Some(p) => Manifest::load(p)?,
         None => Manifest::builtin(),
     };
-    let mut rows = Vec::new();
-    for s in &manifest.sources {
-        let status = match &a.mirror {
-            Some(m) => match crawl::mirror_path(m, &s.url) {
-                Some(p) if p.is_file() => "in mirror",
-                _ => "not in mirror",
-            },
-            None => "",
-        };
-        rows.push((s, status));
-    }
+    let statuses = crawl::status(&manifest.sources, &a.cache);
+    let in_mirror = |url: &str| {
+        a.mirror
+            .as_ref()
+            .map(|m| crawl::mirror_path(m, url).is_some_and(|p| p.is_file()))
+    };
     if a.json {
-        let v: Vec<_> = rows
+        let v: Vec<_> = manifest
+            .sources
             .iter()
-            .map(|(s, st)| serde_json::json!({"id": s.id, "format": s.format, "kind": s.kind, "jurisdiction": s.jurisdiction, "language": s.language, "bulk": s.bulk, "url": s.url, "title": s.title, "status": st}))
+            .zip(&statuses)
+            .map(|(s, st)| {
+                serde_json::json!({
+                    "id": s.id, "format": s.format, "kind": s.kind, "jurisdiction": s.jurisdiction,
+                    "language": s.language, "bulk": s.bulk, "url": s.url, "title": s.title,
+                    "in_mirror": in_mirror(&s.url), "cache": st,
+                })
+            })
             .collect();
         print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
-    } else {
-        let mut out = String::new();
-        for (s, st) in &rows {
-            out.push_str(&format!(
-                "{:<58} {:<6} {:<4} {:<3} {:<13} {}{}\n",
-                style.bold(&s.id),
-                s.format,
-                s.jurisdiction,
-                s.language,
-                s.kind,
-                st,
-                if s.bulk { " (bulk)" } else { "" }
-            ));
-        }
-        print(&out)?;
+        return Ok(Outcome::Found);
     }
+    let mut out = String::new();
+    for (s, st) in manifest.sources.iter().zip(&statuses) {
+        let cache = if st.cached {
+            let sha = match st.sha256_matches {
+                Some(true) => "sha256 ok",
+                Some(false) => "sha256 DIFFERS",
+                None => "no sha256",
+            };
+            let last = st
+                .last_outcome
+                .as_ref()
+                .map(|o| format!("{o:?}").to_lowercase())
+                .unwrap_or_default();
+            format!(
+                "cached {} · {sha} · {last}",
+                st.fetched_at.as_deref().unwrap_or("?")
+            )
+        } else if let Some(e) = &st.error {
+            format!("failed: {e}")
+        } else {
+            "not fetched".to_string()
+        };
+        let mirror = match in_mirror(&s.url) {
+            Some(true) => " · in mirror",
+            Some(false) => " · not in mirror",
+            None => "",
+        };
+        out.push_str(&format!(
+            "{:<58} {:<6} {:<4} {:<3} {:<13} {}{}{}\n",
+            style.bold(&s.id),
+            s.format.as_str(),
+            s.jurisdiction,
+            s.language,
+            s.kind,
+            cache,
+            mirror,
+            if s.bulk { " (bulk)" } else { "" }
+        ));
+    }
+    print(&out)?;
     Ok(Outcome::Found)
 }

@@ -11,7 +11,7 @@
 pub mod numerals;
 mod profile;
 
-pub use profile::{Profile, Profiles, Role, Rule};
+pub use profile::{profile_source, Profile, Profiles, Role, Rule};
 
 use std::collections::HashMap;
 

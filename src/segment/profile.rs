@@ -11,6 +11,11 @@ use crate::extract::BlockKind;
 
 const BUILTIN: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles.toml"));
 
+/// The TOML of the built-in profiles (for fingerprints of what turns bytes into passages).
+pub fn profile_source() -> &'static str {
+    BUILTIN
+}
+
 /// What a matching block is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
