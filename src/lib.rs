@@ -1,4 +1,5 @@
 //! cyberlex: full-text search over cybercrime law, provision by provision.
+pub mod bench;
 pub mod cli;
 pub mod corpus;
 pub mod crawl;

@@ -1,0 +1,110 @@
+//! A judged query set (`eval/qrels.toml`): queries and, per query, the provisions relevant to it.
+//!
+//! ```toml
+//! [[query]]
+//! id = "illegal-access-en"
+//! query = "illegal access to a computer system"
+//! lang = "en"              # the language the query is written in
+//! topic = "offence"        # offence, procedure, definition, ngo, …
+//! relevant = [
+//!   { doc = "coe-budapest-convention-2001", citation = "Art. 2", grade = 2 },
+//!   { doc = "de-stgb", citation = "§ 202a", grade = 1 },
+//! ]
+//! ```
+//!
+//! A judgement names a provision as a lawyer cites it: the document id of the manifest and the
+//! passage's citation exactly as the index holds it. Grade 2 = the defining provision, 1 = relevant.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Judgement {
+    pub doc: String,
+    pub citation: String,
+    pub grade: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JudgedQuery {
+    pub id: String,
+    pub query: String,
+    #[serde(default)]
+    pub lang: Option<String>,
+    #[serde(default)]
+    pub topic: Option<String>,
+    pub relevant: Vec<Judgement>,
+}
+
+impl JudgedQuery {
+    /// Judgements keyed by (doc id, citation).
+    pub fn judged(&self) -> HashMap<(String, String), u8> {
+        self.relevant
+            .iter()
+            .map(|j| ((j.doc.clone(), normalize(&j.citation)), j.grade))
+            .collect()
+    }
+
+    pub fn grades(&self) -> Vec<u8> {
+        self.relevant.iter().map(|j| j.grade).collect()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qrels {
+    #[serde(rename = "query", default)]
+    pub queries: Vec<JudgedQuery>,
+}
+
+/// Citations compared with their whitespace collapsed (`§  202a` = `§ 202a`).
+pub fn normalize(citation: &str) -> String {
+    citation.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Qrels {
+    pub fn load(path: &Path) -> anyhow::Result<Qrels> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// Parse and check: unique query ids, at least one judgement per query, grades 1 or 2, no
+    /// provision judged twice for one query.
+    pub fn parse(text: &str) -> anyhow::Result<Qrels> {
+        let q: Qrels = toml::from_str(text)?;
+        let mut ids = HashSet::new();
+        for jq in &q.queries {
+            anyhow::ensure!(ids.insert(&jq.id), "query id `{}` appears twice", jq.id);
+            anyhow::ensure!(!jq.query.trim().is_empty(), "query `{}` is empty", jq.id);
+            anyhow::ensure!(
+                !jq.relevant.is_empty(),
+                "query `{}` has no judgement",
+                jq.id
+            );
+            let mut seen = HashSet::new();
+            for j in &jq.relevant {
+                anyhow::ensure!(
+                    (1..=2).contains(&j.grade),
+                    "query `{}`: {} {}: grade {} (use 1 = relevant, 2 = the defining provision)",
+                    jq.id,
+                    j.doc,
+                    j.citation,
+                    j.grade
+                );
+                anyhow::ensure!(
+                    seen.insert((j.doc.as_str(), normalize(&j.citation))),
+                    "query `{}`: {} {} is judged twice",
+                    jq.id,
+                    j.doc,
+                    j.citation
+                );
+            }
+        }
+        Ok(q)
+    }
+}

@@ -1,0 +1,114 @@
+//! A minimal raw-tantivy indexer to compare cyberlex builds with.
+//!
+//! tantivy-cli no longer compiles against current crates, so this stands in for `tantivy index`:
+//! the passages `cyberlex export` wrote (JSONL), a schema like tantivy-cli's default (every text
+//! field `TEXT | STORED` with the `default` tokenizer, ids as `STRING | STORED`), the same writer
+//! threads and memory budget as a cyberlex build, documents parsed and added in parallel.
+
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tantivy::schema::{Schema, STORED, STRING, TEXT};
+use tantivy::{Index, TantivyDocument};
+
+/// Figures of one raw build.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawReport {
+    pub documents: usize,
+    pub input_bytes: u64,
+    pub threads: usize,
+    /// Read and parse the JSONL.
+    pub parse_seconds: f64,
+    pub index_seconds: f64,
+    pub commit_seconds: f64,
+    pub merge_seconds: f64,
+    pub seconds: f64,
+    pub segments: usize,
+}
+
+const TEXT_FIELDS: [&str; 4] = ["title", "citation", "heading", "text"];
+const ID_FIELDS: [&str; 4] = ["passage_id", "doc_id", "jurisdiction", "language"];
+
+/// Index the passages of `jsonl` into a new index in `dir` (which must be empty or absent).
+pub fn build(
+    jsonl: &Path,
+    dir: &Path,
+    threads: usize,
+    memory_budget: usize,
+) -> anyhow::Result<RawReport> {
+    let started = Instant::now();
+    let bytes = std::fs::read(jsonl)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", jsonl.display()))?;
+    let mut sb = Schema::builder();
+    let ids: Vec<_> = ID_FIELDS
+        .iter()
+        .map(|n| sb.add_text_field(n, STRING | STORED))
+        .collect();
+    let texts: Vec<_> = TEXT_FIELDS
+        .iter()
+        .map(|n| sb.add_text_field(n, TEXT | STORED))
+        .collect();
+    let schema = sb.build();
+    std::fs::create_dir_all(dir)?;
+    let index = Index::create_in_dir(dir, schema)?;
+    // The same clamp as cyberlex's writer: 1-8 threads, at least 15 MB each.
+    let threads = threads.clamp(1, 8);
+    let threads = threads.min((memory_budget / 15_000_000).max(1));
+    let budget = memory_budget.max(threads * 15_000_000);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    pool.install(|| {
+        let t = Instant::now();
+        let lines: Vec<&[u8]> = bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        let docs: Vec<TantivyDocument> = lines
+            .par_iter()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_slice(l)?;
+                let mut d = TantivyDocument::default();
+                for (f, n) in ids.iter().zip(ID_FIELDS) {
+                    if let Some(s) = v[n].as_str() {
+                        d.add_text(*f, s);
+                    }
+                }
+                for (f, n) in texts.iter().zip(TEXT_FIELDS) {
+                    if let Some(s) = v[n].as_str() {
+                        d.add_text(*f, s);
+                    }
+                }
+                Ok(d)
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let parse_seconds = t.elapsed().as_secs_f64();
+        let documents = docs.len();
+
+        let t = Instant::now();
+        let mut writer = index.writer_with_num_threads::<TantivyDocument>(threads, budget)?;
+        docs.into_par_iter()
+            .try_for_each(|d| writer.add_document(d).map(|_| ()))?;
+        let index_seconds = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        writer.commit()?;
+        let commit_seconds = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        writer.wait_merging_threads()?;
+        let merge_seconds = t.elapsed().as_secs_f64();
+        Ok(RawReport {
+            documents,
+            input_bytes: bytes.len() as u64,
+            threads,
+            parse_seconds,
+            index_seconds,
+            commit_seconds,
+            merge_seconds,
+            seconds: started.elapsed().as_secs_f64(),
+            segments: index.searchable_segment_ids()?.len(),
+        })
+    })
+}

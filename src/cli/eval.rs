@@ -1,0 +1,213 @@
+//! `cyberlex eval QRELS`: nDCG@k, Recall@k and MRR@k of the ranking over a judged query set,
+//! beside the same queries run as plain BM25 over the passage text (the baseline).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+use serde_json::json;
+
+use super::output::print;
+use super::Outcome;
+use crate::bench::metrics::{gains, Scores};
+use crate::bench::qrels::{normalize, JudgedQuery, Qrels};
+use crate::bench::ReportFormat;
+use crate::search::{Engine, SearchRequest};
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The judged query set (TOML; see eval/qrels.toml).
+    #[arg(value_name = "QRELS", default_value = "eval/qrels.toml")]
+    pub qrels: PathBuf,
+    /// Evaluate only the baseline (plain BM25 over the passage text); by default both the
+    /// ranking and the baseline are evaluated, side by side.
+    #[arg(long)]
+    pub baseline: bool,
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Cut-off rank of the metrics.
+    #[arg(short = 'k', value_name = "K", default_value_t = 10)]
+    pub k: usize,
+    /// Also list each query's scores (text format; JSON always lists them).
+    #[arg(long)]
+    pub per_query: bool,
+}
+
+/// The scores of one query under one ranking.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryResult {
+    pub id: String,
+    pub query: String,
+    pub scores: Scores,
+    /// `doc_id citation` of the first k hits, `*` marking the judged ones.
+    pub top: Vec<String>,
+    /// Judged provisions the first k hits missed.
+    pub missed: Vec<String>,
+}
+
+/// Run every query of `qrels` on `engine` with the ranking (`baseline = false`) or plain BM25.
+pub fn evaluate(
+    engine: &mut Engine,
+    qrels: &Qrels,
+    k: usize,
+    baseline: bool,
+) -> anyhow::Result<Vec<QueryResult>> {
+    qrels
+        .queries
+        .iter()
+        .map(|jq| evaluate_one(engine, jq, k, baseline))
+        .collect()
+}
+
+fn evaluate_one(
+    engine: &mut Engine,
+    jq: &JudgedQuery,
+    k: usize,
+    baseline: bool,
+) -> anyhow::Result<QueryResult> {
+    let resp = engine
+        .search(&SearchRequest {
+            query: jq.query.clone(),
+            limit: k,
+            baseline,
+            snippet_chars: 80,
+            ..Default::default()
+        })
+        .map_err(|e| anyhow::anyhow!("query `{}` ({}): {e}", jq.id, jq.query))?;
+    let keys: Vec<(String, String)> = resp
+        .hits
+        .iter()
+        .map(|h| (h.doc_id.clone(), normalize(&h.citation)))
+        .collect();
+    let judged = jq.judged();
+    let g = gains(&keys, &judged, k);
+    let top = keys
+        .iter()
+        .zip(&g)
+        .map(|((d, c), g)| format!("{}{d} {c}", if *g > 0 { "*" } else { "" }))
+        .collect();
+    let missed = jq
+        .relevant
+        .iter()
+        .filter(|j| {
+            !keys
+                .iter()
+                .any(|(d, c)| *d == j.doc && *c == normalize(&j.citation))
+        })
+        .map(|j| format!("{} {} ({})", j.doc, j.citation, j.grade))
+        .collect();
+    Ok(QueryResult {
+        id: jq.id.clone(),
+        query: jq.query.clone(),
+        scores: Scores::of(&g, &jq.grades(), k),
+        top,
+        missed,
+    })
+}
+
+fn rel(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| (a - b) / b * 100.0)
+}
+
+pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
+    let qrels = Qrels::load(&a.qrels)?;
+    anyhow::ensure!(
+        !qrels.queries.is_empty(),
+        "{} holds no query",
+        a.qrels.display()
+    );
+    let k = a.k.max(1);
+    let mut engine = Engine::open(&a.index)?;
+    let ranked = if a.baseline {
+        None
+    } else {
+        Some(evaluate(&mut engine, &qrels, k, false)?)
+    };
+    let base = evaluate(&mut engine, &qrels, k, true)?;
+    let mean = |v: &[QueryResult]| Scores::mean(&v.iter().map(|r| r.scores).collect::<Vec<_>>());
+    let mb = mean(&base);
+    let mr = ranked.as_deref().map(mean);
+    match a.format {
+        ReportFormat::Json => {
+            let diff = mr.map(|m| {
+                json!({
+                    "ndcg_pct": rel(m.ndcg, mb.ndcg),
+                    "recall_pct": rel(m.recall, mb.recall),
+                    "mrr_pct": rel(m.mrr, mb.mrr),
+                })
+            });
+            let out = json!({
+                "qrels": a.qrels,
+                "queries": qrels.queries.len(),
+                "judgements": qrels.queries.iter().map(|q| q.relevant.len()).sum::<usize>(),
+                "k": k,
+                "ranked": mr,
+                "baseline": mb,
+                "relative_difference": diff,
+                "per_query": {"ranked": ranked, "baseline": base},
+            });
+            print(&format!("{}\n", serde_json::to_string_pretty(&out)?))?;
+        }
+        ReportFormat::Text => {
+            let mut s = format!(
+                "{} queries, {} judgements, k = {k}\n\n{:<12} {:>10} {:>10} {:>10}\n",
+                qrels.queries.len(),
+                qrels
+                    .queries
+                    .iter()
+                    .map(|q| q.relevant.len())
+                    .sum::<usize>(),
+                "",
+                format!("nDCG@{k}"),
+                format!("Recall@{k}"),
+                format!("MRR@{k}")
+            );
+            let line = |name: &str, m: &Scores| {
+                format!(
+                    "{name:<12} {:>10.3} {:>10.3} {:>10.3}\n",
+                    m.ndcg, m.recall, m.mrr
+                )
+            };
+            if let Some(m) = &mr {
+                s.push_str(&line("cyberlex", m));
+            }
+            s.push_str(&line("baseline", &mb));
+            if let Some(m) = &mr {
+                let pct =
+                    |a: f64, b: f64| rel(a, b).map_or("n/a".to_string(), |p| format!("{p:+.1}%"));
+                s.push_str(&format!(
+                    "{:<12} {:>10} {:>10} {:>10}\n",
+                    "difference",
+                    pct(m.ndcg, mb.ndcg),
+                    pct(m.recall, mb.recall),
+                    pct(m.mrr, mb.mrr)
+                ));
+            }
+            if a.per_query {
+                s.push_str(&format!(
+                    "\n{:<34} {:>9} {:>9}  query\n",
+                    "id", "nDCG", "base"
+                ));
+                for (i, b) in base.iter().enumerate() {
+                    let r = ranked.as_ref().map(|r| r[i].scores.ndcg);
+                    s.push_str(&format!(
+                        "{:<34} {:>9} {:>9.3}  {}\n",
+                        b.id,
+                        r.map_or("-".into(), |x| format!("{x:.3}")),
+                        b.scores.ndcg,
+                        b.query
+                    ));
+                    if let Some(r) = &ranked {
+                        if !r[i].missed.is_empty() {
+                            s.push_str(&format!("{:<34} missed: {}\n", "", r[i].missed.join("; ")));
+                        }
+                    }
+                }
+            }
+            print(&s)?;
+        }
+    }
+    Ok(Outcome::Found)
+}
