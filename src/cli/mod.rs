@@ -2,12 +2,10 @@
 //! the outcome to an exit code.
 
 mod bench;
-mod bench;
 mod build;
 mod compare;
-mod eval;
-mod eval;
 mod crawl;
+mod eval;
 mod matrix;
 mod output;
 mod passages;
@@ -74,10 +72,6 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// nDCG@10, Recall@10 and MRR@10 over a judged query set, beside a plain BM25 baseline.
     Eval(eval::EvalArgs),
-    /// Benchmarks: whole builds (stages, threads, scale, memory) and query latency.
-    Bench(bench::BenchArgs),
-    /// nDCG@10, Recall@10 and MRR@10 over a judged query set, beside a plain BM25 baseline.
-    Eval(eval::EvalArgs),
     /// The query language: operators, connectors, fields, expanders (`cyberlex help query`).
     #[command(long_about = crate::cli::search::QUERY_HELP)]
     Query,
@@ -101,8 +95,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Crawl(a) => crawl::run(a, &style),
         Command::Compare(a) => compare::run(a, &style),
         Command::Matrix(a) => matrix::run(a),
-        Command::Bench(a) => bench::run(a),
-        Command::Eval(a) => eval::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Query => {
