@@ -5,6 +5,11 @@
 //! new generation beside the current one and, only once it is committed, replaces `CURRENT`
 //! atomically (write a temporary file, fsync, rename). A failed or killed build leaves the previous
 //! generation searchable; the next build removes the leftovers. A lock file keeps two builds apart.
+//!
+//! Readers never see a half-built index: `CURRENT` only ever names a committed generation. The
+//! generation it named before a swap is kept until the next build starts, so a reader that read
+//! `CURRENT` just before the swap can still open what it read; [`OpenIndex::open`] also retries
+//! when the generation it tried to open is no longer the current one.
 
 pub mod analyzers;
 pub mod schema;
@@ -66,7 +71,27 @@ pub struct OpenIndex {
 }
 
 impl OpenIndex {
+    /// Open the current generation. Should `CURRENT` move while this runs (a build swapped in a
+    /// new generation and removed the one just read), open the new current one instead.
     pub fn open(dir: &Path) -> Result<OpenIndex, IndexError> {
+        let mut attempts = 0;
+        loop {
+            let tried = current_generation(dir);
+            match Self::open_current(dir) {
+                Ok(open) => return Ok(open),
+                Err(e) => {
+                    attempts += 1;
+                    let moved =
+                        current_generation(dir).is_some_and(|now| Some(&now) != tried.as_ref());
+                    if attempts >= 3 || !moved {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn open_current(dir: &Path) -> Result<OpenIndex, IndexError> {
         let generation = current_generation(dir).ok_or_else(|| IndexError::Missing {
             path: dir.to_path_buf(),
         })?;
@@ -115,7 +140,7 @@ impl NewGeneration {
             }
             Err(fs::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
         }
-        remove_stale(dir);
+        remove_stale(dir, None);
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis())
@@ -179,9 +204,11 @@ impl NewGeneration {
             f.sync_all().map_err(io(&tmp))?;
         }
         let cur = self.dir.join(CURRENT);
+        let previous = current_generation(&self.dir);
         fs::rename(&tmp, &cur).map_err(io(&cur))?;
         sync_dir(&self.dir);
-        remove_stale(&self.dir);
+        // Keep the previous generation until the next build: a reader may have just read its name.
+        remove_stale(&self.dir, previous.as_deref());
         Ok(self.path)
     }
 }
@@ -192,9 +219,9 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Remove generations other than the current one and temporary pointer files. Called with the
-/// build lock held, so nothing removed is being written.
-fn remove_stale(dir: &Path) {
+/// Remove generations other than the current one (and `keep`) and temporary pointer files.
+/// Called with the build lock held, so nothing removed is being written.
+fn remove_stale(dir: &Path, keep: Option<&Path>) {
     let current = current_generation(dir);
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -202,7 +229,7 @@ fn remove_stale(dir: &Path) {
     for e in entries.flatten() {
         let p = e.path();
         let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with("gen-") && Some(&p) != current.as_ref() {
+        if name.starts_with("gen-") && Some(&p) != current.as_ref() && Some(p.as_path()) != keep {
             let _ = fs::remove_dir_all(&p);
         } else if name.starts_with("CURRENT.tmp-") {
             let _ = fs::remove_file(&p);

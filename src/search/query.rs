@@ -523,6 +523,29 @@ impl Parser<'_> {
                         Some(format!("write {}:access", f.as_str())),
                     ));
                 }
+                match self.peek() {
+                    Some(Tok::Field(_)) => {
+                        return Err(QueryError::new(
+                            self.pos(),
+                            format!("`{}:` is followed by another field", f.as_str()),
+                            Some(format!("give one field per term: {}:access", f.as_str())),
+                        ))
+                    }
+                    Some(Tok::Not | Tok::Minus) => {
+                        return Err(QueryError::new(
+                            self.pos(),
+                            format!("`{}:` cannot take an exclusion", f.as_str()),
+                            Some(format!(
+                                "write the exclusion before the field: NOT {}:fraud",
+                                f.as_str()
+                            )),
+                        ))
+                    }
+                    _ => {}
+                }
+                // The field and its value are one clause: printing a query distributes the field
+                // over the value's words, so counting both would make the printed form longer.
+                self.clauses -= 1;
                 let inner = self.primary()?;
                 Ok(with_field(inner, f))
             }
@@ -537,7 +560,12 @@ impl Parser<'_> {
                 "an operator cannot start a query or follow another operator",
                 Some("remove it".to_string()),
             )),
-            Tok::Not | Tok::Minus => unreachable!("handled in unary"),
+            // `unary` takes a leading NOT; here it follows a proximity connector (`a w/5 NOT b`).
+            Tok::Not | Tok::Minus => Err(QueryError::new(
+                p,
+                "a proximity connector cannot take an exclusion",
+                Some("exclude outside the connector: `access w/5 computer NOT fraud`".to_string()),
+            )),
             Tok::Near(..) => Err(QueryError::new(
                 p,
                 "a proximity connector needs a term on its left",
@@ -666,11 +694,43 @@ pub fn parse(q: &str) -> Result<Node, QueryError> {
     Ok(node)
 }
 
+impl Node {
+    /// Binding strength, loosest first; a child binding looser than its parent needs parentheses.
+    fn precedence(&self) -> u8 {
+        match self {
+            Node::Or(_) => 1,
+            Node::Ranked(_) => 2,
+            Node::And(_) => 3,
+            Node::Not(_) => 4,
+            Node::Near { .. } => 5,
+            Node::Word { .. } | Node::Phrase { .. } => 6,
+        }
+    }
+
+    fn fmt_child(&self, f: &mut fmt::Formatter<'_>, min: u8) -> fmt::Result {
+        if self.precedence() < min {
+            write!(f, "({self})")
+        } else {
+            write!(f, "{self}")
+        }
+    }
+}
+
 impl fmt::Display for Node {
-    /// Prints a query that parses back to the same tree.
+    /// Prints a query that parses back to the same tree, with parentheses only where needed (so
+    /// the printed form never nests deeper or holds more clauses than the query it came from).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let field =
             |fld: &Option<FieldName>| fld.map(|x| format!("{}:", x.as_str())).unwrap_or_default();
+        let list = |f: &mut fmt::Formatter<'_>, v: &[Node], sep: &str, min: u8| {
+            for (i, n) in v.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(sep)?;
+                }
+                n.fmt_child(f, min)?;
+            }
+            Ok(())
+        };
         match self {
             Node::Word {
                 field: fl,
@@ -696,31 +756,13 @@ impl fmt::Display for Node {
                 }
                 Ok(())
             }
-            Node::And(v) => write!(
-                f,
-                "({})",
-                v.iter()
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" AND ")
-            ),
-            Node::Or(v) => write!(
-                f,
-                "({})",
-                v.iter()
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            ),
-            Node::Ranked(v) => write!(
-                f,
-                "({})",
-                v.iter()
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            Node::Not(n) => write!(f, "NOT {n}"),
+            Node::Or(v) => list(f, v, " OR ", 2),
+            Node::Ranked(v) => list(f, v, " ", 3),
+            Node::And(v) => list(f, v, " AND ", 4),
+            Node::Not(n) => {
+                f.write_str("NOT ")?;
+                n.fmt_child(f, 4)
+            }
             Node::Near {
                 left,
                 right,
@@ -733,7 +775,9 @@ impl fmt::Display for Node {
                     (Unit::Sentence, _) => "/s".into(),
                     (Unit::Paragraph, _) => "/p".into(),
                 };
-                write!(f, "({left} {c} {right})")
+                left.fmt_child(f, 5)?;
+                write!(f, " {c} ")?;
+                right.fmt_child(f, 6)
             }
         }
     }
