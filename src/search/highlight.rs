@@ -353,13 +353,10 @@ fn near_ok(a: &Analyzed, x: &Hit, y: &Hit, unit: Unit, ordered: bool) -> bool {
     }
     match unit {
         Unit::Words(n) => {
-            let gap = if x.last < y.first {
-                y.first - x.last
-            } else if y.last < x.first {
-                x.first - y.last
-            } else {
-                0
-            };
+            let gap = y
+                .first
+                .saturating_sub(x.last)
+                .max(x.first.saturating_sub(y.last));
             gap <= n as usize
         }
         Unit::Sentence => a.toks[x.first].sentence == a.toks[y.first].sentence,

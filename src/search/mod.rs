@@ -39,6 +39,9 @@ pub const MAX_EXPANSIONS: usize = 200;
 pub const CONCEPT_SCORE: f32 = 15.0;
 /// Weight of each further passage of a document already in the results (document crowding).
 pub const CROWDING: f32 = 0.85;
+/// A candidate being re-ranked: score, passage, highlighted byte ranges, address, explanation.
+type Scored = (f32, Passage, Vec<Range<usize>>, DocAddress, String);
+
 /// Most candidates re-ranked and verified per search.
 pub const MAX_CANDIDATES: usize = 2000;
 
@@ -501,17 +504,20 @@ impl Engine {
             error,
         };
         // A citation typed as the query goes straight to that provision.
-        let route = citation_regex().captures(&req.query).filter(|_| !req.baseline).and_then(|c| {
-            let pre = c.name("pre").map(|m| m.as_str().to_lowercase());
-            let sub = c.name("sub").map(|m| m.as_str()).unwrap_or("");
-            (pre.is_some() || !sub.is_empty()).then(|| {
-                (
-                    pre,
-                    c["num"].to_lowercase(),
-                    format!("{}{}", &c["num"], sub),
-                )
-            })
-        });
+        let route = citation_regex()
+            .captures(&req.query)
+            .filter(|_| !req.baseline)
+            .and_then(|c| {
+                let pre = c.name("pre").map(|m| m.as_str().to_lowercase());
+                let sub = c.name("sub").map(|m| m.as_str()).unwrap_or("");
+                (pre.is_some() || !sub.is_empty()).then(|| {
+                    (
+                        pre,
+                        c["num"].to_lowercase(),
+                        format!("{}{}", &c["num"], sub),
+                    )
+                })
+            });
         let node = match &route {
             Some((_, _, words)) => query::parse(words).map_err(qerr)?,
             None => query::parse(&req.query).map_err(qerr)?,
@@ -598,7 +604,7 @@ impl Engine {
             .search(&full, &TopDocs::with_limit(n_candidates).order_by_score())?;
 
         let f = self.fields().clone();
-        let mut scored: Vec<(f32, Passage, Vec<Range<usize>>, DocAddress, String)> = Vec::new();
+        let mut scored: Vec<Scored> = Vec::new();
         let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
         for (score, addr) in top {
             let doc: TantivyDocument = self.searcher.doc(addr)?;
@@ -619,7 +625,8 @@ impl Engine {
             let mut why = format!("index score {score:.3} (bm25 + concept)");
             let mut s = score;
             let rerank = !req.baseline;
-            if rerank && matches!(p.kind.as_str(), "analysis" | "ngo-statement") && route.is_none() {
+            if rerank && matches!(p.kind.as_str(), "analysis" | "ngo-statement") && route.is_none()
+            {
                 // Lawyers look for provisions first; commentary about them ranks after.
                 why.push_str(", commentary → ×0.75");
                 s *= 0.75;
@@ -657,12 +664,10 @@ impl Engine {
             analyses.insert(p.language.clone(), m.analysis);
             scored.push((s, p, ranges, addr, why));
         }
-        let order =
-            |a: &(f32, Passage, Vec<Range<usize>>, DocAddress, String),
-             b: &(f32, Passage, Vec<Range<usize>>, DocAddress, String)| {
-                b.0.total_cmp(&a.0)
-                    .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
-            };
+        let order = |a: &Scored, b: &Scored| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
+        };
         scored.sort_by(order);
         // Document crowding: each further passage of the same document weighs a little less, so
         // the first page shows many provisions rather than one statute's many sections.
@@ -884,7 +889,8 @@ mod tests {
             "tail ".repeat(200)
         );
         let at = text.find("needle").unwrap();
-        let (s, hl) = snippet(&text, &[at..at + 6], 100);
+        let ranges: Vec<Range<usize>> = std::iter::once(at..at + 6).collect();
+        let (s, hl) = snippet(&text, &ranges, 100);
         assert!(s.starts_with("… ") && s.ends_with(" …"), "{s}");
         let chars: Vec<char> = s.chars().collect();
         let [a, b] = hl[0];
