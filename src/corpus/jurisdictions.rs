@@ -26,7 +26,8 @@ pub struct Jurisdictions {
 
 impl Jurisdictions {
     pub fn builtin() -> Jurisdictions {
-        let f: File = toml::from_str(BUILTIN).expect("corpus/jurisdictions.toml is checked by tests");
+        let f: File =
+            toml::from_str(BUILTIN).expect("corpus/jurisdictions.toml is checked by tests");
         Jurisdictions {
             all: f.jurisdiction,
         }
@@ -83,7 +84,12 @@ mod tests {
     fn every_manifest_jurisdiction_is_known() {
         let j = Jurisdictions::builtin();
         for s in Manifest::builtin().sources {
-            assert!(j.name(&s.jurisdiction).is_some(), "{} has unknown {}", s.id, s.jurisdiction);
+            assert!(
+                j.name(&s.jurisdiction).is_some(),
+                "{} has unknown {}",
+                s.id,
+                s.jurisdiction
+            );
         }
     }
 }
