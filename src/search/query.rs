@@ -12,7 +12,8 @@
 //! heading:access  citation:202a  title: jurisdiction: kind: lang: text:
 //! (access OR entry) w/3 system   parentheses group
 //! ```
-//! Precedence, tightest first: connectors (`w/N`, `pre/N`, `/s`, `/p`), NOT, AND, OR.
+//! Precedence, tightest first: connectors (`w/N`, `pre/N`, `/s`, `/p`), NOT, AND, words side by
+//! side (ranked), OR.
 
 use std::fmt;
 
