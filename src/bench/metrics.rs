@@ -25,7 +25,8 @@ fn dcg(gains: impl IntoIterator<Item = u8>) -> f64 {
         .into_iter()
         .enumerate()
         .map(|(i, g)| (2f64.powi(i32::from(g)) - 1.0) / ((i + 2) as f64).log2())
-        .sum()
+        .sum::<f64>()
+        + 0.0 // an empty sum is -0.0
 }
 
 /// nDCG@k with exponential gain `2^grade - 1` and a `log2(rank + 1)` discount; the ideal ranking

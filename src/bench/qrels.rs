@@ -6,6 +6,7 @@
 //! query = "illegal access to a computer system"
 //! lang = "en"              # the language the query is written in
 //! topic = "offence"        # offence, procedure, definition, ngo, …
+//! need = "provisions establishing the offence of accessing a computer system without right"
 //! relevant = [
 //!   { doc = "coe-budapest-convention-2001", citation = "Art. 2", grade = 2 },
 //!   { doc = "de-stgb", citation = "§ 202a", grade = 1 },
@@ -37,6 +38,9 @@ pub struct JudgedQuery {
     pub lang: Option<String>,
     #[serde(default)]
     pub topic: Option<String>,
+    /// The information need: what counts as relevant.
+    #[serde(default)]
+    pub need: Option<String>,
     pub relevant: Vec<Judgement>,
 }
 
