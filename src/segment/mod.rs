@@ -298,10 +298,19 @@ impl<'a> Builder<'a> {
             *n += 1;
             *n
         });
+        // A sequence starts only right at the top of its scope (`§ 1030.` then `(a) Whoever`): an
+        // `(a)` after the section's own text is a paragraph inside it (`(1) … (a) …`).
         let hit = hit.filter(|h| {
+            let st = &self.streams[self.active];
+            let last = st.last_in_sequence.as_deref();
             !h.rule.sequence
-                || (self.st().scope.is_some()
-                    && next_in_sequence(self.st().last_in_sequence.as_deref(), &h.slug))
+                || (st.scope.is_some()
+                    && next_in_sequence(last, &h.slug)
+                    && (last.is_some()
+                        || st
+                            .current
+                            .as_ref()
+                            .is_some_and(|d| d.text.trim().is_empty())))
         });
         if let Some(hit) = hit {
             if let Some(l) = &hit.rule.lang {

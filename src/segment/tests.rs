@@ -176,3 +176,38 @@ fn repeated_chunk_headings_are_junk_and_scopes_prefix_citations() {
     assert_eq!(s.passages[3].passage_id, "xx-test/x2/1");
     assert!((s.coverage() - 1.0).abs() < 1e-9);
 }
+
+#[test]
+fn subsections_in_sequence_become_passages_but_nested_paragraphs_do_not() {
+    let p = profiles_with(
+        "[[profile]]\nname = \"t\"\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = '§\\s*(?P<num>\\d+)\\.\\s*(?P<caption>.*)$'\ncitation = \"§ {num}\"\nscope = true\nrepeats = true\n\
+         [[profile.rule]]\nrole = \"provision\"\npattern = '\\((?P<num>[a-z])\\)(?:\\s|$)'\ncitation = \"({num})\"\nscope_join = \"\"\nsequence = true\nkeep_text = true\n",
+    );
+    let doc = Document {
+        blocks: vec![
+            Block::heading(4, "§ 7. Invented gadgets"),
+            Block::paragraph("(a) Whoever opens a gadget (i) without leave, or"),
+            Block::paragraph("(b) Whoever closes it"),
+            Block::heading(4, "§ 7. Invented gadgets"),
+            Block::paragraph("(i) at night is fined."),
+            Block::paragraph("(c) A gadget is a box."),
+            Block::heading(4, "§ 8. Other gadgets"),
+            Block::paragraph("(1) Nobody may sell (a) a red gadget or (b) a blue one."),
+            Block::paragraph("(a) a green gadget either."),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("national-law", Some("t")), &doc, &p);
+    let cites: Vec<_> = s.passages.iter().map(|p| p.citation.as_str()).collect();
+    assert_eq!(cites, ["§ 7", "§ 7(a)", "§ 7(b)", "§ 7(c)", "§ 8"]);
+    assert!(
+        s.passages[2].text.contains("at night"),
+        "(i) stays inside (b)"
+    );
+    assert!(
+        s.passages[4].text.contains("green gadget"),
+        "(a) after § 8's own text is a paragraph"
+    );
+    assert_eq!(s.passages[1].passage_id, "xx-test/7/a");
+}
