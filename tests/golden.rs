@@ -108,6 +108,22 @@ fn every_mirror_document_matches_its_golden_expectation() {
             });
         }
     }
+    // An expectation whose source left the manifest (or the mirror) is stale: it must go.
+    for entry in std::fs::read_dir(golden_dir()).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(id) = name.strip_suffix(".toml") else {
+            continue;
+        };
+        let known = manifest
+            .get(id)
+            .is_some_and(|s| crawl::mirror_path(&mirror, &s.url).is_some_and(|p| p.is_file()));
+        if !known {
+            failures.push(format!(
+                "{}: stale expectation: no such source in the manifest and mirror; delete it",
+                entry.path().display()
+            ));
+        }
+    }
     assert!(
         failures.is_empty(),
         "golden failures:\n{}",
