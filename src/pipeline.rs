@@ -20,16 +20,66 @@ use crate::index::{current_generation, IndexError, NewGeneration, OpenIndex};
 use crate::segment::{self, Passage, Profiles, Segmented};
 
 /// Extract and segment the bytes of one source: one [`Segmented`] per document it holds.
+///
+/// A panic inside an extractor or the segmenter (a bug that hostile input reached) fails this
+/// source only, with the panic's message as the reason; the build goes on.
 pub fn passages_of(
     source: &Source,
     bytes: &[u8],
     profiles: &Profiles,
 ) -> Result<Vec<Segmented>, ExtractError> {
-    let docs = extract::extract(source, bytes)?;
-    Ok(docs
-        .par_iter()
-        .map(|d| segment::segment(source, d, profiles))
-        .collect())
+    let run = || -> Result<Vec<Segmented>, ExtractError> {
+        let docs = extract::extract(source, bytes)?;
+        Ok(docs
+            .par_iter()
+            .map(|d| segment::segment(source, d, profiles))
+            .collect())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(ExtractError::Malformed {
+            id: source.id.clone(),
+            format: source.format,
+            reason: format!("internal error while extracting this input (please report it): {msg}"),
+        })
+    })
+}
+
+/// Fetch one source; from a mirror, a file over the size limit is refused from its metadata,
+/// before a byte of it is read (`extract::MAX_DOCUMENT_BYTES`; bulk archives: the crawler's
+/// `max_body_bytes`).
+fn fetch_bounded(
+    s: &Source,
+    opts: &CrawlOptions,
+) -> Result<crawl::Fetched, Box<dyn std::error::Error + Send + Sync>> {
+    if let Some(path) = opts
+        .mirror
+        .as_deref()
+        .and_then(|m| crawl::mirror_path(m, &s.url))
+    {
+        let limit = if s.format == crate::corpus::Format::TarGz {
+            opts.max_body_bytes
+        } else {
+            extract::MAX_DOCUMENT_BYTES as u64
+        };
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if meta.is_file() && meta.len() > limit {
+                return Err(format!(
+                    "{}: {} is {} bytes, over the limit of {limit} bytes for one {} document: refused without reading it",
+                    s.id,
+                    path.display(),
+                    meta.len(),
+                    s.format
+                )
+                .into());
+            }
+        }
+    }
+    Ok(crawl::fetch(s, opts)?)
 }
 
 /// What to build, and how.
@@ -176,21 +226,31 @@ fn passages_file(dir: &Path, source_id: &str) -> PathBuf {
 fn save_passages(dir: &Path, source_id: &str, docs: &[Segmented]) -> std::io::Result<()> {
     let path = passages_file(dir, source_id);
     std::fs::create_dir_all(path.parent().expect("has a parent"))?;
-    let f = std::fs::File::create(&path)?;
-    let mut gz =
-        flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::fast());
-    for d in docs {
-        for p in &d.passages {
-            serde_json::to_writer(&mut gz, p)?;
-            gz.write_all(b"\n")?;
-        }
+    // Documents are serialized and compressed in parallel, as consecutive gzip members (one
+    // stream for a reader that reads every member).
+    let members: Vec<Vec<u8>> = docs
+        .par_chunks(64)
+        .map(|chunk| -> std::io::Result<Vec<u8>> {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            for p in chunk.iter().flat_map(|d| d.passages.iter()) {
+                serde_json::to_writer(&mut gz, p)?;
+                gz.write_all(b"\n")?;
+            }
+            gz.finish()
+        })
+        .collect::<Result<_, _>>()?;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    for m in &members {
+        f.write_all(m)?;
     }
-    gz.finish()?.flush()
+    f.flush()
 }
 
 fn load_passages(dir: &Path, source_id: &str, state: &SourceState) -> Option<Vec<Segmented>> {
     let f = std::fs::File::open(passages_file(dir, source_id)).ok()?;
-    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(f));
+    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+        std::io::BufReader::new(f),
+    ));
     let mut by_doc: HashMap<String, Vec<Passage>> = HashMap::new();
     for line in reader.lines() {
         let p: Passage = serde_json::from_str(&line.ok()?).ok()?;
@@ -252,7 +312,7 @@ fn run(
     let fetched: Vec<_> = sources
         .par_iter()
         .progress_with(pb.clone())
-        .map(|s| (s, crawl::fetch(s, &opts.crawl)))
+        .map(|s| (s, fetch_bounded(s, &opts.crawl)))
         .collect();
     pb.finish_and_clear();
     timed("fetch", t);

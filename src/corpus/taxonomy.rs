@@ -48,8 +48,10 @@ pub struct Tag {
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     pub concepts: Vec<Concept>,
-    /// Per concept: folded labels and folded key terms, computed once.
-    folded: Vec<(Vec<String>, Vec<String>)>,
+    /// Folded labels of every concept (matched in headings).
+    labels: PhraseSet,
+    /// Folded key terms of every concept (matched in text).
+    terms: PhraseSet,
 }
 
 /// Lower case, accents folded, whitespace collapsed: the form labels are compared in.
@@ -66,18 +68,20 @@ pub fn fold(s: &str) -> String {
 impl Taxonomy {
     pub fn builtin() -> Taxonomy {
         let f: File = toml::from_str(BUILTIN).expect("corpus/taxonomy.toml is checked by tests");
-        let folded = f
-            .concept
-            .iter()
-            .map(|c| {
-                let labels: Vec<String> = c.labels.values().flatten().map(|l| fold(l)).collect();
-                let terms: Vec<String> = c.terms.values().flatten().map(|l| fold(l)).collect();
-                (labels, terms)
-            })
-            .collect();
+        let labels = PhraseSet::new(
+            f.concept
+                .iter()
+                .map(|c| c.labels.values().flatten().map(|l| fold(l)).collect()),
+        );
+        let terms = PhraseSet::new(
+            f.concept
+                .iter()
+                .map(|c| c.terms.values().flatten().map(|l| fold(l)).collect()),
+        );
         Taxonomy {
             concepts: f.concept,
-            folded,
+            labels,
+            terms,
         }
     }
 
@@ -105,27 +109,82 @@ impl Taxonomy {
     pub fn tag(&self, heading: &str, text: &str) -> Vec<Tag> {
         let h = fold(heading);
         let t = fold(text);
+        // One pass of each automaton finds every label in the heading and every key term in the
+        // text; per concept, the first label (or term) in the taxonomy's order is the rule shown.
+        let labels = self.labels.first_matches(&h, self.concepts.len());
+        let terms = self.terms.first_matches(&t, self.concepts.len());
         let mut out = Vec::new();
-        for (c, (labels, terms)) in self.concepts.iter().zip(&self.folded) {
-            let rule = labels
-                .iter()
-                .find(|l| contains_phrase(&h, l))
-                .map(|l| format!("heading has label \"{l}\""))
-                .or_else(|| {
-                    terms
-                        .iter()
-                        .find(|k| contains_phrase(&t, k))
-                        .map(|k| format!("text has \"{k}\""))
-                });
-            if let Some(rule) = rule {
-                out.push(Tag {
-                    concept: c.id.clone(),
-                    rule,
-                });
-            }
+        for (i, c) in self.concepts.iter().enumerate() {
+            let rule = match (labels[i], terms[i]) {
+                (Some(p), _) => format!("heading has label \"{}\"", self.labels.patterns[p]),
+                (None, Some(p)) => format!("text has \"{}\"", self.terms.patterns[p]),
+                (None, None) => continue,
+            };
+            out.push(Tag {
+                concept: c.id.clone(),
+                rule,
+            });
         }
         out
     }
+}
+
+/// Folded phrases of many concepts in one Aho-Corasick automaton.
+#[derive(Debug, Clone)]
+struct PhraseSet {
+    ac: aho_corasick::AhoCorasick,
+    patterns: Vec<String>,
+    /// Pattern → concept index.
+    owner: Vec<usize>,
+}
+
+impl PhraseSet {
+    fn new(per_concept: impl Iterator<Item = Vec<String>>) -> PhraseSet {
+        let mut patterns = Vec::new();
+        let mut owner = Vec::new();
+        for (i, list) in per_concept.enumerate() {
+            for p in list.into_iter().filter(|p| !p.is_empty()) {
+                patterns.push(p);
+                owner.push(i);
+            }
+        }
+        let ac =
+            aho_corasick::AhoCorasick::new(&patterns).expect("taxonomy phrases build an automaton");
+        PhraseSet {
+            ac,
+            patterns,
+            owner,
+        }
+    }
+
+    /// Per concept, the smallest pattern index found in `hay` at word boundaries.
+    fn first_matches(&self, hay: &str, concepts: usize) -> Vec<Option<usize>> {
+        let mut best: Vec<Option<usize>> = vec![None; concepts];
+        for m in self.ac.find_overlapping_iter(hay) {
+            let p = m.pattern().as_usize();
+            if at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p]) {
+                let slot = &mut best[self.owner[p]];
+                if slot.is_none_or(|q| p < q) {
+                    *slot = Some(p);
+                }
+            }
+        }
+        best
+    }
+}
+
+fn at_word_boundaries(hay: &str, start: usize, end: usize, needle: &str) -> bool {
+    if needle.chars().any(crate::index::analyzers::is_cjk) {
+        return true;
+    }
+    hay[..start]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !c.is_alphanumeric())
+        && hay[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric())
 }
 
 /// Does `hay` contain `needle` at word boundaries (or anywhere, for CJK needles)?

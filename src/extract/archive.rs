@@ -45,6 +45,9 @@ pub fn extract_with_limits(
         .entries()
         .map_err(|e| malformed(format!("not a tar.gz archive: {e}")))?;
     let mut docs = Vec::new();
+    // Members are read in order (the archive is one gzip stream) and extracted in parallel, a
+    // batch at a time, so memory holds one batch of raw members at most.
+    let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(BATCH);
     let mut total: u64 = 0;
     for entry in entries {
         let mut entry = entry.map_err(|e| malformed(format!("unreadable archive entry: {e}")))?;
@@ -96,16 +99,12 @@ pub fn extract_with_limits(
                 "member `{shown}` is over the limit of {max_member} bytes per member"
             )));
         }
-        let member = member_name(&path);
-        let mut doc = match super::markdown::extract(&format!("{id}/{member}"), &raw) {
-            Ok(d) => d,
-            // An empty law file is not a reason to lose the archive.
-            Err(ExtractError::Empty { .. }) => continue,
-            Err(e) => return Err(e),
-        };
-        doc.member = Some(member);
-        docs.push(doc);
+        batch.push((member_name(&path), raw));
+        if batch.len() >= BATCH {
+            extract_batch(id, &mut batch, &mut docs)?;
+        }
     }
+    extract_batch(id, &mut batch, &mut docs)?;
     if docs.is_empty() {
         return Err(ExtractError::Empty {
             id: id.to_string(),
@@ -114,6 +113,38 @@ pub fn extract_with_limits(
         });
     }
     Ok(docs)
+}
+
+/// Members extracted in parallel at a time.
+const BATCH: usize = 256;
+
+/// Extract a batch of members in parallel, in order; empty members are skipped.
+fn extract_batch(
+    id: &str,
+    batch: &mut Vec<(String, Vec<u8>)>,
+    docs: &mut Vec<Document>,
+) -> Result<(), ExtractError> {
+    use rayon::prelude::*;
+    let extracted: Vec<Result<Option<Document>, ExtractError>> = batch
+        .par_drain(..)
+        .map(|(member, raw)| {
+            match super::markdown::extract(&format!("{id}/{member}"), &raw) {
+                Ok(mut d) => {
+                    d.member = Some(member);
+                    Ok(Some(d))
+                }
+                // An empty law file is not a reason to lose the archive.
+                Err(ExtractError::Empty { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .collect();
+    for d in extracted {
+        if let Some(d) = d? {
+            docs.push(d);
+        }
+    }
+    Ok(())
 }
 
 /// `gesetze-<commit>/s/stgb/index.md` → `s/stgb` (the top folder is the archive's own).

@@ -265,25 +265,29 @@ impl Engine {
             WordKind::Root => lowered.replace(' ', ""),
             _ => lowered.split(' ').next().unwrap_or("").to_string(),
         };
-        let pattern = (kind == WordKind::Wildcard)
-            .then(|| {
-                let folded = analyzers::analyze(&mut self.base, text)
-                    .join("")
-                    .chars()
-                    .collect::<String>();
-                let _ = folded;
-                let mut re = String::from("^");
-                for c in text.to_lowercase().chars() {
+        // The literal pieces between wildcards are folded the way the index folded its terms.
+        let pattern = if kind == WordKind::Wildcard {
+            let mut re = String::from("^");
+            let mut literal = String::new();
+            for c in text.chars().chain(std::iter::once('\0')) {
+                if matches!(c, '*' | '?' | '\0') {
+                    let folded = analyzers::analyze(&mut self.base, &literal).join("");
+                    re.push_str(&regex::escape(&folded));
+                    literal.clear();
                     match c {
                         '*' => re.push_str(r"\w*"),
                         '?' => re.push_str(r"\w"),
-                        c => re.push_str(&regex::escape(&c.to_string())),
+                        _ => {}
                     }
+                } else {
+                    literal.push(c);
                 }
-                re.push('$');
-                Regex::new(&re).ok()
-            })
-            .flatten();
+            }
+            re.push('$');
+            Regex::new(&re).ok()
+        } else {
+            None
+        };
         let mut found = HashSet::new();
         let field = self.fields().text;
         for seg in self.searcher.segment_readers() {
