@@ -47,85 +47,113 @@ pub fn is_cjk(c: char) -> bool {
 #[derive(Clone, Default)]
 pub struct WordBigramTokenizer;
 
-pub struct VecTokenStream {
-    tokens: Vec<Token>,
-    index: usize,
+/// The token stream of [`WordBigramTokenizer`]: one reused [`Token`], no allocation per token.
+pub struct WordBigramStream<'a> {
+    text: &'a str,
+    /// Byte offset of the next unread character.
+    pos: usize,
+    /// Position of the next token.
+    next_position: usize,
+    /// Inside a CJK run: the start and character of the last CJK character read.
+    cjk_prev: Option<(usize, char)>,
+    /// Whether the current CJK run has emitted a bigram yet (a run of one emits a unigram).
+    cjk_emitted: bool,
+    token: Token,
 }
 
-impl TokenStream for VecTokenStream {
+impl<'a> WordBigramStream<'a> {
+    pub fn new(text: &'a str) -> Self {
+        WordBigramStream {
+            text,
+            pos: 0,
+            next_position: 0,
+            cjk_prev: None,
+            cjk_emitted: false,
+            token: Token::default(),
+        }
+    }
+
+    fn emit(&mut self, from: usize, to: usize) -> bool {
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[from..to]);
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.next_position;
+        self.token.position_length = 1;
+        self.next_position += 1;
+        true
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+}
+
+impl TokenStream for WordBigramStream<'_> {
     fn advance(&mut self) -> bool {
-        if self.index < self.tokens.len() {
-            self.index += 1;
-            true
-        } else {
-            false
+        loop {
+            if let Some((start, ch)) = self.cjk_prev {
+                match self.peek() {
+                    Some(c) if is_cjk(c) => {
+                        let here = self.pos;
+                        self.pos += c.len_utf8();
+                        self.cjk_prev = Some((here, c));
+                        self.cjk_emitted = true;
+                        return self.emit(start, here + c.len_utf8());
+                    }
+                    _ => {
+                        self.cjk_prev = None;
+                        if !self.cjk_emitted {
+                            return self.emit(start, start + ch.len_utf8());
+                        }
+                    }
+                }
+            }
+            let c = loop {
+                match self.peek() {
+                    None => return false,
+                    Some(c) if c.is_alphanumeric() || is_cjk(c) => break c,
+                    Some(c) => self.pos += c.len_utf8(),
+                }
+            };
+            let start = self.pos;
+            self.pos += c.len_utf8();
+            if is_cjk(c) {
+                self.cjk_prev = Some((start, c));
+                self.cjk_emitted = false;
+                continue;
+            }
+            while let Some(c) = self.peek() {
+                if !c.is_alphanumeric() || is_cjk(c) {
+                    break;
+                }
+                self.pos += c.len_utf8();
+            }
+            return self.emit(start, self.pos);
         }
     }
     fn token(&self) -> &Token {
-        &self.tokens[self.index - 1]
+        &self.token
     }
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.index - 1]
+        &mut self.token
     }
 }
 
 /// Tokenize `text` into (byte range, term) pairs before filters; also used for highlighting.
 pub fn raw_tokens(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut position = 0;
-    let mut push = |from: usize, to: usize, tokens: &mut Vec<Token>| {
-        tokens.push(Token {
-            offset_from: from,
-            offset_to: to,
-            position,
-            text: text[from..to].to_string(),
-            position_length: 1,
-        });
-        position += 1;
-    };
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if is_cjk(c) {
-            let mut run: Vec<(usize, char)> = Vec::new();
-            while let Some(&(i, c)) = chars.peek() {
-                if !is_cjk(c) {
-                    break;
-                }
-                run.push((i, c));
-                chars.next();
-            }
-            let end_of = |k: usize| run[k].0 + run[k].1.len_utf8();
-            if run.len() == 1 {
-                push(run[0].0, end_of(0), &mut tokens);
-            } else {
-                for pair in run.windows(2) {
-                    push(pair[0].0, pair[1].0 + pair[1].1.len_utf8(), &mut tokens);
-                }
-            }
-        } else if c.is_alphanumeric() {
-            let mut end = start;
-            while let Some(&(i, c)) = chars.peek() {
-                if !c.is_alphanumeric() || is_cjk(c) {
-                    break;
-                }
-                end = i + c.len_utf8();
-                chars.next();
-            }
-            push(start, end, &mut tokens);
-        } else {
-            chars.next();
-        }
+    let mut stream = WordBigramStream::new(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token.clone());
     }
-    tokens
+    out
 }
 
 impl Tokenizer for WordBigramTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream {
-            tokens: raw_tokens(text),
-            index: 0,
-        }
+    type TokenStream<'a> = WordBigramStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordBigramStream<'a> {
+        WordBigramStream::new(text)
     }
 }
 
