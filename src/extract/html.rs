@@ -41,6 +41,16 @@ const INLINE: &[&str] = &[
 
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     let (text, enc) = super::text::decode(bytes);
+    let nesting = block_nesting(&text);
+    if nesting > MAX_DEPTH {
+        return Err(ExtractError::Malformed {
+            id: id.to_string(),
+            format: Format::Html,
+            reason: format!(
+                "block elements nest {nesting} deep, deeper than the limit of {MAX_DEPTH}: refused"
+            ),
+        });
+    }
     let html = Html::parse_document(&text);
     let title = html
         .select(&sel("title"))
@@ -51,7 +61,11 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
         .select(&sel("body"))
         .next()
         .unwrap_or_else(|| html.root_element());
-    let blocks = if html
+    let blocks = if max_depth(root) > MAX_DEPTH {
+        // The walks below recurse per level: a hostile page nested 100,000 deep would overflow
+        // the stack. Keep its text, one paragraph per block element, without the structure.
+        flat_blocks(root)
+    } else if html
         .select(&sel("div.artigo > p > strong"))
         .next()
         .is_some()
@@ -80,6 +94,109 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
         encoding: Some(enc.to_string()),
         ..Document::default()
     })
+}
+
+/// Element nesting beyond which the page is read flat (real pages nest well under 100 deep).
+const MAX_DEPTH: usize = 512;
+
+/// Container elements a page closes explicitly; the parser checks the whole stack of open
+/// elements at each of them, so nesting them 100,000 deep takes it minutes.
+const CONTAINERS: &[&str] = &[
+    "div",
+    "section",
+    "article",
+    "aside",
+    "blockquote",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "center",
+    "main",
+    "nav",
+    "header",
+    "footer",
+    "fieldset",
+    "figure",
+    "details",
+    "form",
+    "menu",
+    "dir",
+];
+
+/// How deep container elements nest, from the tags alone (before parsing; linear).
+fn block_nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(k) = b[i..].iter().position(|&c| c == b'<') {
+        i += k + 1;
+        let close = b.get(i) == Some(&b'/');
+        let start = i + usize::from(close);
+        let len = b[start..]
+            .iter()
+            .take(12)
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        let name = text[start..start + len].to_ascii_lowercase();
+        if len > 0 && CONTAINERS.contains(&name.as_str()) {
+            if close {
+                depth = depth.saturating_sub(1);
+            } else {
+                depth += 1;
+                max = max.max(depth);
+            }
+        }
+        i = start + len;
+    }
+    max
+}
+
+/// The deepest nesting below `root`, without recursion.
+fn max_depth(root: ElementRef) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(*root, 0usize)];
+    while let Some((n, d)) = stack.pop() {
+        max = max.max(d);
+        stack.extend(n.children().map(|c| (c, d + 1)));
+    }
+    max
+}
+
+/// The text below `root` in document order, a paragraph per block element, without recursion.
+fn flat_blocks(root: ElementRef) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut flush = |cur: &mut String| {
+        let t = collapse_ws(cur);
+        if !t.is_empty() {
+            out.push(Block::paragraph(t));
+        }
+        cur.clear();
+    };
+    let mut stack = vec![*root];
+    while let Some(n) = stack.pop() {
+        match n.value() {
+            Node::Text(t) => cur.push_str(t),
+            Node::Element(el) => {
+                let name = el.name();
+                if SKIP.contains(&name) {
+                    continue;
+                }
+                if name == "br" {
+                    cur.push(' ');
+                } else if !INLINE.contains(&name) {
+                    flush(&mut cur);
+                }
+                let mark = stack.len();
+                stack.extend(n.children());
+                stack[mark..].reverse();
+            }
+            _ => {}
+        }
+    }
+    flush(&mut cur);
+    out
 }
 
 fn sel(s: &str) -> Selector {

@@ -381,14 +381,15 @@ fn is_template_line(t: &str) -> bool {
     (t.starts_with("{%") || t.starts_with("{{")) && strip_templates(t).trim().is_empty()
 }
 
+/// `> > text` → `(true, "text")`. A loop, not recursion: a line of 100,000 `>` is hostile input.
 fn strip_quote(line: &str) -> (bool, &str) {
-    let t = line.trim_start();
-    if let Some(rest) = t.strip_prefix('>') {
-        let rest = rest.strip_prefix(' ').unwrap_or(rest);
-        let (_, inner) = strip_quote(rest);
-        return (true, inner);
+    let mut rest = line;
+    let mut quoted = false;
+    while let Some(r) = rest.trim_start().strip_prefix('>') {
+        quoted = true;
+        rest = r.strip_prefix(' ').unwrap_or(r);
     }
-    (false, line)
+    (quoted, rest)
 }
 
 /// `## Title`, `####Title` (two or more hashes), `### Article  2  ##`.
@@ -774,6 +775,16 @@ pub fn inline(s: &str) -> String {
 /// `![alt](src)` → nothing, `[text](url)` → `text`, `[[X]]`/`[[X|label]]` → `X`/`label`,
 /// `<https://…>` → the URL.
 fn links_and_images(s: &str) -> String {
+    links_nested(s, 0)
+}
+
+/// How far a link's closing bracket or parenthesis is looked for, and how deep links nest in
+/// link texts: bounds on hostile lines (100,000 `[`), which would otherwise take quadratic time
+/// or overflow the stack.
+const LINK_SCAN: usize = 2048;
+const LINK_NESTING: usize = 8;
+
+fn links_nested(s: &str, nesting: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -797,7 +808,11 @@ fn links_and_images(s: &str) -> String {
                     if let Some(end) = matching(&chars, close + 1, '(', ')') {
                         if !image {
                             let text: String = chars[open + 1..close].iter().collect();
-                            out.push_str(&links_and_images(&text));
+                            if nesting < LINK_NESTING {
+                                out.push_str(&links_nested(&text, nesting + 1));
+                            } else {
+                                out.push_str(&text);
+                            }
                         }
                         i = end + 1;
                         continue;
@@ -806,7 +821,11 @@ fn links_and_images(s: &str) -> String {
             }
         }
         if c == '<' {
-            if let Some(end) = chars[i + 1..].iter().position(|&x| x == '>' || x == ' ') {
+            if let Some(end) = chars[i + 1..]
+                .iter()
+                .take(LINK_SCAN)
+                .position(|&x| x == '>' || x == ' ')
+            {
                 let inner: String = chars[i + 1..i + 1 + end].iter().collect();
                 if chars[i + 1 + end] == '>'
                     && (inner.starts_with("http://") || inner.starts_with("https://"))
@@ -824,12 +843,16 @@ fn links_and_images(s: &str) -> String {
 }
 
 fn find_seq(chars: &[char], from: usize, seq: &[char]) -> Option<usize> {
-    (from..chars.len().saturating_sub(seq.len() - 1)).find(|&k| chars[k..k + seq.len()] == *seq)
+    let end = chars
+        .len()
+        .saturating_sub(seq.len() - 1)
+        .min(from.saturating_add(LINK_SCAN));
+    (from..end).find(|&k| chars[k..k + seq.len()] == *seq)
 }
 
 fn matching(chars: &[char], open_at: usize, open: char, close: char) -> Option<usize> {
     let mut depth = 0;
-    for (k, &c) in chars.iter().enumerate().skip(open_at) {
+    for (k, &c) in chars.iter().enumerate().skip(open_at).take(LINK_SCAN) {
         if c == open {
             depth += 1;
         } else if c == close {

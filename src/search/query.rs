@@ -238,7 +238,9 @@ fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
             '-' if i + 1 < chars.len()
                 && is_word_char(chars[i + 1])
                 && chars[i + 1] != '-'
-                && (i == 0 || chars[i - 1].is_whitespace() || chars[i - 1] == '(') =>
+                // At the start of a token (`-fraud`, `(-fraud`, `a &-fraud`, `"a b"~3-c`): an
+                // exclusion; inside a word (`154-A`) the word's lexing takes it.
+                =>
             {
                 out.push(Lexed {
                     tok: Tok::Minus,
