@@ -297,7 +297,8 @@ fn fuzz_extractors() {
     ];
     let budget = fuzz_budget();
     type Body = fn(&[u8]);
-    let targets: [(&str, &[&[u8]], &[&[u8]], Body); 7] = [
+    type Target<'a> = (&'a str, &'a [&'a [u8]], &'a [&'a [u8]], Body);
+    let targets: [Target; 7] = [
         ("markdown", md, md_dict, fuzz_bodies::markdown),
         ("html", html, html_dict, fuzz_bodies::html),
         ("xml", xml, xml_dict, fuzz_bodies::xml),
