@@ -261,8 +261,11 @@ impl Engine {
             return Ok(());
         }
         let lowered = analyzers::analyze(&mut self.base, &text.replace(['*', '?'], " ")).join(" ");
+        // The fixed start of the word narrows the term dictionary scan; a word that starts with a
+        // wildcard (`*abc`) scans it all, still bounded by MAX_EXPANSIONS.
         let prefix: String = match kind {
             WordKind::Root => lowered.replace(' ', ""),
+            _ if text.starts_with(['*', '?']) => String::new(),
             _ => lowered.split(' ').next().unwrap_or("").to_string(),
         };
         // The literal pieces between wildcards are folded the way the index folded its terms.
