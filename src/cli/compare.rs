@@ -174,7 +174,7 @@ pub fn render(
                         "{:<4} {}\n     {}\n\n",
                         row.jurisdiction,
                         name,
-                        style.dim("no matching provision")
+                        style.dim(row.why.as_deref().unwrap_or("no matching provision"))
                     ));
                     continue;
                 }

@@ -359,6 +359,23 @@ impl Engine {
         for j in jurisdictions {
             let best = self.best_in(&j, &query, &concepts, &kinds, &taxonomy)?;
             let name = table.name(&j).map(str::to_string);
+            let unmatched = |why: Option<String>| CompareRow {
+                jurisdiction: j.clone(),
+                jurisdiction_name: name.clone(),
+                matched: false,
+                doc_id: None,
+                passage_id: None,
+                citation: None,
+                heading: None,
+                language: None,
+                snippet: None,
+                score: None,
+                kind: None,
+                title: None,
+                url: None,
+                concepts: Vec::new(),
+                why,
+            };
             rows.push(match best {
                 Some((score, hit, why)) => {
                     let carried: Vec<String> = concepts
@@ -371,6 +388,17 @@ impl Engine {
                         })
                         .cloned()
                         .collect();
+                    if !concepts.is_empty() && carried.is_empty() {
+                        // Words in common are not a provision on the concept: say so, and
+                        // name the nearest passage so the gap can be checked.
+                        rows.push(unmatched(Some(format!(
+                            "no provision tagged {}; nearest by words: {} ({})",
+                            concepts.join(", "),
+                            hit.citation,
+                            hit.passage_id
+                        ))));
+                        continue;
+                    }
                     CompareRow {
                         jurisdiction: j,
                         jurisdiction_name: name,
@@ -389,23 +417,7 @@ impl Engine {
                         why: Some(why),
                     }
                 }
-                None => CompareRow {
-                    jurisdiction: j,
-                    jurisdiction_name: name,
-                    matched: false,
-                    doc_id: None,
-                    passage_id: None,
-                    citation: None,
-                    heading: None,
-                    language: None,
-                    snippet: None,
-                    score: None,
-                    kind: None,
-                    title: None,
-                    url: None,
-                    concepts: Vec::new(),
-                    why: None,
-                },
+                None => unmatched(None),
             });
         }
         Ok(CompareResponse {
