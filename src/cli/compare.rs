@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{print, Style};
+use super::output::{csv_field, print, Style};
 use super::{Format, Outcome};
 use crate::corpus::Jurisdictions;
 use crate::search::compare::{CompareRequest, CompareResponse};
@@ -68,14 +68,6 @@ pub fn run(a: CompareArgs, style: &Style) -> anyhow::Result<Outcome> {
     } else {
         Outcome::NothingFound
     })
-}
-
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 pub(crate) fn md_cell(s: &str) -> String {

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::compare::{csv_field, md_cell};
-use super::output::print;
+use super::compare::md_cell;
+use super::output::{csv_field, print};
 use super::{Format, Outcome};
 use crate::corpus::Jurisdictions;
 use crate::search::compare::Matrix;

@@ -76,6 +76,15 @@ pub fn mark(text: &str, ranges: &[[usize; 2]], open: &str, close: &str) -> Strin
     out
 }
 
+/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// Write to stdout; a closed pipe (`| head`) is not an error: it ends the output quietly.
 pub fn print(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

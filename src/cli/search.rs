@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{mark, print, Style};
+use super::output::{csv_field, mark, print, Style};
 use super::{Format, Outcome};
 use crate::corpus::Jurisdictions;
 use crate::search::{Engine, SearchError, SearchRequest, SearchResponse};
@@ -107,14 +107,6 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Found
     })
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 pub fn render(
