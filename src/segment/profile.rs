@@ -169,6 +169,10 @@ struct ProfileSpec {
     /// Maximum size of a prose passage, in bytes.
     #[serde(default)]
     max_chars: Option<usize>,
+    /// Remove the margin line numbers (5, 10, … 65) a PDF converter left inside sentences, except
+    /// where the number is part of the text (`No. 40 of`, `section 10`, `5 years`).
+    #[serde(default)]
+    margin_numbers: bool,
     /// Blocks before the first block matching this are not the document's text (site navigation).
     #[serde(default)]
     skip_until: Option<String>,
@@ -197,6 +201,7 @@ pub struct Profile {
     pub junk: Vec<Regex>,
     pub strip: Vec<Regex>,
     pub max_chars: usize,
+    pub margin_numbers: bool,
     pub rules: Vec<Rule>,
     pub skip_until: Option<Regex>,
     pub skip_through: bool,
@@ -216,12 +221,15 @@ pub struct Hit<'r> {
 
 impl Profile {
     pub fn clean(&self, text: &str) -> String {
-        if self.strip.is_empty() {
+        if self.strip.is_empty() && !self.margin_numbers {
             return text.to_string();
         }
         let mut t = text.to_string();
         for re in &self.strip {
             t = re.replace_all(&t, "").into_owned();
+        }
+        if self.margin_numbers {
+            t = strip_margin_numbers(&t);
         }
         crate::extract::collapse_ws(&t)
     }
@@ -338,6 +346,90 @@ impl Profile {
     }
 }
 
+/// Words after which a number belongs to the text (`No. 40`, `section 10`, `exceeding 5`).
+const NUMBER_AFTER: &[&str] = &[
+    "no",
+    "nr",
+    "section",
+    "sections",
+    "subsection",
+    "subsections",
+    "chapter",
+    "chapters",
+    "part",
+    "parts",
+    "item",
+    "items",
+    "paragraph",
+    "paragraphs",
+    "regulation",
+    "regulations",
+    "article",
+    "articles",
+    "schedule",
+    "rule",
+    "rules",
+    "form",
+    "clause",
+    "clauses",
+    "exceeding",
+    "than",
+    "least",
+    "within",
+    "act",
+    "artikel",
+    "artikels",
+    "hoofstuk",
+    "deel",
+    "paragraaf",
+    "item",
+    "oorskry",
+    "as",
+    "minstens",
+    "binne",
+    "wet",
+    "bylae",
+    "regulasie",
+    "subartikel",
+    "no.",
+];
+/// Words before which a number belongs to the text (`5 years`, `10 per cent`).
+const NUMBER_BEFORE: &[&str] = &[
+    "years", "year", "months", "month", "days", "day", "hours", "hour", "minutes", "per",
+    "percent", "rand", "million", "jaar", "maande", "dae", "ure", "persent",
+];
+
+/// Drop bare 5, 10, … 65 standing between words, unless a neighbour says they are text.
+fn strip_margin_numbers(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let norm = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.')
+            .trim_end_matches('.')
+            .to_lowercase()
+    };
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let candidate = w
+            .parse::<u32>()
+            .is_ok_and(|n| n % 5 == 0 && (5..=65).contains(&n))
+            && i > 0
+            && i + 1 < words.len();
+        // `section 45 17CA(1)`, `Act, 45 1977`: a number or a year right after it is the real
+        // reference, so this one is the margin's.
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let reference_follows = next.starts_with(|c: char| c.is_ascii_digit() || c == '(');
+        let margin = candidate
+            && (reference_follows
+                || (!NUMBER_AFTER.contains(&norm(words[i - 1]).as_str())
+                    && !NUMBER_BEFORE.contains(&norm(next).as_str())
+                    && !next.starts_with('%')));
+        if !margin {
+            out.push(w);
+        }
+    }
+    out.join(" ")
+}
+
 /// All profiles, by name.
 #[derive(Debug, Clone)]
 pub struct Profiles {
@@ -420,6 +512,7 @@ impl Profiles {
                     .map(|p| compile(p))
                     .collect::<Result<_, _>>()?,
                 max_chars: spec.max_chars.unwrap_or(1500),
+                margin_numbers: spec.margin_numbers,
                 rules,
                 skip_until: spec
                     .skip_through
@@ -460,5 +553,34 @@ impl Profiles {
             _ => "generic",
         };
         &self.by_name[fallback]
+    }
+}
+
+#[cfg(test)]
+mod margin_tests {
+    use super::strip_margin_numbers;
+
+    #[test]
+    fn margin_numbers_inside_sentences_go_and_real_numbers_stay() {
+        assert_eq!(
+            strip_margin_numbers("puts a person in a position to 50 commit an offence"),
+            "puts a person in a position to commit an offence"
+        );
+        assert_eq!(
+            strip_margin_numbers("under Act No. 40 of 2002 and section 10 of it, for 5 years"),
+            "under Act No. 40 of 2002 and section 10 of it, for 5 years"
+        );
+        assert_eq!(
+            strip_margin_numbers("a fine of 15 per cent"),
+            "a fine of 15 per cent"
+        );
+        assert_eq!(
+            strip_margin_numbers("5 at the start stays"),
+            "5 at the start stays"
+        );
+        assert_eq!(
+            strip_margin_numbers("in section 45 17CA(1) of the Act, 15 1989 text"),
+            "in section 17CA(1) of the Act, 1989 text"
+        );
     }
 }
