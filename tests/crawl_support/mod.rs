@@ -163,7 +163,20 @@ impl Server {
         format!("{}/{rest}", self.base())
     }
 
+    /// The requests served so far. A handler logs its request after the response is written,
+    /// so the client may have its answer a moment before the entry lands: wait until the log
+    /// stops growing (at most a second).
     pub fn log(&self) -> Vec<Logged> {
+        let started = std::time::Instant::now();
+        let mut len = self.state.log.lock().unwrap().len();
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            let now = self.state.log.lock().unwrap().len();
+            if now == len || started.elapsed() > std::time::Duration::from_secs(1) {
+                break;
+            }
+            len = now;
+        }
         self.state.log.lock().unwrap().clone()
     }
 
@@ -172,6 +185,8 @@ impl Server {
     }
 
     pub fn body_bytes(&self) -> u64 {
+        // Counted with the log entry, after the response: let it settle first.
+        let _ = self.log();
         self.state.body_bytes.load(Ordering::SeqCst)
     }
 
