@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::output::print;
+use super::output::{json_pretty, print};
 use super::Outcome;
 use crate::bench::{self, percentile, ReportFormat, Stat};
 use crate::corpus::Manifest;
@@ -422,7 +422,7 @@ fn build_bench(a: BuildBench) -> anyhow::Result<Outcome> {
         "configs": configs,
     });
     match a.format {
-        ReportFormat::Json => print(&format!("{}\n", serde_json::to_string_pretty(&out)?))?,
+        ReportFormat::Json => print(&json_pretty(&out)?)?,
         ReportFormat::Text => print(&render_build(&out, &configs))?,
     }
     Ok(Outcome::Found)
@@ -715,7 +715,7 @@ fn query_bench(a: QueryBench) -> anyhow::Result<Outcome> {
         "per_query": rows,
     });
     match a.format {
-        ReportFormat::Json => print(&format!("{}\n", serde_json::to_string_pretty(&out)?))?,
+        ReportFormat::Json => print(&json_pretty(&out)?)?,
         ReportFormat::Text => {
             let mut s = format!(
                 "Query benchmark — {} ({} cores): {} queries, {} passages, {} warm pass(es), limit {}\n",

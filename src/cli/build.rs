@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{print, Style};
+use super::output::{json_pretty, print, Style};
 use super::Outcome;
 use crate::corpus::Manifest;
 use crate::crawl::CrawlOptions;
@@ -79,7 +79,7 @@ pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
     match pipeline::build(&manifest, &opts) {
         Ok(report) => {
             if a.json {
-                print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+                print(&json_pretty(&report)?)?;
             } else {
                 print(&render(&report, style))?;
             }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{csv_field, print, Style};
+use super::output::{csv_field, json_lines, json_pretty, print, Style};
 use super::{Format, Outcome};
 use crate::corpus::Jurisdictions;
 use crate::search::compare::{CompareRequest, CompareResponse};
@@ -84,15 +84,9 @@ pub fn render(
     let mut s = String::new();
     match format {
         Format::Json => {
-            s = serde_json::to_string_pretty(r)?;
-            s.push('\n');
+            s = json_pretty(r)?;
         }
-        Format::Jsonl => {
-            for row in &r.rows {
-                s.push_str(&serde_json::to_string(row)?);
-                s.push('\n');
-            }
-        }
+        Format::Jsonl => s = json_lines(&r.rows)?,
         Format::Csv => {
             s.push_str("jurisdiction,jurisdiction_name,matched,doc_id,passage_id,citation,heading,language,score,concepts,snippet,why\n");
             for row in &r.rows {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{print, Style};
+use super::output::{json_pretty, print, Style};
 use super::Outcome as Exit;
 use crate::corpus::Manifest;
 use crate::crawl::{self, CrawlOptions};
@@ -49,7 +49,7 @@ pub fn run(a: CrawlArgs, style: &Style) -> anyhow::Result<Exit> {
     };
     let report = crawl::crawl(&sources, &opts);
     if a.json {
-        print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+        print(&json_pretty(&report)?)?;
     } else {
         let mut s = String::new();
         for r in &report.sources {

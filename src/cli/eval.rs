@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 use serde_json::json;
 
-use super::output::print;
+use super::output::{json_pretty, print};
 use super::Outcome;
 use crate::bench::metrics::{gains, Scores};
 use crate::bench::qrels::{normalize, JudgedQuery, Qrels};
@@ -148,7 +148,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
                 "relative_difference": diff,
                 "per_query": {"ranked": ranked, "baseline": base},
             });
-            print(&format!("{}\n", serde_json::to_string_pretty(&out)?))?;
+            print(&json_pretty(&out)?)?;
         }
         ReportFormat::Text => {
             let mut s = format!(

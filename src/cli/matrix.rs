@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::compare::md_cell;
-use super::output::{csv_field, print};
+use super::output::{csv_field, json_pretty, print};
 use super::{Format, Outcome};
 use crate::corpus::Jurisdictions;
 use crate::search::compare::Matrix;
@@ -60,8 +60,7 @@ pub fn render(m: &Matrix, format: Format, explain: bool) -> anyhow::Result<Strin
     let mut s = String::new();
     match format {
         Format::Json | Format::Jsonl => {
-            s = serde_json::to_string_pretty(m)?;
-            s.push('\n');
+            s = json_pretty(m)?;
         }
         Format::Csv => {
             s.push_str("jurisdiction");

@@ -76,6 +76,25 @@ pub fn mark(text: &str, ranges: &[[usize; 2]], open: &str, close: &str) -> Strin
     out
 }
 
+/// A value as pretty JSON with a final newline: the output of every `--format json`/`--json`.
+pub fn json_pretty<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Result<String> {
+    let mut s = serde_json::to_string_pretty(v)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// One JSON object per line (`--format jsonl`).
+pub fn json_lines<'a, T: serde::Serialize + 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+) -> serde_json::Result<String> {
+    let mut s = String::new();
+    for item in items {
+        s.push_str(&serde_json::to_string(item)?);
+        s.push('\n');
+    }
+    Ok(s)
+}
+
 /// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{print, Style};
+use super::output::{json_pretty, print, Style};
 use super::Outcome;
 use crate::search::Engine;
 
@@ -35,7 +35,7 @@ pub fn show(a: ShowArgs, style: &Style) -> anyhow::Result<Outcome> {
             "previous": prev.map(|x| serde_json::json!({"passage_id": x.passage_id, "citation": x.citation})),
             "next": next.map(|x| serde_json::json!({"passage_id": x.passage_id, "citation": x.citation})),
         });
-        print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+        print(&json_pretty(&v)?)?;
         return Ok(Outcome::Found);
     }
     let mut s = String::new();

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{csv_field, mark, print, Style};
+use super::output::{csv_field, json_lines, json_pretty, mark, print, Style};
 use super::{Format, Outcome};
 use crate::corpus::Jurisdictions;
 use crate::search::{Engine, SearchError, SearchRequest, SearchResponse};
@@ -118,15 +118,9 @@ pub fn render(
     let mut s = String::new();
     match format {
         Format::Json => {
-            s = serde_json::to_string_pretty(r)?;
-            s.push('\n');
+            s = json_pretty(r)?;
         }
-        Format::Jsonl => {
-            for h in &r.hits {
-                s.push_str(&serde_json::to_string(h)?);
-                s.push('\n');
-            }
-        }
+        Format::Jsonl => s = json_lines(&r.hits)?,
         Format::Csv => {
             s.push_str("rank,score,passage_id,doc_id,jurisdiction,language,citation,heading,title,snippet,url\n");
             for h in &r.hits {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::{print, Style};
+use super::output::{json_pretty, print, Style};
 use super::Outcome;
 use crate::corpus::Manifest;
 use crate::crawl;
@@ -49,7 +49,7 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
                 })
             })
             .collect();
-        print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+        print(&json_pretty(&v)?)?;
         return Ok(Outcome::Found);
     }
     let mut out = String::new();
