@@ -42,11 +42,7 @@ pub struct CompareArgs {
 
 pub fn run(a: CompareArgs, style: &Style) -> anyhow::Result<Outcome> {
     let table = Jurisdictions::builtin();
-    let jurisdictions = a
-        .jurisdiction
-        .iter()
-        .map(|j| table.resolve(j))
-        .collect::<Result<Vec<_>, _>>()?;
+    let jurisdictions = table.resolve_all(&a.jurisdiction)?;
     let req = CompareRequest {
         query: a.query.clone().unwrap_or_default(),
         article: a.article.clone(),

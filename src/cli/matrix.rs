@@ -33,11 +33,7 @@ pub struct MatrixArgs {
 
 pub fn run(a: MatrixArgs) -> anyhow::Result<Outcome> {
     let table = Jurisdictions::builtin();
-    let jurisdictions = a
-        .jurisdiction
-        .iter()
-        .map(|j| table.resolve(j))
-        .collect::<Result<Vec<_>, _>>()?;
+    let jurisdictions = table.resolve_all(&a.jurisdiction)?;
     let mut engine = Engine::open(&a.index)?;
     let m = engine.matrix(&jurisdictions, &a.concept, a.all_kinds)?;
     print(&render(&m, a.format, a.explain)?)?;

@@ -75,11 +75,7 @@ pub struct SearchArgs {
 
 pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
     let table = Jurisdictions::builtin();
-    let jurisdictions = a
-        .jurisdiction
-        .iter()
-        .map(|j| table.resolve(j))
-        .collect::<Result<Vec<_>, _>>()?;
+    let jurisdictions = table.resolve_all(&a.jurisdiction)?;
     let req = SearchRequest {
         query: a.query.clone(),
         limit: a.limit,

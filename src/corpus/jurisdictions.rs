@@ -40,6 +40,11 @@ impl Jurisdictions {
             .map(|j| j.name.as_str())
     }
 
+    /// Every input resolved (what `--jurisdiction` flags carry); the first unknown one is an error.
+    pub fn resolve_all(&self, inputs: &[String]) -> Result<Vec<String>, CorpusError> {
+        inputs.iter().map(|j| self.resolve(j)).collect()
+    }
+
     /// `DE`, `de`, `Germany`, `deutschland` → `DE`.
     pub fn resolve(&self, input: &str) -> Result<String, CorpusError> {
         let wanted = input.trim();
