@@ -190,7 +190,6 @@ pub struct BuildState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceState {
     pub sha256: String,
-    pub bytes: u64,
     /// Per document: id, body characters and covered characters.
     pub documents: Vec<(String, usize, usize)>,
 }
@@ -540,7 +539,6 @@ fn run(
                     s.id.clone(),
                     SourceState {
                         sha256: sha.clone(),
-                        bytes: 0,
                         documents: d
                             .iter()
                             .map(|d| (d.doc_id.clone(), d.body_chars, d.covered_chars))
