@@ -162,11 +162,15 @@ pub fn render(
                     .unwrap_or(row.jurisdiction.clone());
                 if !row.matched {
                     s.push_str(&format!(
-                        "{:<4} {}\n     {}\n\n",
+                        "{:<4} {}\n     {}\n",
                         row.jurisdiction,
                         name,
                         style.dim(row.why.as_deref().unwrap_or("no matching provision"))
                     ));
+                    if explain && !row.runners_up.is_empty() {
+                        s.push_str(&format!("     candidates: {}\n", row.runners_up.join("; ")));
+                    }
+                    s.push('\n');
                     continue;
                 }
                 let head = match &row.heading {
@@ -190,6 +194,9 @@ pub fn render(
                 s.push_str(&format!("     {}\n", style.dim(&o(&row.passage_id))));
                 if explain {
                     s.push_str(&format!("     why: {}\n", o(&row.why)));
+                    if !row.runners_up.is_empty() {
+                        s.push_str(&format!("     next: {}\n", row.runners_up.join("; ")));
+                    }
                 }
                 s.push('\n');
             }

@@ -32,10 +32,12 @@ pub mod points {
     pub const TEXT_TERM: f32 = 4.0;
     /// A passage without a heading sits under a parent provision whose heading has a label.
     pub const PARENT_HEADING_LABEL: f32 = 3.0;
-    /// The text contains a label (a provision without headings names what it creates).
+    /// The text contains a label (a provision names what it creates, or mentions it).
     pub const TEXT_LABEL: f32 = 2.0;
-    /// The heading names the act or measure of the concept.
-    pub const HEADING_ACT: f32 = 2.0;
+    /// … in a passage of a source without headings (the Dutch codes): the best evidence there is.
+    pub const TEXT_LABEL_NO_HEADING: f32 = 3.0;
+    /// The heading (or, without one, the parent provision's heading) names the act or measure.
+    pub const HEADING_ACT: f32 = 1.5;
     /// Each element present (act, without right, penalty; authority, measure; foreign request
     /// for cooperation; real-time collection).
     pub const ELEMENT: f32 = 1.0;
@@ -46,6 +48,12 @@ pub mod points {
     pub const MISSING_ELEMENTS: f32 = 0.5;
     /// A procedural power exercised on a foreign request is cooperation, not the domestic power.
     pub const FOREIGN_REQUEST: f32 = 0.6;
+    /// Only text labels, in a text naming the labels of at least [`LIST_CONCEPTS`] concepts: a
+    /// list of offences (a warrant's catalogue), not the provision creating one.
+    pub const LIST: f32 = 0.5;
+    pub const LIST_CONCEPTS: usize = 3;
+    /// Where a request from another State must be named to make a passage about one.
+    pub const FOREIGN_WITHIN_CHARS: usize = 300;
     /// Least score of a tag (and of a compare row or matrix cell).
     pub const THRESHOLD: f32 = 4.0;
 }
@@ -137,6 +145,8 @@ pub struct View<'a> {
     /// For a passage without a heading: the heading of the provision it belongs to
     /// (`§ 1030` for `§ 1030(a)`).
     pub parent_heading: &'a str,
+    /// The document's kind (`convention`, `national-law`…); empty when unknown.
+    pub kind: &'a str,
 }
 
 #[derive(Debug, Clone)]
@@ -264,7 +274,11 @@ impl Taxonomy {
         let t_labels = self.labels.first_matches(&t, n);
         let p_labels = self.labels.first_matches(&ph, n);
         let t_terms = self.terms.first_matches(&t, n);
-        let h_acts = self.acts.first_matches(&h, n);
+        let h_acts = self.acts.first_matches(if h.is_empty() { &ph } else { &h }, n);
+        let listed = t_labels.iter().filter(|x| x.is_some()).count();
+        // A convention obliges its Parties to create offences and powers; its articles need
+        // not restate a penalty or name an authority.
+        let treaty = matches!(v.kind, "convention" | "protocol");
         let t_acts = self.acts.first_matches(&t, n);
         // Elements are read in the text: a heading names the concept, the text does it.
         let marker = |name: &str| -> Option<String> {
@@ -272,11 +286,19 @@ impl Taxonomy {
                 .get(name)
                 .and_then(|m| m.first_matches(&t, 1)[0].map(|p| m.patterns[p].clone()))
         };
+        let head: String = format!(
+            "{h} {}",
+            t.chars()
+                .take(points::FOREIGN_WITHIN_CHARS)
+                .collect::<String>()
+        );
         let (unlawful, penalty, authority, foreign, realtime) = (
             marker("unlawful"),
             marker("penalty"),
             marker("authority"),
-            marker("foreign"),
+            self.markers
+                .get("foreign")
+                .and_then(|m| m.first_matches(&head, 1)[0].map(|p| m.patterns[p].clone())),
             marker("realtime"),
         );
         let general_part = self.markers.get("general_part").and_then(|m| {
@@ -325,10 +347,15 @@ impl Taxonomy {
                         points::PARENT_HEADING_LABEL,
                     );
                 } else if let (Some(p), None) = (t_labels[i], t_terms[i]) {
+                    let (what, pts) = if h.is_empty() && ph.is_empty() {
+                        ("text (no heading) has label", points::TEXT_LABEL_NO_HEADING)
+                    } else {
+                        ("text has label", points::TEXT_LABEL)
+                    };
                     add(
                         &mut rules,
-                        format!("text has label \"{}\"", self.labels.patterns[p]),
-                        points::TEXT_LABEL,
+                        format!("{what} \"{}\"", self.labels.patterns[p]),
+                        pts,
                     );
                 }
                 if let (Some(p), true) = (h_acts[i], rules.is_empty()) {
@@ -342,6 +369,8 @@ impl Taxonomy {
             if rules.is_empty() {
                 continue;
             }
+            let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
+            let only_text_label = only_text_label && t_terms[i].is_none();
             // Elements: what the provision does.
             let act = h_acts[i].or(t_acts[i]).map(|p| self.acts.patterns[p].clone());
             let mut weight = 1.0;
@@ -364,7 +393,7 @@ impl Taxonomy {
                     if let Some(w) = &penalty {
                         add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
                     }
-                    if unlawful.is_none() && penalty.is_none() {
+                    if unlawful.is_none() && penalty.is_none() && !treaty {
                         weigh(
                             &mut rules,
                             "no without-right or penalty element".into(),
@@ -384,7 +413,7 @@ impl Taxonomy {
                             add(&mut rules, format!("real time \"{w}\""), points::ELEMENT);
                         }
                     }
-                    if authority.is_none() {
+                    if authority.is_none() && !treaty {
                         weigh(&mut rules, "no authority".into(), points::MISSING_ELEMENTS);
                     }
                     if let Some(w) = &foreign {
@@ -404,8 +433,18 @@ impl Taxonomy {
                     if let Some(g) = &general_part {
                         add(&mut rules, format!("general part \"{g}\""), points::GENERAL_PART);
                     }
+                    if let Some(w) = &penalty {
+                        add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
+                    }
                 }
                 _ => {}
+            }
+            if only_text_label && listed >= points::LIST_CONCEPTS {
+                weigh(
+                    &mut rules,
+                    format!("text names {listed} concepts: a list"),
+                    points::LIST,
+                );
             }
             let sum: f32 = rules.iter().filter(|r| !r.factor).map(|r| r.points).sum();
             out.push(Assessment {
@@ -491,8 +530,16 @@ impl PhraseSet {
     }
 }
 
+/// Scripts whose words are not delimited by spaces (CJK) or take attached prefixes (Arabic
+/// `و`, `ب`, `ال`): their phrases match anywhere.
+fn unbounded(needle: &str) -> bool {
+    needle
+        .chars()
+        .any(|c| crate::index::analyzers::is_cjk(c) || ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
 fn at_word_boundaries(hay: &str, start: usize, end: usize, needle: &str, prefix: bool) -> bool {
-    if needle.chars().any(crate::index::analyzers::is_cjk) {
+    if unbounded(needle) {
         return true;
     }
     hay[..start]
@@ -511,7 +558,7 @@ pub fn contains_phrase(hay: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return false;
     }
-    let cjk = needle.chars().any(crate::index::analyzers::is_cjk);
+    let cjk = unbounded(needle);
     let mut from = 0;
     while let Some(i) = hay[from..].find(needle) {
         let start = from + i;

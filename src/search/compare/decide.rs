@@ -51,7 +51,12 @@ pub struct Decision {
     pub concepts: Vec<String>,
     /// The rules that fired (for `--explain` and the JSON `why`).
     pub why: String,
+    /// The next best candidates: `citation (passage id) score`, best first.
+    pub runners_up: Vec<String>,
 }
+
+/// Candidates listed after the chosen one.
+pub const RUNNERS_UP: usize = 4;
 
 /// Assess the provisions of one jurisdiction (in document order).
 pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> {
@@ -70,6 +75,7 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
             text: &p.text,
             path: &p.path,
             parent_heading: parent,
+            kind: &p.kind,
         });
         out.push(Assessed {
             ancillary: is_ancillary(&p.citation, &p.heading),
@@ -113,10 +119,12 @@ fn score_of<'a>(a: &'a Assessed, concepts: &[String]) -> Option<(f32, &'a Assess
 /// Choose the provision for `concepts` among assessed passages.
 pub fn choose(assessed: &[Assessed], concepts: &[String]) -> Decision {
     let mut best: Option<(f32, usize)> = None;
+    let mut all: Vec<(f32, usize)> = Vec::new();
     for (i, a) in assessed.iter().enumerate() {
         let Some((s, _)) = score_of(a, concepts) else {
             continue;
         };
+        all.push((s, i));
         let better = match best {
             None => true,
             Some((bs, bi)) => {
@@ -132,12 +140,23 @@ pub fn choose(assessed: &[Assessed], concepts: &[String]) -> Decision {
         }
     }
     let names = concepts.join(", ");
+    all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let runners_up: Vec<String> = all
+        .iter()
+        .filter(|(_, i)| best.is_none_or(|(_, b)| b != *i))
+        .take(RUNNERS_UP)
+        .map(|(s, i)| {
+            let p = &assessed[*i].passage;
+            format!("{} ({}) {s:.1}", p.citation, p.passage_id)
+        })
+        .collect();
     let Some((score, i)) = best else {
         return Decision {
             best: None,
             score: 0.0,
             concepts: Vec::new(),
             why: format!("no provision has the wording of {names}"),
+            runners_up,
         };
     };
     let a = &assessed[i];
@@ -157,6 +176,7 @@ pub fn choose(assessed: &[Assessed], concepts: &[String]) -> Decision {
                 a.passage.citation,
                 a.passage.passage_id
             ),
+            runners_up,
         };
     }
     let carried = a
@@ -170,6 +190,7 @@ pub fn choose(assessed: &[Assessed], concepts: &[String]) -> Decision {
         score,
         concepts: carried,
         why,
+        runners_up,
     }
 }
 

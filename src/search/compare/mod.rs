@@ -91,6 +91,8 @@ pub struct CompareRow {
     pub concepts: Vec<String>,
     /// Why this passage (the rules that fired), or why none.
     pub why: Option<String>,
+    /// The next best candidates (`citation (passage id) score`), for checking the choice.
+    pub runners_up: Vec<String>,
 }
 
 /// Rows of a comparison, with what was searched.
@@ -531,6 +533,7 @@ impl Engine {
                     "by words (the query names no concept): {}",
                     h.explanation.unwrap_or_default()
                 )),
+                runners_up: Vec::new(),
             },
             None => unmatched(j, name, Some("no passage matches the query".into())),
         })
@@ -620,13 +623,16 @@ fn unmatched(j: &str, name: Option<String>, why: Option<String>) -> CompareRow {
         url: None,
         concepts: Vec::new(),
         why,
+        runners_up: Vec::new(),
     }
 }
 
 /// The row of a decision.
 fn row_of(j: &str, name: Option<String>, assessed: &[Assessed], d: Decision) -> CompareRow {
     let Some(i) = d.best else {
-        return unmatched(j, name, Some(d.why));
+        let mut row = unmatched(j, name, Some(d.why));
+        row.runners_up = d.runners_up;
+        return row;
     };
     let p = &assessed[i].passage;
     CompareRow {
@@ -646,6 +652,7 @@ fn row_of(j: &str, name: Option<String>, assessed: &[Assessed], d: Decision) -> 
         url: Some(p.url.clone()),
         concepts: d.concepts,
         why: Some(d.why),
+        runners_up: d.runners_up,
     }
 }
 
