@@ -36,8 +36,16 @@ pub mod points {
     pub const TEXT_LABEL: f32 = 2.0;
     /// … in a passage of a source without headings (the Dutch codes): the best evidence there is.
     pub const TEXT_LABEL_NO_HEADING: f32 = 3.0;
-    /// The heading (or, without one, the parent provision's heading) names the act or measure.
-    pub const HEADING_ACT: f32 = 1.5;
+    /// The heading (or, without one, the parent provision's heading) names the act of an offence.
+    pub const HEADING_ACT: f32 = 2.0;
+    /// … or the measure of a procedural power (weaker: "provide", "disclose" name many duties).
+    pub const HEADING_MEASURE: f32 = 1.5;
+    /// A container above the passage (its Part or Chapter) has a label of the concept.
+    pub const PATH_LABEL: f32 = 2.0;
+    /// Each word of a heading label beyond the first (a specific label is stronger evidence),
+    /// up to [`SPECIFIC_WORDS`] words.
+    pub const LABEL_WORD: f32 = 0.25;
+    pub const SPECIFIC_WORDS: usize = 4;
     /// Each element present (act, without right, penalty; authority, measure; foreign request
     /// for cooperation; real-time collection).
     pub const ELEMENT: f32 = 1.0;
@@ -270,7 +278,9 @@ impl Taxonomy {
         } else {
             String::new()
         };
-        let h_labels = self.labels.first_matches(&h, n);
+        let h_labels = self.labels.longest_matches(&h, n);
+        let path = fold(&v.path.join(" / "));
+        let path_labels = self.labels.first_matches(&path, n);
         let t_labels = self.labels.first_matches(&t, n);
         let p_labels = self.labels.first_matches(&ph, n);
         let t_terms = self.terms.first_matches(&t, n);
@@ -319,10 +329,11 @@ impl Taxonomy {
             // Wording: what makes the passage a candidate at all.
             if let Some(p) = h_labels[i] {
                 let l = &self.labels.patterns[p];
+                let words = l.split_whitespace().count().min(points::SPECIFIC_WORDS);
                 add(
                     &mut rules,
                     format!("heading has label \"{l}\""),
-                    points::HEADING_LABEL,
+                    points::HEADING_LABEL + points::LABEL_WORD * (words.saturating_sub(1)) as f32,
                 );
                 if trim_punct(&h) == l.as_str() {
                     add(
@@ -359,10 +370,22 @@ impl Taxonomy {
                     );
                 }
                 if let (Some(p), true) = (h_acts[i], rules.is_empty()) {
+                    let pts = if c.group == "procedure" {
+                        points::HEADING_MEASURE
+                    } else {
+                        points::HEADING_ACT
+                    };
                     add(
                         &mut rules,
                         format!("heading names the act \"{}\"", self.acts.patterns[p]),
-                        points::HEADING_ACT,
+                        pts,
+                    );
+                }
+                if let (Some(p), true) = (path_labels[i], rules.is_empty()) {
+                    add(
+                        &mut rules,
+                        format!("container has label \"{}\"", self.labels.patterns[p]),
+                        points::PATH_LABEL,
                     );
                 }
             }
@@ -430,6 +453,9 @@ impl Taxonomy {
                     }
                 }
                 "liability" => {
+                    if let Some(a) = &act {
+                        add(&mut rules, format!("act \"{a}\""), points::ELEMENT);
+                    }
                     if let Some(g) = &general_part {
                         add(&mut rules, format!("general part \"{g}\""), points::GENERAL_PART);
                     }
@@ -439,7 +465,12 @@ impl Taxonomy {
                 }
                 _ => {}
             }
-            if only_text_label && listed >= points::LIST_CONCEPTS {
+            // A heading announcing offences ("Cybercrime offenses") makes the list the provision.
+            let offences_heading = self
+                .markers
+                .get("penalty")
+                .is_some_and(|m| m.first_matches(&h, 1)[0].is_some());
+            if only_text_label && listed >= points::LIST_CONCEPTS && !offences_heading {
                 weigh(
                     &mut rules,
                     format!("text names {listed} concepts: a list"),
@@ -512,6 +543,26 @@ impl PhraseSet {
             owner,
             prefix,
         }
+    }
+
+    /// Per concept, the longest pattern found in `hay` at word boundaries (the first in the
+    /// taxonomy's order among equals).
+    fn longest_matches(&self, hay: &str, concepts: usize) -> Vec<Option<usize>> {
+        let mut best: Vec<Option<usize>> = vec![None; concepts];
+        for m in self.ac.find_overlapping_iter(hay) {
+            let p = m.pattern().as_usize();
+            if at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix) {
+                let slot = &mut best[self.owner[p]];
+                let longer = |q: usize| {
+                    let (a, b) = (self.patterns[p].len(), self.patterns[q].len());
+                    a > b || (a == b && p < q)
+                };
+                if slot.is_none_or(longer) {
+                    *slot = Some(p);
+                }
+            }
+        }
+        best
     }
 
     /// Per concept, the smallest pattern index found in `hay` at word boundaries.

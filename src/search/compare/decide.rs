@@ -30,6 +30,9 @@ pub fn is_ancillary(citation: &str, heading: &str) -> bool {
         || h.starts_with("meaning of")
         || h.starts_with("begriffsbestimmungen")
         || h.starts_with("définitions")
+        || c.starts_with("explanatory statement")
+        || c.starts_with("summary")
+        || c.starts_with("sommaire")
 }
 
 /// One provision, assessed against every concept whose wording it has.
