@@ -2,12 +2,14 @@
 //!
 //! - [`metrics`]: nDCG@k, Recall@k, MRR@k over graded judgements;
 //! - [`qrels`]: the judged query set (`eval/qrels.toml`);
+//! - [`truth`]: the judged truth table of `compare`/`matrix` (`eval/truth.toml`);
 //! - [`raw`]: a minimal tantivy indexer (tantivy-cli's default schema) to compare builds with;
 //! - here: summary statistics, peak memory, and the scaled manifest of `bench build --scale K`.
 
 pub mod metrics;
 pub mod qrels;
 pub mod raw;
+pub mod truth;
 
 use std::io::Read;
 use std::path::Path;

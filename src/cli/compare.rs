@@ -66,6 +66,14 @@ pub fn run(a: CompareArgs, style: &Style) -> anyhow::Result<Outcome> {
     })
 }
 
+/// `StGB § 202a`: the row's citation with its document's short title.
+fn cite(row: &crate::search::compare::CompareRow) -> String {
+    crate::search::compare::cite_with_document(
+        row.document.as_deref().unwrap_or(""),
+        row.citation.as_deref().unwrap_or(""),
+    )
+}
+
 pub(crate) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -84,7 +92,7 @@ pub fn render(
         }
         Format::Jsonl => s = json_lines(&r.rows)?,
         Format::Csv => {
-            s.push_str("jurisdiction,jurisdiction_name,matched,doc_id,passage_id,citation,heading,language,score,concepts,snippet,why\n");
+            s.push_str("jurisdiction,jurisdiction_name,matched,doc_id,passage_id,citation,heading,language,score,concepts,snippet,why,document\n");
             for row in &r.rows {
                 let f = [
                     row.jurisdiction.clone(),
@@ -99,6 +107,7 @@ pub fn render(
                     row.concepts.join(" "),
                     o(&row.snippet),
                     o(&row.why),
+                    o(&row.document),
                 ];
                 s.push_str(&f.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
                 s.push('\n');
@@ -122,7 +131,7 @@ pub fn render(
                     s.push_str(&format!(
                         "| {} | [{}]({}) | {} | {} | {} |\n",
                         md_cell(&name),
-                        md_cell(&o(&row.citation)),
+                        md_cell(&cite(row)),
                         o(&row.url),
                         md_cell(&o(&row.heading)),
                         md_cell(&o(&row.title)),
@@ -153,11 +162,15 @@ pub fn render(
                     .unwrap_or(row.jurisdiction.clone());
                 if !row.matched {
                     s.push_str(&format!(
-                        "{:<4} {}\n     {}\n\n",
+                        "{:<4} {}\n     {}\n",
                         row.jurisdiction,
                         name,
                         style.dim(row.why.as_deref().unwrap_or("no matching provision"))
                     ));
+                    if explain && !row.runners_up.is_empty() {
+                        s.push_str(&format!("     candidates: {}\n", row.runners_up.join("; ")));
+                    }
+                    s.push('\n');
                     continue;
                 }
                 let head = match &row.heading {
@@ -168,7 +181,7 @@ pub fn render(
                     "{:<4} {}: {}{}\n",
                     row.jurisdiction,
                     name,
-                    style.cite(&o(&row.citation)),
+                    style.cite(&cite(row)),
                     style.bold(&head)
                 ));
                 s.push_str(&format!(
@@ -181,6 +194,9 @@ pub fn render(
                 s.push_str(&format!("     {}\n", style.dim(&o(&row.passage_id))));
                 if explain {
                     s.push_str(&format!("     why: {}\n", o(&row.why)));
+                    if !row.runners_up.is_empty() {
+                        s.push_str(&format!("     next: {}\n", row.runners_up.join("; ")));
+                    }
                 }
                 s.push('\n');
             }

@@ -11,6 +11,7 @@ use super::output::{json_pretty, print};
 use super::Outcome;
 use crate::bench::metrics::{gains, Scores};
 use crate::bench::qrels::{normalize, JudgedQuery, Qrels};
+use crate::bench::truth;
 use crate::bench::ReportFormat;
 use crate::search::{Engine, SearchRequest};
 
@@ -30,9 +31,16 @@ pub struct EvalArgs {
     /// Cut-off rank of the metrics.
     #[arg(short = 'k', value_name = "K", default_value_t = 10)]
     pub k: usize,
-    /// Also list each query's scores (text format; JSON always lists them).
+    /// Also list each query's scores (text format; JSON always lists them); with a truth
+    /// table, the wrong cells.
     #[arg(long)]
     pub per_query: bool,
+    /// Score a compare/matrix truth table (`[[cell]]`s; also recognised as QRELS).
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+    /// With a truth table: the splits to report (repeatable; default both).
+    #[arg(long, value_name = "SPLIT", value_parser = ["tune", "heldout"])]
+    pub split: Vec<String>,
 }
 
 /// The scores of one query under one ranking.
@@ -112,6 +120,27 @@ fn rel(a: f64, b: f64) -> Option<f64> {
 }
 
 pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
+    let truth = a.truth.clone().or_else(|| {
+        std::fs::read_to_string(&a.qrels)
+            .ok()
+            .filter(|t| truth::is_truth_table(t))
+            .map(|_| a.qrels.clone())
+    });
+    if let Some(path) = truth {
+        let table = truth::TruthTable::load(&path)?;
+        let mut engine = Engine::open(&a.index)?;
+        let results = truth::score(&mut engine, &table)?;
+        let splits = if a.split.is_empty() {
+            vec!["tune".to_string(), "heldout".to_string()]
+        } else {
+            a.split.clone()
+        };
+        print(&match a.format {
+            ReportFormat::Json => json_pretty(&truth::report_json(&results, &splits))?,
+            ReportFormat::Text => truth::report_text(&results, &splits, a.per_query),
+        })?;
+        return Ok(Outcome::Found);
+    }
     let qrels = Qrels::load(&a.qrels)?;
     anyhow::ensure!(
         !qrels.queries.is_empty(),

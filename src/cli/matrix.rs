@@ -15,7 +15,7 @@ use crate::search::Engine;
 pub struct MatrixArgs {
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: Format,
-    /// Show the tag rule behind each cell (`heading has label "…"`, `text has "…"`).
+    /// Show the rules behind each cell (`heading has label "…" +5; penalty "…" +1 = 7.0`).
     #[arg(long)]
     pub explain: bool,
     #[arg(long, value_name = "DIR", default_value = "index")]
@@ -47,9 +47,68 @@ pub fn run(a: MatrixArgs) -> anyhow::Result<Outcome> {
 fn cell(m: &Matrix, row: usize, concept: &str, explain: bool) -> String {
     match m.rows[row].cells.get(concept) {
         None => String::new(),
-        Some(c) if explain => format!("{} [{}; {}]", c.citation, c.passage_id, c.rule),
-        Some(c) => c.citation.clone(),
+        Some(c) if explain => format!("{} [{}; {}]", c.label(), c.passage_id, c.why),
+        Some(c) => c.label(),
     }
+}
+
+/// Width of a text line: fits an 80-column terminal.
+const TEXT_WIDTH: usize = 80;
+
+/// Cut `s` to `n` characters, with an ellipsis when cut.
+fn fit(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let t: String = s.chars().take(n.saturating_sub(1)).collect();
+        format!("{}…", t.trim_end())
+    }
+}
+
+/// One block per jurisdiction, one line per concept: `  concept  StGB § 202a — heading`.
+fn text(m: &Matrix, explain: bool) -> String {
+    let w = m.concepts.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+    let mut s = String::new();
+    for r in &m.rows {
+        let name = r.jurisdiction_name.as_deref().unwrap_or("");
+        s.push_str(&fit(&format!("{} {name}", r.jurisdiction), TEXT_WIDTH));
+        s.push('\n');
+        for c in &m.concepts {
+            let room = TEXT_WIDTH - 2 - w - 2;
+            let v = match r.cells.get(c) {
+                None => "—".to_string(),
+                Some(x) if x.heading.is_empty() => x.label(),
+                Some(x) => format!("{} — {}", x.label(), x.heading),
+            };
+            s.push_str(&format!("  {c:<w$}  {}\n", fit(&v, room)));
+            if let (true, Some(x)) = (explain, r.cells.get(c)) {
+                for chunk in wrap(&x.why, TEXT_WIDTH - 6) {
+                    s.push_str(&format!("      {chunk}\n"));
+                }
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Split at spaces into lines of at most `n` characters (longer words stand alone).
+fn wrap(s: &str, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > n {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out.into_iter().map(|l| fit(&l, n)).collect()
 }
 
 pub fn render(m: &Matrix, format: Format, explain: bool) -> anyhow::Result<String> {
@@ -74,7 +133,8 @@ pub fn render(m: &Matrix, format: Format, explain: bool) -> anyhow::Result<Strin
                 s.push('\n');
             }
         }
-        Format::Markdown | Format::Text => {
+        Format::Text => s = text(m, explain),
+        Format::Markdown => {
             s.push_str("| Jurisdiction |");
             for c in &m.concepts {
                 s.push_str(&format!(" {c} |"));

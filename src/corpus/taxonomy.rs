@@ -1,8 +1,15 @@
 //! The crosswalk taxonomy (`corpus/taxonomy.toml`): the offences and procedural powers of the
-//! conventions, the articles that define each in every convention, and labels and key terms in
-//! the corpus languages. Passages are tagged with concepts at index time by explainable rules
-//! (a label or key term in the heading, or key terms in the text), and queries that name a
-//! concept in any language are expanded with it.
+//! conventions, the articles that define each in every convention, and labels, key terms, acts
+//! and lay aliases in the corpus languages.
+//!
+//! Tagging tests what a provision does ([`Taxonomy::assess`]): the concept's *wording* (a label
+//! in the heading, a key term or a label in the text, an act in the heading) makes a passage a
+//! candidate, and the concept group's *elements* weigh it — an offence needs the act and a
+//! "without right" or penalty element, a procedural power an authority and the measure, attempt
+//! and corporate liability prefer the general part of a code. Every rule that fired is named, with
+//! its points, so each tag, compare row and matrix cell can be explained and reproduced.
+//! Queries that name a concept — by a label or a lay alias (`botnet`, `phishing`) — in any
+//! language are expanded with it.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +20,50 @@ const BUILTIN: &str = include_str!("../../corpus/taxonomy.toml");
 /// The TOML of the built-in taxonomy (for fingerprints of what tags passages).
 pub fn source() -> &'static str {
     BUILTIN
+}
+
+/// Points of the wording rules and weights of the element rules (the named rules of tagging).
+pub mod points {
+    /// The heading contains a label of the concept.
+    pub const HEADING_LABEL: f32 = 5.0;
+    /// … and the heading *is* the label (nothing else in it).
+    pub const HEADING_IS_LABEL: f32 = 1.0;
+    /// The text contains a key term (statutory wording only the defining provision uses).
+    pub const TEXT_TERM: f32 = 4.0;
+    /// A passage without a heading sits under a parent provision whose heading has a label.
+    pub const PARENT_HEADING_LABEL: f32 = 3.0;
+    /// The text contains a label (a provision names what it creates, or mentions it).
+    pub const TEXT_LABEL: f32 = 2.0;
+    /// … in a passage of a source without headings (the Dutch codes): the best evidence there is.
+    pub const TEXT_LABEL_NO_HEADING: f32 = 3.0;
+    /// The heading (or, without one, the parent provision's heading) names the act of an offence.
+    pub const HEADING_ACT: f32 = 2.0;
+    /// … or the measure of a procedural power (weaker: "provide", "disclose" name many duties).
+    pub const HEADING_MEASURE: f32 = 1.5;
+    /// A container above the passage (its Part or Chapter) has a label of the concept.
+    pub const PATH_LABEL: f32 = 2.0;
+    /// Each word of a heading label beyond the first (a specific label is stronger evidence),
+    /// up to [`SPECIFIC_WORDS`] words.
+    pub const LABEL_WORD: f32 = 0.25;
+    pub const SPECIFIC_WORDS: usize = 4;
+    /// Each element present (act, without right, penalty; authority, measure; foreign request
+    /// for cooperation; real-time collection).
+    pub const ELEMENT: f32 = 1.0;
+    /// Attempt/aiding or corporate liability in a code's general part.
+    pub const GENERAL_PART: f32 = 2.0;
+    /// An offence concept without any "without right" or penalty element, or a procedural power
+    /// without an authority: the passage mentions the concept but does not create it.
+    pub const MISSING_ELEMENTS: f32 = 0.5;
+    /// A procedural power exercised on a foreign request is cooperation, not the domestic power.
+    pub const FOREIGN_REQUEST: f32 = 0.6;
+    /// Only text labels, in a text naming the labels of at least [`LIST_CONCEPTS`] concepts: a
+    /// list of offences (a warrant's catalogue), not the provision creating one.
+    pub const LIST: f32 = 0.5;
+    pub const LIST_CONCEPTS: usize = 3;
+    /// Where a request from another State must be named to make a passage about one.
+    pub const FOREIGN_WITHIN_CHARS: usize = 300;
+    /// Least score of a tag (and of a compare row or matrix cell).
+    pub const THRESHOLD: f32 = 4.0;
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,10 +81,20 @@ pub struct Concept {
     /// Language → key terms whose presence in a passage indicates the concept.
     #[serde(default)]
     pub terms: BTreeMap<String, Vec<String>>,
+    /// Language → words of the act (offence) or the measure (procedure), matched as word starts.
+    #[serde(default)]
+    pub acts: BTreeMap<String, Vec<String>>,
+    /// Language → lay and modern names (`botnet`, `ransomware`): they name the concept in a
+    /// query, never tag a passage.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct File {
+    /// Marker name → language → word starts.
+    markers: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     concept: Vec<Concept>,
 }
 
@@ -41,17 +102,74 @@ struct File {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
     pub concept: String,
-    /// The rule that fired, e.g. `heading has label "illegal access"`.
+    /// The wording rule that fired, e.g. `heading has label "illegal access"`.
     pub rule: String,
+}
+
+/// One rule that fired on a passage for a concept: its description and its effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// `heading has label "illegal access"`, `without-right element "unbefugt"`.
+    pub what: String,
+    /// Points added (`+5`) or, when `factor` is set, the weight applied.
+    pub points: f32,
+    pub factor: bool,
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.factor {
+            write!(f, "{} ×{}", self.what, self.points)
+        } else {
+            write!(f, "{} +{}", self.what, self.points)
+        }
+    }
+}
+
+/// How strongly a passage establishes one concept, and by which rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub concept: String,
+    pub score: f32,
+    /// Wording rules first (the first is the tag's rule), then elements and weights.
+    pub rules: Vec<Rule>,
+}
+
+impl Assessment {
+    /// The rules as one line: `heading has label "…" +5; without-right element "…" +1`.
+    pub fn explain(&self) -> String {
+        let rules: Vec<String> = self.rules.iter().map(|r| r.to_string()).collect();
+        format!("{} = {:.1}", rules.join("; "), self.score)
+    }
+}
+
+/// What the assessment looks at: a passage's heading, text and place in its document.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct View<'a> {
+    pub heading: &'a str,
+    pub text: &'a str,
+    /// The containers above it (Part, Chapter…), outermost first.
+    pub path: &'a [String],
+    /// For a passage without a heading: the heading of the provision it belongs to
+    /// (`§ 1030` for `§ 1030(a)`).
+    pub parent_heading: &'a str,
+    /// The document's kind (`convention`, `national-law`…); empty when unknown.
+    pub kind: &'a str,
 }
 
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     pub concepts: Vec<Concept>,
-    /// Folded labels of every concept (matched in headings).
+    /// Folded labels of every concept (matched in headings and texts).
     labels: PhraseSet,
     /// Folded key terms of every concept (matched in text).
     terms: PhraseSet,
+    /// Folded acts of every concept (word starts).
+    acts: PhraseSet,
+    /// Folded aliases per concept (for queries).
+    aliases: Vec<Vec<String>>,
+    /// Marker name → folded word starts, all languages.
+    markers: BTreeMap<String, PhraseSet>,
 }
 
 /// Lower case, accents folded, whitespace collapsed: the form labels are compared in.
@@ -65,68 +183,335 @@ pub fn fold(s: &str) -> String {
     crate::extract::collapse_ws(&stripped.replace(['’', '\''], "'"))
 }
 
+/// Marker names the taxonomy file must define.
+pub const MARKERS: &[&str] = &[
+    "unlawful",
+    "penalty",
+    "authority",
+    "foreign",
+    "general_part",
+    "realtime",
+];
+
 impl Taxonomy {
     pub fn builtin() -> Taxonomy {
-        let f: File = toml::from_str(BUILTIN).expect("corpus/taxonomy.toml is checked by tests");
-        let labels = PhraseSet::new(
-            f.concept
-                .iter()
-                .map(|c| c.labels.values().flatten().map(|l| fold(l)).collect()),
-        );
-        let terms = PhraseSet::new(
-            f.concept
-                .iter()
-                .map(|c| c.terms.values().flatten().map(|l| fold(l)).collect()),
-        );
-        Taxonomy {
+        Taxonomy::from_toml(BUILTIN).expect("corpus/taxonomy.toml is checked by tests")
+    }
+
+    /// Parse a taxonomy (the built-in one, or a test's).
+    pub fn from_toml(src: &str) -> Result<Taxonomy, toml::de::Error> {
+        let f: File = toml::from_str(src)?;
+        let folded = |m: &BTreeMap<String, Vec<String>>| -> Vec<String> {
+            m.values().flatten().map(|l| fold(l)).collect()
+        };
+        let labels = PhraseSet::new(f.concept.iter().map(|c| folded(&c.labels)), false);
+        let terms = PhraseSet::new(f.concept.iter().map(|c| folded(&c.terms)), false);
+        let acts = PhraseSet::new(f.concept.iter().map(|c| folded(&c.acts)), true);
+        let aliases = f.concept.iter().map(|c| folded(&c.aliases)).collect();
+        let markers = f
+            .markers
+            .iter()
+            .map(|(name, langs)| {
+                (
+                    name.clone(),
+                    PhraseSet::new(std::iter::once(folded(langs)), true),
+                )
+            })
+            .collect();
+        Ok(Taxonomy {
             concepts: f.concept,
             labels,
             terms,
-        }
+            acts,
+            aliases,
+            markers,
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&Concept> {
         self.concepts.iter().find(|c| c.id == id)
     }
 
-    /// Concepts the query names: a label in any language equals the query or is contained in it.
+    /// Concepts the query names: a label in any language contained in it, or a lay alias whose
+    /// words all appear in it in order (`robo … por internet`).
     pub fn concepts_for_query(&self, query: &str) -> Vec<&Concept> {
         let q = fold(query);
         self.concepts
             .iter()
-            .filter(|c| {
+            .enumerate()
+            .filter(|(i, c)| {
                 c.id == q.replace(' ', "-")
                     || c.labels
                         .values()
                         .flatten()
                         .any(|l| contains_phrase(&q, &fold(l)))
+                    || self.aliases[*i].iter().any(|a| contains_words_in_order(&q, a))
             })
+            .map(|(_, c)| c)
             .collect()
     }
 
-    /// Tag a passage: a label in its heading, or a key term in its text. (A label in the text
-    /// is not enough: statements mention offences they are not about.)
+    /// Tag a passage: the concepts whose assessment reaches the threshold, each with its wording
+    /// rule. (Build time has no parent or path: those refine the ranking of compare.)
     pub fn tag(&self, heading: &str, text: &str) -> Vec<Tag> {
-        let h = fold(heading);
-        let t = fold(text);
-        // One pass of each automaton finds every label in the heading and every key term in the
-        // text; per concept, the first label (or term) in the taxonomy's order is the rule shown.
-        let labels = self.labels.first_matches(&h, self.concepts.len());
-        let terms = self.terms.first_matches(&t, self.concepts.len());
+        self.assess(&View {
+            heading,
+            text,
+            ..Default::default()
+        })
+        .into_iter()
+        .filter(|a| a.score >= points::THRESHOLD)
+        .map(|a| Tag {
+            concept: a.concept,
+            rule: a.rules[0].what.clone(),
+        })
+        .collect()
+    }
+
+    /// Assess a passage against every concept whose wording it has (see [`points`]).
+    pub fn assess(&self, v: &View) -> Vec<Assessment> {
+        let n = self.concepts.len();
+        let h = fold(v.heading);
+        let t = fold(v.text);
+        let ph = if h.is_empty() {
+            fold(v.parent_heading)
+        } else {
+            String::new()
+        };
+        let h_labels = self.labels.longest_matches(&h, n);
+        let path = fold(&v.path.join(" / "));
+        let path_labels = self.labels.first_matches(&path, n);
+        let t_labels = self.labels.first_matches(&t, n);
+        let p_labels = self.labels.first_matches(&ph, n);
+        let t_terms = self.terms.first_matches(&t, n);
+        let h_acts = self.acts.first_matches(if h.is_empty() { &ph } else { &h }, n);
+        let listed = t_labels.iter().filter(|x| x.is_some()).count();
+        // A convention obliges its Parties to create offences and powers; its articles need
+        // not restate a penalty or name an authority.
+        let treaty = matches!(v.kind, "convention" | "protocol");
+        let t_acts = self.acts.first_matches(&t, n);
+        // Elements are read in the text: a heading names the concept, the text does it.
+        let marker = |name: &str| -> Option<String> {
+            self.markers
+                .get(name)
+                .and_then(|m| m.first_matches(&t, 1)[0].map(|p| m.patterns[p].clone()))
+        };
+        let head: String = format!(
+            "{h} {}",
+            t.chars()
+                .take(points::FOREIGN_WITHIN_CHARS)
+                .collect::<String>()
+        );
+        let (unlawful, penalty, authority, foreign, realtime) = (
+            marker("unlawful"),
+            marker("penalty"),
+            marker("authority"),
+            self.markers
+                .get("foreign")
+                .and_then(|m| m.first_matches(&head, 1)[0].map(|p| m.patterns[p].clone())),
+            marker("realtime"),
+        );
+        let general_part = self.markers.get("general_part").and_then(|m| {
+            v.path
+                .iter()
+                .find_map(|c| m.first_matches(&fold(c), 1)[0].map(|p| m.patterns[p].clone()))
+        });
         let mut out = Vec::new();
         for (i, c) in self.concepts.iter().enumerate() {
-            let rule = match (labels[i], terms[i]) {
-                (Some(p), _) => format!("heading has label \"{}\"", self.labels.patterns[p]),
-                (None, Some(p)) => format!("text has \"{}\"", self.terms.patterns[p]),
-                (None, None) => continue,
+            let mut rules = Vec::new();
+            let add = |rules: &mut Vec<Rule>, what: String, points: f32| {
+                rules.push(Rule {
+                    what,
+                    points,
+                    factor: false,
+                })
             };
-            out.push(Tag {
+            // Wording: what makes the passage a candidate at all.
+            if let Some(p) = h_labels[i] {
+                let l = &self.labels.patterns[p];
+                let words = l.split_whitespace().count().min(points::SPECIFIC_WORDS);
+                add(
+                    &mut rules,
+                    format!("heading has label \"{l}\""),
+                    points::HEADING_LABEL + points::LABEL_WORD * (words.saturating_sub(1)) as f32,
+                );
+                if trim_punct(&h) == l.as_str() {
+                    add(
+                        &mut rules,
+                        "heading is the label".into(),
+                        points::HEADING_IS_LABEL,
+                    );
+                }
+            }
+            if let Some(p) = t_terms[i] {
+                add(
+                    &mut rules,
+                    format!("text has \"{}\"", self.terms.patterns[p]),
+                    points::TEXT_TERM,
+                );
+            }
+            if h_labels[i].is_none() {
+                if let Some(p) = p_labels[i] {
+                    add(
+                        &mut rules,
+                        format!("parent heading has label \"{}\"", self.labels.patterns[p]),
+                        points::PARENT_HEADING_LABEL,
+                    );
+                } else if let (Some(p), None) = (t_labels[i], t_terms[i]) {
+                    let (what, pts) = if h.is_empty() && ph.is_empty() {
+                        ("text (no heading) has label", points::TEXT_LABEL_NO_HEADING)
+                    } else {
+                        ("text has label", points::TEXT_LABEL)
+                    };
+                    add(
+                        &mut rules,
+                        format!("{what} \"{}\"", self.labels.patterns[p]),
+                        pts,
+                    );
+                }
+                if let (Some(p), true) = (h_acts[i], rules.is_empty()) {
+                    let pts = if c.group == "procedure" {
+                        points::HEADING_MEASURE
+                    } else {
+                        points::HEADING_ACT
+                    };
+                    add(
+                        &mut rules,
+                        format!("heading names the act \"{}\"", self.acts.patterns[p]),
+                        pts,
+                    );
+                }
+                if let (Some(p), true) = (path_labels[i], rules.is_empty()) {
+                    add(
+                        &mut rules,
+                        format!("container has label \"{}\"", self.labels.patterns[p]),
+                        points::PATH_LABEL,
+                    );
+                }
+            }
+            if rules.is_empty() {
+                continue;
+            }
+            let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
+            let only_text_label = only_text_label && t_terms[i].is_none();
+            // Elements: what the provision does.
+            let act = h_acts[i].or(t_acts[i]).map(|p| self.acts.patterns[p].clone());
+            let mut weight = 1.0;
+            let mut weigh = |rules: &mut Vec<Rule>, what: String, f: f32| {
+                weight *= f;
+                rules.push(Rule {
+                    what,
+                    points: f,
+                    factor: true,
+                });
+            };
+            match c.group.as_str() {
+                "offence" => {
+                    if let Some(a) = &act {
+                        add(&mut rules, format!("act \"{a}\""), points::ELEMENT);
+                    }
+                    if let Some(w) = &unlawful {
+                        add(&mut rules, format!("without-right element \"{w}\""), points::ELEMENT);
+                    }
+                    if let Some(w) = &penalty {
+                        add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
+                    }
+                    if unlawful.is_none() && penalty.is_none() && !treaty {
+                        weigh(
+                            &mut rules,
+                            "no without-right or penalty element".into(),
+                            points::MISSING_ELEMENTS,
+                        );
+                    }
+                }
+                "procedure" => {
+                    if let Some(w) = &authority {
+                        add(&mut rules, format!("authority \"{w}\""), points::ELEMENT);
+                    }
+                    if let Some(a) = &act {
+                        add(&mut rules, format!("measure \"{a}\""), points::ELEMENT);
+                    }
+                    if c.id == "traffic-data-collection" {
+                        if let Some(w) = &realtime {
+                            add(&mut rules, format!("real time \"{w}\""), points::ELEMENT);
+                        }
+                    }
+                    if authority.is_none() && !treaty {
+                        weigh(&mut rules, "no authority".into(), points::MISSING_ELEMENTS);
+                    }
+                    if let Some(w) = &foreign {
+                        weigh(
+                            &mut rules,
+                            format!("on a foreign request \"{w}\""),
+                            points::FOREIGN_REQUEST,
+                        );
+                    }
+                }
+                "cooperation" => {
+                    if let Some(w) = &foreign {
+                        add(&mut rules, format!("foreign request \"{w}\""), points::ELEMENT);
+                    }
+                }
+                "liability" => {
+                    if let Some(a) = &act {
+                        add(&mut rules, format!("act \"{a}\""), points::ELEMENT);
+                    }
+                    if let Some(g) = &general_part {
+                        add(&mut rules, format!("general part \"{g}\""), points::GENERAL_PART);
+                    }
+                    if let Some(w) = &penalty {
+                        add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
+                    }
+                }
+                _ => {}
+            }
+            // A heading announcing offences ("Cybercrime offenses") makes the list the provision.
+            let offences_heading = self
+                .markers
+                .get("penalty")
+                .is_some_and(|m| m.first_matches(&h, 1)[0].is_some());
+            if only_text_label && listed >= points::LIST_CONCEPTS && !offences_heading {
+                weigh(
+                    &mut rules,
+                    format!("text names {listed} concepts: a list"),
+                    points::LIST,
+                );
+            }
+            let sum: f32 = rules.iter().filter(|r| !r.factor).map(|r| r.points).sum();
+            out.push(Assessment {
                 concept: c.id.clone(),
-                rule,
+                score: sum * weight,
+                rules,
             });
         }
         out
     }
+}
+
+fn trim_punct(s: &str) -> &str {
+    s.trim_matches(|c: char| !c.is_alphanumeric())
+}
+
+/// Every word of `needle` appears in `hay`, in order, at word boundaries (gaps allowed).
+fn contains_words_in_order(hay: &str, needle: &str) -> bool {
+    if needle.chars().any(crate::index::analyzers::is_cjk) {
+        return hay.contains(needle);
+    }
+    let words: Vec<&str> = hay
+        .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut i = 0;
+    for n in needle
+        .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .filter(|w| !w.is_empty())
+    {
+        match words[i..].iter().position(|w| *w == n) {
+            Some(k) => i += k + 1,
+            None => return false,
+        }
+    }
+    !needle.trim().is_empty()
 }
 
 /// Folded phrases of many concepts in one Aho-Corasick automaton.
@@ -136,10 +521,12 @@ struct PhraseSet {
     patterns: Vec<String>,
     /// Pattern → concept index.
     owner: Vec<usize>,
+    /// Patterns are word starts (`intercept` matches `intercepts`), not whole words.
+    prefix: bool,
 }
 
 impl PhraseSet {
-    fn new(per_concept: impl Iterator<Item = Vec<String>>) -> PhraseSet {
+    fn new(per_concept: impl Iterator<Item = Vec<String>>, prefix: bool) -> PhraseSet {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
         for (i, list) in per_concept.enumerate() {
@@ -154,7 +541,28 @@ impl PhraseSet {
             ac,
             patterns,
             owner,
+            prefix,
         }
+    }
+
+    /// Per concept, the longest pattern found in `hay` at word boundaries (the first in the
+    /// taxonomy's order among equals).
+    fn longest_matches(&self, hay: &str, concepts: usize) -> Vec<Option<usize>> {
+        let mut best: Vec<Option<usize>> = vec![None; concepts];
+        for m in self.ac.find_overlapping_iter(hay) {
+            let p = m.pattern().as_usize();
+            if at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix) {
+                let slot = &mut best[self.owner[p]];
+                let longer = |q: usize| {
+                    let (a, b) = (self.patterns[p].len(), self.patterns[q].len());
+                    a > b || (a == b && p < q)
+                };
+                if slot.is_none_or(longer) {
+                    *slot = Some(p);
+                }
+            }
+        }
+        best
     }
 
     /// Per concept, the smallest pattern index found in `hay` at word boundaries.
@@ -162,7 +570,7 @@ impl PhraseSet {
         let mut best: Vec<Option<usize>> = vec![None; concepts];
         for m in self.ac.find_overlapping_iter(hay) {
             let p = m.pattern().as_usize();
-            if at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p]) {
+            if at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix) {
                 let slot = &mut best[self.owner[p]];
                 if slot.is_none_or(|q| p < q) {
                     *slot = Some(p);
@@ -173,18 +581,27 @@ impl PhraseSet {
     }
 }
 
-fn at_word_boundaries(hay: &str, start: usize, end: usize, needle: &str) -> bool {
-    if needle.chars().any(crate::index::analyzers::is_cjk) {
+/// Scripts whose words are not delimited by spaces (CJK) or take attached prefixes (Arabic
+/// `و`, `ب`, `ال`): their phrases match anywhere.
+fn unbounded(needle: &str) -> bool {
+    needle
+        .chars()
+        .any(|c| crate::index::analyzers::is_cjk(c) || ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+fn at_word_boundaries(hay: &str, start: usize, end: usize, needle: &str, prefix: bool) -> bool {
+    if unbounded(needle) {
         return true;
     }
     hay[..start]
         .chars()
         .next_back()
         .is_none_or(|c| !c.is_alphanumeric())
-        && hay[end..]
+        && (prefix
+            || hay[end..]
             .chars()
             .next()
-            .is_none_or(|c| !c.is_alphanumeric())
+            .is_none_or(|c| !c.is_alphanumeric()))
 }
 
 /// Does `hay` contain `needle` at word boundaries (or anywhere, for CJK needles)?
@@ -192,7 +609,7 @@ pub fn contains_phrase(hay: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return false;
     }
-    let cjk = needle.chars().any(crate::index::analyzers::is_cjk);
+    let cjk = unbounded(needle);
     let mut from = 0;
     while let Some(i) = hay[from..].find(needle) {
         let start = from + i;

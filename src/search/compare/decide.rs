@@ -1,0 +1,323 @@
+//! The one decision procedure behind `compare QUERY`, `compare --article` and every `matrix`
+//! cell: for a set of wanted concepts and the provisions of one jurisdiction, the passage that
+//! establishes the concept best, with the rules that chose it — or no provision, when no
+//! candidate reaches the threshold.
+//!
+//! Every provision of the jurisdiction is a candidate, tagged or not: it is assessed afresh with
+//! [`Taxonomy::assess`] (its heading, text, place in the code and the heading of the provision it
+//! belongs to), so a passage the build did not tag but whose wording matches the concept still
+//! competes, ranked by the same evidence. A definition or a preamble names an offence without
+//! creating it and weighs less. Ties go to the earlier provision of the document (a code's
+//! general part precedes its special part), then to the document id.
+
+use std::collections::HashMap;
+
+use crate::corpus::taxonomy::{points, Assessment, Taxonomy, View};
+use crate::segment::Passage;
+
+/// Weight of definitions and preambles against operative provisions.
+pub const ANCILLARY: f32 = 0.5;
+
+/// A definition (`s. 97 (“unauthorised access”)`, `Definition of …`) or a preamble.
+pub fn is_ancillary(citation: &str, heading: &str) -> bool {
+    let c = citation.to_lowercase();
+    let h = heading.to_lowercase();
+    c.starts_with("preamble")
+        || c.contains('“')
+        || c.contains("(\"")
+        || h.starts_with("definition")
+        || h.starts_with("interpretation")
+        || h.starts_with("meaning of")
+        || h.starts_with("begriffsbestimmungen")
+        || h.starts_with("définitions")
+        || c.starts_with("explanatory statement")
+        || c.starts_with("summary")
+        || c.starts_with("sommaire")
+}
+
+/// One provision, assessed against every concept whose wording it has.
+#[derive(Debug, Clone)]
+pub struct Assessed {
+    pub passage: Passage,
+    pub assessments: Vec<Assessment>,
+    /// Definition or preamble.
+    pub ancillary: bool,
+}
+
+/// The chosen provision for some concepts in one jurisdiction.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// Index into the assessed passages, when a candidate reached the threshold.
+    pub best: Option<usize>,
+    pub score: f32,
+    /// Wanted concepts the chosen passage establishes (reaches the threshold for).
+    pub concepts: Vec<String>,
+    /// The rules that fired (for `--explain` and the JSON `why`).
+    pub why: String,
+    /// The next best candidates: `citation (passage id) score`, best first.
+    pub runners_up: Vec<String>,
+}
+
+/// Candidates listed after the chosen one.
+pub const RUNNERS_UP: usize = 4;
+
+/// Assess the provisions of one jurisdiction (in document order).
+pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> {
+    let headings: HashMap<&str, &str> = passages
+        .iter()
+        .map(|p| (p.passage_id.as_str(), p.heading.as_str()))
+        .collect();
+    let parents: Vec<String> = passages
+        .iter()
+        .map(|p| parent_heading(&headings, &p.passage_id).to_string())
+        .collect();
+    let mut out = Vec::with_capacity(passages.len());
+    for (p, parent) in passages.iter().zip(&parents) {
+        let assessments = taxonomy.assess(&View {
+            heading: &p.heading,
+            text: &p.text,
+            path: &p.path,
+            parent_heading: parent,
+            kind: &p.kind,
+        });
+        out.push(Assessed {
+            ancillary: is_ancillary(&p.citation, &p.heading),
+            passage: p.clone(),
+            assessments,
+        });
+    }
+    out
+}
+
+/// The heading of the nearest enclosing provision (`doc/1030` for `doc/1030/a`).
+fn parent_heading<'a>(headings: &HashMap<&str, &'a str>, id: &str) -> &'a str {
+    let mut cur = id;
+    while let Some((up, _)) = cur.rsplit_once('/') {
+        if !up.contains('/') {
+            break;
+        }
+        if let Some(h) = headings.get(up).filter(|h| !h.is_empty()) {
+            return h;
+        }
+        cur = up;
+    }
+    ""
+}
+
+/// Score of one passage for the wanted concepts: its best assessment, weighed.
+fn score_of<'a>(a: &'a Assessed, concepts: &[String]) -> Option<(f32, &'a Assessment)> {
+    let best = a
+        .assessments
+        .iter()
+        .filter(|x| concepts.contains(&x.concept))
+        .max_by(|x, y| x.score.total_cmp(&y.score))?;
+    let s = if a.ancillary {
+        best.score * ANCILLARY
+    } else {
+        best.score
+    };
+    Some((s, best))
+}
+
+/// Choose the provision for `concepts` among assessed passages.
+pub fn choose(assessed: &[Assessed], concepts: &[String]) -> Decision {
+    let mut best: Option<(f32, usize)> = None;
+    let mut all: Vec<(f32, usize)> = Vec::new();
+    for (i, a) in assessed.iter().enumerate() {
+        let Some((s, _)) = score_of(a, concepts) else {
+            continue;
+        };
+        all.push((s, i));
+        let better = match best {
+            None => true,
+            Some((bs, bi)) => {
+                s > bs
+                    || (s == bs && {
+                        let (p, q) = (&a.passage, &assessed[bi].passage);
+                        (p.doc_id.as_str(), p.ordinal) < (q.doc_id.as_str(), q.ordinal)
+                    })
+            }
+        };
+        if better {
+            best = Some((s, i));
+        }
+    }
+    let names = concepts.join(", ");
+    all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let runners_up: Vec<String> = all
+        .iter()
+        .filter(|(_, i)| best.is_none_or(|(_, b)| b != *i))
+        .take(RUNNERS_UP)
+        .map(|(s, i)| {
+            let p = &assessed[*i].passage;
+            format!("{} ({}) {s:.1}", p.citation, p.passage_id)
+        })
+        .collect();
+    let Some((score, i)) = best else {
+        return Decision {
+            best: None,
+            score: 0.0,
+            concepts: Vec::new(),
+            why: format!("no provision has the wording of {names}"),
+            runners_up,
+        };
+    };
+    let a = &assessed[i];
+    let (_, top) = score_of(a, concepts).expect("scored above");
+    let mut why = format!("{}: {}", top.concept, top.explain());
+    if a.ancillary {
+        why.push_str(&format!("; definition or preamble ×{ANCILLARY} = {score:.1}"));
+    }
+    if score < points::THRESHOLD {
+        return Decision {
+            best: None,
+            score,
+            concepts: Vec::new(),
+            why: format!(
+                "no provision reaches the threshold {} for {names}; best candidate {} ({}) scored {score:.1}: {why}",
+                points::THRESHOLD,
+                a.passage.citation,
+                a.passage.passage_id
+            ),
+            runners_up,
+        };
+    }
+    let carried = a
+        .assessments
+        .iter()
+        .filter(|x| concepts.contains(&x.concept) && x.score >= points::THRESHOLD)
+        .map(|x| x.concept.clone())
+        .collect();
+    Decision {
+        best: Some(i),
+        score,
+        concepts: carried,
+        why,
+        runners_up,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage(id: &str, heading: &str, text: &str, path: &[&str], ordinal: u32) -> Passage {
+        let (doc, _) = id.split_once('/').unwrap();
+        Passage {
+            passage_id: id.into(),
+            doc_id: doc.into(),
+            title: String::new(),
+            jurisdiction: "XX".into(),
+            kind: "national-law".into(),
+            language: "en".into(),
+            citation: format!("s. {}", id.rsplit('/').next().unwrap()),
+            heading: heading.into(),
+            path: path.iter().map(|s| s.to_string()).collect(),
+            text: text.into(),
+            ordinal,
+            url: String::new(),
+            label: String::new(),
+            year: None,
+            concepts: Vec::new(),
+        }
+    }
+
+    fn chosen(ps: Vec<Passage>, concept: &str) -> Option<String> {
+        let t = Taxonomy::builtin();
+        let a = assess_all(&t, ps);
+        let d = choose(&a, &[concept.to_string()]);
+        d.best.map(|i| a[i].passage.citation.clone())
+    }
+
+    // Invented provisions throughout.
+    #[test]
+    fn a_label_in_a_heading_needs_the_elements_of_the_offence() {
+        let ps = vec![
+            passage(
+                "act/9",
+                "Injunction against illegal interception",
+                "The minister may ask a civil court to stop the conduct.",
+                &[],
+                1,
+            ),
+            passage(
+                "act/4",
+                "Interception of messages",
+                "A person who intentionally intercepts a message is liable to imprisonment.",
+                &[],
+                2,
+            ),
+        ];
+        assert_eq!(chosen(ps, "illegal-interception").as_deref(), Some("s. 4"));
+    }
+
+    #[test]
+    fn an_untagged_word_match_is_a_candidate_and_general_part_wins() {
+        // No heading at all: the label in the text plus the elements make the candidate.
+        let ps = vec![passage(
+            "code/7",
+            "",
+            "Whoever commits illegal access without right is punished with a fine.",
+            &[],
+            1,
+        )];
+        assert_eq!(chosen(ps, "illegal-access").as_deref(), Some("s. 7"));
+        let ps = vec![
+            passage(
+                "code/159",
+                "Attempt and aiding or abetting of perjury",
+                "Invented.",
+                &["Special Part"],
+                9,
+            ),
+            passage(
+                "code/23",
+                "Aiding or abetting",
+                "Invented.",
+                &["General Part"],
+                2,
+            ),
+        ];
+        assert_eq!(chosen(ps, "attempt-aiding").as_deref(), Some("s. 23"));
+    }
+
+    #[test]
+    fn below_the_threshold_is_no_provision_and_says_why() {
+        let t = Taxonomy::builtin();
+        let a = assess_all(
+            &t,
+            vec![passage(
+                "act/2",
+                "",
+                "Reports mention extradition in passing.",
+                &[],
+                1,
+            )],
+        );
+        let d = choose(&a, &["extradition".to_string()]);
+        assert!(d.best.is_none());
+        assert!(d.why.contains("threshold"), "{}", d.why);
+        let d = choose(&a, &["csam".to_string()]);
+        assert!(d.best.is_none() && d.why.starts_with("no provision has"));
+    }
+
+    #[test]
+    fn a_headingless_subsection_inherits_its_parent_heading() {
+        let ps = vec![
+            passage("usc/1030", "Invented trespass heading: computer trespass", "", &[], 1),
+            passage(
+                "usc/1030/a",
+                "",
+                "Whoever knowingly enters a computer without authorization shall be fined.",
+                &[],
+                2,
+            ),
+        ];
+        let t = Taxonomy::builtin();
+        let a = assess_all(&t, ps);
+        let sub = &a[1].assessments;
+        let g = sub.iter().find(|x| x.concept == "illegal-access").unwrap();
+        assert!(g.rules[0].what.starts_with("parent heading has label"), "{g:?}");
+        assert_eq!(choose(&a, &["illegal-access".into()]).best, Some(1));
+    }
+}
