@@ -1,4 +1,12 @@
 //! Terminal output: colours only on a terminal, never with NO_COLOR; one place that writes stdout.
+//!
+//! Everything printed passes [`terminal_safe`]: control characters that a document may carry
+//! (ESC and the OSC, CSI and DCS sequences it starts — terminal titles, clipboard writes —, the
+//! other C0 controls, DEL and the C1 range U+0080–U+009F) are shown as `\u{1b}`-style escapes,
+//! never sent raw. Inside JSON the same escape is JSON's own (`\u001b`), so JSON values stay exact;
+//! line feeds and tabs stay. The colours of [`Style`] are the only escape sequences let through,
+//! and only when stdout is a terminal. CSV cells that a spreadsheet would run as a formula
+//! (`= + - @`, tab, carriage return first) are prefixed with `'` ([`csv_field`]).
 
 use std::io::{IsTerminal, Write};
 use std::ops::Range;
@@ -28,7 +36,7 @@ impl Style {
 
     fn paint(&self, code: &str, s: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("\x1b[{code}m{}\x1b[0m", visible_controls(s))
         } else {
             s.to_string()
         }
@@ -50,8 +58,72 @@ impl Style {
         } else {
             ("**", "**")
         };
-        mark(text, ranges, open, close)
+        if self.color {
+            mark(&visible_controls_1to1(text), ranges, open, close)
+        } else {
+            mark(text, ranges, open, close)
+        }
     }
+}
+
+/// A control character that must not reach a terminal raw (line feed and tab excepted).
+fn is_dangerous(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c)
+}
+
+/// Every dangerous control character as its JSON escape (`\u001b`): visible in text, and the same
+/// character inside a JSON string.
+pub fn visible_controls(s: &str) -> String {
+    if !s.chars().any(is_dangerous) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if is_dangerous(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Dangerous control characters replaced one for one by U+FFFD, so that character offsets (the
+/// highlight ranges) still point at the same characters.
+fn visible_controls_1to1(s: &str) -> String {
+    s.chars()
+        .map(|c| if is_dangerous(c) { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+/// `s` made safe for a terminal: see the module docs. With `color`, the SGR sequences
+/// (`ESC [ digits;… m`) [`Style`] writes are kept; every other control character is escaped.
+pub fn terminal_safe(s: &str, color: bool) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_dangerous) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b' && color {
+            let body = &rest[1..];
+            let n = body
+                .strip_prefix('[')
+                .map(|b| b.chars().take_while(|c| c.is_ascii_digit() || *c == ';').count());
+            if let Some(n) = n.filter(|&n| n <= 16 && body[1 + n..].starts_with('m')) {
+                out.push_str(&rest[..n + 3]);
+                rest = &rest[n + 3..];
+                continue;
+            }
+        }
+        if is_dangerous(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Insert `open`/`close` around character ranges of `text`.
@@ -95,8 +167,17 @@ pub fn json_lines<'a, T: serde::Serialize + 'a>(
     Ok(s)
 }
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A field that a
+/// spreadsheet would evaluate as a formula (first character `=`, `+`, `-`, `@`, tab or carriage
+/// return) is prefixed with `'`, as OWASP recommends against CSV injection.
 pub fn csv_field(s: &str) -> String {
+    let neutral;
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        neutral = format!("'{s}");
+        neutral.as_str()
+    } else {
+        s
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -104,8 +185,11 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-/// Write to stdout; a closed pipe (`| head`) is not an error: it ends the output quietly.
+/// Write to stdout, made [`terminal_safe`]; a closed pipe (`| head`) is not an error: it ends the
+/// output quietly.
 pub fn print(s: &str) -> std::io::Result<()> {
+    let color = Style::detect().color;
+    let s = terminal_safe(s, color);
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -124,5 +208,40 @@ mod tests {
             "[illegal access] here"
         );
         assert_eq!(mark("a § b", &[[2, 3], [4, 5]], "<", ">"), "a <§> <b>");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal_raw() {
+        let hostile = "gadget\x1b]0;title\x07 \x1b]52;c;Y2xpcA==\x1b\\ \u{9b}31m\x7f\r end\n\tnext";
+        for color in [false, true] {
+            let safe = terminal_safe(hostile, color);
+            assert!(!safe.chars().any(is_dangerous), "{color}: {safe:?}");
+            assert!(safe.contains("\\u001b]0;title\\u0007"), "{safe}");
+            assert!(safe.contains("\\u009b31m") && safe.ends_with("end\n\tnext"), "{safe}");
+        }
+        // Colour sequences of Style survive only with colour; document ESC inside them is escaped.
+        let style = Style { color: true, stderr_tty: false };
+        let painted = style.bold("a\x1b[8mb");
+        let safe = terminal_safe(&painted, true);
+        assert_eq!(safe, "\x1b[1ma\\u001b[8mb\x1b[0m");
+        assert_eq!(terminal_safe(&painted, false), "\\u001b[1ma\\u001b[8mb\\u001b[0m");
+        // JSON: the escape is JSON's own, so the value reads back exactly.
+        let json = serde_json::to_string(&serde_json::json!({"t": "a\u{9b}b\x7f\x1b"})).unwrap();
+        let back: serde_json::Value =
+            serde_json::from_str(&terminal_safe(&json, false)).unwrap();
+        assert_eq!(back["t"], "a\u{9b}b\x7f\x1b");
+        // Highlights keep their offsets.
+        let plain = Style { color: true, stderr_tty: false }.highlight("a\x1bbc", &[[2, 3]]);
+        assert_eq!(terminal_safe(&plain, true), "a\u{FFFD}\x1b[1;33mb\x1b[0mc");
+    }
+
+    #[test]
+    fn csv_formulas_are_neutralised() {
+        assert_eq!(csv_field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+        assert_eq!(csv_field("+1"), "'+1");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("Art. 2"), "Art. 2");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
     }
 }

@@ -6,8 +6,10 @@ use super::{now_rfc3339, sha256_hex, CrawlError, Fetched, Origin, Provenance};
 use crate::corpus::Source;
 
 /// The file of `url` inside `mirror`: host, then the percent-decoded path (query strings are kept
-/// as `?query` in the file name, as `wget -x` does). `None` for a URL without host, or whose path
-/// would leave the mirror (`..`).
+/// as `?query` in the file name, as `wget -x` does). `None` for a URL without host, whose host is
+/// no host name (`..`, `.`, a name with a path separator or a control character), or whose path
+/// would leave the mirror (`..`, a segment with a backslash or NUL). [`fetch`] also checks the
+/// resolved path (symbolic links followed) against the resolved mirror.
 pub fn mirror_path(mirror: &Path, url: &str) -> Option<PathBuf> {
     let rest = url
         .strip_prefix("https://")
@@ -18,7 +20,7 @@ pub fn mirror_path(mirror: &Path, url: &str) -> Option<PathBuf> {
         None => (rest, "/"),
     };
     let host = host.split('@').next_back()?;
-    if host.is_empty() {
+    if !is_host_name(host) {
         return None;
     }
     let decoded = percent_decode(path);
@@ -27,10 +29,29 @@ pub fn mirror_path(mirror: &Path, url: &str) -> Option<PathBuf> {
         match seg {
             "" | "." => {}
             ".." => return None,
+            s if s.contains(['\\', '\0']) => return None,
             s => out.push(s),
         }
     }
     Some(out)
+}
+
+/// A host as a directory name of the mirror: letters, digits, `-`, `.`, `_`, `:` (a port) and the
+/// brackets of an IPv6 literal, with at least one character other than a dot.
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host.chars().any(|c| c != '.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._:[]".contains(c))
+}
+
+/// The resolved `path` (symbolic links followed) lies inside the resolved `mirror`.
+fn inside(mirror: &Path, path: &Path) -> bool {
+    match (mirror.canonicalize(), path.canonicalize()) {
+        (Ok(m), Ok(p)) => p.starts_with(m),
+        _ => false,
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -57,7 +78,7 @@ pub(super) fn fetch(source: &Source, mirror: &Path) -> Result<Fetched, CrawlErro
         id: source.id.clone(),
         path: mirror.to_path_buf(),
     })?;
-    if !path.is_file() {
+    if !path.is_file() || !inside(mirror, &path) {
         return Err(CrawlError::NotInMirror {
             id: source.id.clone(),
             path,
@@ -103,5 +124,42 @@ mod tests {
         );
         assert_eq!(mirror_path(m, "https://h.org/a/../../etc/passwd"), None);
         assert_eq!(mirror_path(m, "ftp://h.org/a"), None);
+    }
+
+    #[test]
+    fn hosts_that_are_no_host_names_are_refused() {
+        let m = Path::new("/m");
+        for url in [
+            "https://../secret.md",
+            "https://./secret.md",
+            "https://../../etc/passwd",
+            "https://user@../secret.md",
+            "https://h%2F..%2F/x",
+            "https://a\\b/x",
+            "https://h.org/a%5C..%5Cb",
+            "https://h.org/a%00b",
+        ] {
+            assert_eq!(mirror_path(m, url), None, "{url}");
+        }
+        assert_eq!(
+            mirror_path(m, "http://127.0.0.1:8080/x.md").unwrap(),
+            Path::new("/m/127.0.0.1:8080/x.md")
+        );
+    }
+
+    #[test]
+    fn a_symbolic_link_out_of_the_mirror_is_not_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.md"), "# invented secret\n").unwrap();
+        let mirror = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(mirror.path().join("h.org")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), mirror.path().join("h.org/out")).unwrap();
+        std::fs::write(mirror.path().join("h.org/in.md"), "# invented\n").unwrap();
+        let mut src = crate::corpus::Manifest::builtin().sources[0].clone();
+        src.url = "https://h.org/out/secret.md".into();
+        let e = fetch(&src, mirror.path()).err().expect("refused");
+        assert!(matches!(e, CrawlError::NotInMirror { .. }), "{e}");
+        src.url = "https://h.org/in.md".into();
+        assert!(fetch(&src, mirror.path()).is_ok());
     }
 }

@@ -251,10 +251,13 @@ impl Parser {
             }
             // An HTML comment, possibly over several lines.
             if trimmed.starts_with("<!--") {
+                // Each line is searched once (a comment never closed is hostile input).
                 let mut rest = raw.to_string();
-                while !rest.contains("-->") && i < lines.len() {
+                let mut closed = raw.contains("-->");
+                while !closed && i < lines.len() {
                     rest.push('\n');
                     rest.push_str(lines[i]);
+                    closed = lines[i].contains("-->");
                     i += 1;
                 }
                 let after = rest.split_once("-->").map(|(_, a)| a.trim()).unwrap_or("");
@@ -523,9 +526,18 @@ fn html_block_end(lines: &[&str], start: usize, tag: &str) -> usize {
     for (k, l) in lines.iter().enumerate().skip(start) {
         let low = l.to_ascii_lowercase();
         let mut pos = 0;
+        // The next opening and closing tag, searched again only once passed: linear in the line.
+        let (mut o, mut c): (Option<usize>, Option<usize>) = (None, None);
+        let (mut o_valid, mut c_valid) = (false, false);
         while pos < low.len() {
-            let o = low[pos..].find(&open).map(|x| x + pos);
-            let c = low[pos..].find(&close).map(|x| x + pos);
+            if !o_valid || o.is_some_and(|x| x < pos) {
+                o = low[pos..].find(&open).map(|x| x + pos);
+                o_valid = true;
+            }
+            if !c_valid || c.is_some_and(|x| x < pos) {
+                c = low[pos..].find(&close).map(|x| x + pos);
+                c_valid = true;
+            }
             match (o, c) {
                 (Some(o), Some(c)) if o < c => {
                     if tag_boundary(&low, o + open.len()) {
@@ -742,8 +754,10 @@ fn restore_escapes(s: &str) -> String {
 }
 
 /// Remove Hugo shortcodes, Liquid tags and HTML comments.
+/// One pass per kind, each linear: an opening without its closing ends the pass (what follows
+/// stays text).
 fn strip_templates(s: &str) -> String {
-    let mut out = s.to_string();
+    let mut cur = s.to_string();
     for (open, close) in [
         ("<!--", "-->"),
         ("{{<", ">}}"),
@@ -751,14 +765,25 @@ fn strip_templates(s: &str) -> String {
         ("{%", "%}"),
         ("{{", "}}"),
     ] {
-        while let Some(a) = out.find(open) {
-            match out[a + open.len()..].find(close) {
-                Some(b) => out.replace_range(a..a + open.len() + b + close.len(), " "),
+        if !cur.contains(open) {
+            continue;
+        }
+        let mut out = String::with_capacity(cur.len());
+        let mut pos = 0;
+        while let Some(a) = cur[pos..].find(open).map(|a| a + pos) {
+            match cur[a + open.len()..].find(close) {
+                Some(b) => {
+                    out.push_str(&cur[pos..a]);
+                    out.push(' ');
+                    pos = a + open.len() + b + close.len();
+                }
                 None => break,
             }
         }
+        out.push_str(&cur[pos..]);
+        cur = out;
     }
-    out
+    cur
 }
 
 /// Inline markdown → plain text, whitespace collapsed.
@@ -784,15 +809,78 @@ fn links_and_images(s: &str) -> String {
 const LINK_SCAN: usize = 2048;
 const LINK_NESTING: usize = 8;
 
+/// The first position at or after `from` where `hit` holds, remembered: as long as the positions
+/// asked for only grow, every character is looked at once (linear, where a fresh search from each
+/// `[` or `<` of a hostile line would be quadratic).
+struct NextHit {
+    /// `Some(result)` of the last search.
+    last: Option<Option<usize>>,
+}
+
+impl NextHit {
+    fn new() -> NextHit {
+        NextHit { last: None }
+    }
+    fn find(&mut self, len: usize, from: usize, hit: impl Fn(usize) -> bool) -> Option<usize> {
+        match self.last {
+            Some(None) => return None,
+            Some(Some(k)) if k >= from => return Some(k),
+            _ => {}
+        }
+        let r = (from..len).find(|&k| hit(k));
+        self.last = Some(r);
+        r
+    }
+}
+
+/// For every `open` character, the position of its matching `close` (depth counted), in one pass
+/// with a stack; `newline_ends` forgets the open ones at a line end (a link's URL is one line).
+fn match_pairs(chars: &[char], open: char, close: char, newline_ends: bool) -> Vec<u32> {
+    let mut m = vec![u32::MAX; chars.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for (k, &c) in chars.iter().enumerate() {
+        if c == open {
+            stack.push(k);
+        } else if c == close {
+            if let Some(o) = stack.pop() {
+                m[o] = k as u32;
+            }
+        } else if c == '\n' && newline_ends {
+            stack.clear();
+        }
+    }
+    m
+}
+
 fn links_nested(s: &str, nesting: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
+    let (brackets, parens) = if s.contains('[') {
+        (
+            match_pairs(&chars, '[', ']', false),
+            match_pairs(&chars, '(', ')', true),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // `matching` of the original scan: the partner within LINK_SCAN characters.
+    let partner = |m: &[u32], at: usize| -> Option<usize> {
+        let k = *m.get(at)? as usize;
+        (k != u32::MAX as usize && k - at < LINK_SCAN).then_some(k)
+    };
+    let mut wiki_end = NextHit::new();
+    let mut angle_end = NextHit::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         // Wiki link.
         if c == '[' && chars.get(i + 1) == Some(&'[') {
-            if let Some(end) = find_seq(&chars, i + 2, &[']', ']']) {
+            let end = wiki_end
+                .find(chars.len().saturating_sub(1), i + 2, |k| {
+                    chars[k] == ']' && chars[k + 1] == ']'
+                })
+                .filter(|&e| e < (i + 2).saturating_add(LINK_SCAN));
+            if let Some(end) = end {
                 let inner: String = chars[i + 2..end].iter().collect();
                 let shown = inner.rsplit('|').next().unwrap_or(&inner).to_string();
                 out.push_str(&shown);
@@ -803,9 +891,9 @@ fn links_nested(s: &str, nesting: usize) -> String {
         let image = c == '!' && chars.get(i + 1) == Some(&'[');
         if c == '[' || image {
             let open = if image { i + 1 } else { i };
-            if let Some(close) = matching(&chars, open, '[', ']') {
+            if let Some(close) = partner(&brackets, open) {
                 if chars.get(close + 1) == Some(&'(') {
-                    if let Some(end) = matching(&chars, close + 1, '(', ')') {
+                    if let Some(end) = partner(&parens, close + 1) {
                         if !image {
                             let text: String = chars[open + 1..close].iter().collect();
                             if nesting < LINK_NESTING {
@@ -821,11 +909,10 @@ fn links_nested(s: &str, nesting: usize) -> String {
             }
         }
         if c == '<' {
-            if let Some(end) = chars[i + 1..]
-                .iter()
-                .take(LINK_SCAN)
-                .position(|&x| x == '>' || x == ' ')
-            {
+            let stop = angle_end
+                .find(chars.len(), i + 1, |k| chars[k] == '>' || chars[k] == ' ')
+                .filter(|&k| k - (i + 1) < LINK_SCAN);
+            if let Some(end) = stop.map(|k| k - (i + 1)) {
                 let inner: String = chars[i + 1..i + 1 + end].iter().collect();
                 if chars[i + 1 + end] == '>'
                     && (inner.starts_with("http://") || inner.starts_with("https://"))
@@ -842,35 +929,13 @@ fn links_nested(s: &str, nesting: usize) -> String {
     out
 }
 
-fn find_seq(chars: &[char], from: usize, seq: &[char]) -> Option<usize> {
-    let end = chars
-        .len()
-        .saturating_sub(seq.len() - 1)
-        .min(from.saturating_add(LINK_SCAN));
-    (from..end).find(|&k| chars[k..k + seq.len()] == *seq)
-}
-
-fn matching(chars: &[char], open_at: usize, open: char, close: char) -> Option<usize> {
-    let mut depth = 0;
-    for (k, &c) in chars.iter().enumerate().skip(open_at).take(LINK_SCAN) {
-        if c == open {
-            depth += 1;
-        } else if c == close {
-            depth -= 1;
-            if depth == 0 {
-                return Some(k);
-            }
-        } else if c == '\n' && open == '(' {
-            return None;
-        }
-    }
-    None
-}
 
 /// Remove HTML tags (ASCII tag names only: `<개정 2020.2.4>` is text).
 fn strip_html_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
+    // Where the next `>` is, in `s`: searched again only once passed (linear on `<a <a <a …`).
+    let mut next_gt: Option<Option<usize>> = None;
     while let Some(a) = rest.find('<') {
         out.push_str(&rest[..a]);
         let after = &rest[a + 1..];
@@ -895,9 +960,19 @@ fn strip_html_tags(s: &str) -> String {
                 )
             };
         if is_tag {
-            if let Some(end) = after.find('>') {
+            let base = s.len() - after.len();
+            let gt = match next_gt {
+                Some(Some(g)) if g >= base => Some(g),
+                Some(None) => None,
+                _ => {
+                    let g = after.find('>').map(|e| e + base);
+                    next_gt = Some(g);
+                    g
+                }
+            };
+            if let Some(g) = gt {
                 out.push(' ');
-                rest = &after[end + 1..];
+                rest = &s[g + 1..];
                 continue;
             }
         }
@@ -917,7 +992,10 @@ fn decode_entities(s: &str) -> String {
     while let Some(a) = rest.find('&') {
         out.push_str(&rest[..a]);
         let after = &rest[a..];
-        let end = after.find(';').filter(|&e| e <= 10);
+        // An entity is short: look for its `;` in the next 10 bytes only.
+        let end = after.as_bytes()[..after.len().min(11)]
+            .iter()
+            .position(|&b| b == b';');
         let decoded = end.and_then(|e| {
             let name = &after[1..e];
             let ch = match name {
@@ -1145,5 +1223,63 @@ mod tests {
     #[test]
     fn empty_markdown_is_an_error() {
         assert!(extract("xx", b"---\ntitle: x\n---\n\n<!-- nothing -->\n").is_err());
+    }
+}
+
+/// Hostile inline markup: every construct whose end was once searched from each of its starts.
+/// The bound is a guard against a hang (these took minutes before), not a benchmark.
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn run(name: &str, text: String) -> Duration {
+        let t = Instant::now();
+        let r = extract("x", text.as_bytes());
+        let d = t.elapsed();
+        eprintln!("{name}: {} bytes in {d:?} ({})", text.len(), r.is_ok());
+        assert!(d < Duration::from_secs(20), "{name} took {d:?}");
+        d
+    }
+
+    #[test]
+    fn megabytes_of_unclosed_inline_markup_take_linear_time() {
+        let mb = 2 << 20;
+        let rep = |unit: &str| unit.repeat(mb / unit.len());
+        for (name, text) in [
+            ("<a ", rep("<a ")),
+            ("x <a ", rep("x <a ")),
+            ("&#", rep("&#")),
+            ("x &#", rep("x &#")),
+            ("&amp", rep("&amp")),
+            ("[", rep("[")),
+            ("x [", rep("x [")),
+            ("[[", rep("[[")),
+            ("x <", rep("x <")),
+            ("x <!--", rep("x <!--")),
+            ("x <!---->", rep("x <!---->")),
+            ("x {{ }}", rep("x {{ }}")),
+            ("x {%", rep("x {%")),
+            ("x <div", rep("x <div")),
+            ("<div lines", rep("<div\n")),
+            ("<!-- lines", format!("<!--\n{}", rep("x\n"))),
+            ("*_~~", rep("*_~~")),
+            ("\\\\*", rep("\\*")),
+            ("[x](", rep("[x](")),
+            ("](", rep("](")),
+        ] {
+            run(name, text);
+        }
+    }
+
+    #[test]
+    fn the_linear_inline_code_gives_what_the_scans_gave() {
+        assert_eq!(inline("a <b>bold</b> &amp; &#x41;&#66; &bogus; c"), "a bold & AB &bogus; c");
+        assert_eq!(inline("<a <a <a href=x>t"), "t");
+        assert_eq!(inline("x < y > z"), "x < y > z");
+        assert_eq!(inline("[[A|b]] [t](u) ![i](s) <https://e.org/x> [[u"), "b t https://e.org/x [[u");
+        assert_eq!(inline("[a [b](c)](d) [x](y"), "a b [x](y");
+        assert_eq!(inline("{{< f >}} k {% i %} <!-- c --> {{ v }} {% open"), "k {% open");
+        assert_eq!(inline("&#128512;&#xZZ;&;"), "😀&#xZZ;&;");
     }
 }
