@@ -61,3 +61,4 @@ pub mod index;
 pub mod pipeline;
 pub mod search;
 pub mod segment;
+pub mod serve;

@@ -10,6 +10,7 @@ mod matrix;
 mod output;
 mod passages;
 mod search;
+mod serve;
 mod sources;
 
 use std::path::PathBuf;
@@ -68,6 +69,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Jurisdictions × concepts of the taxonomy: the best citation per cell.
     Matrix(matrix::MatrixArgs),
+    /// The web app and JSON API on http://127.0.0.1:8080/ (loopback unless --addr says otherwise).
+    Serve(serve::ServeArgs),
     /// Benchmarks: whole builds (stages, threads, scale, memory) and query latency.
     Bench(bench::BenchArgs),
     /// nDCG@10, Recall@10 and MRR@10 over a judged query set, beside a plain BM25 baseline.
@@ -95,6 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Crawl(a) => crawl::run(a, &style),
         Command::Compare(a) => compare::run(a, &style),
         Command::Matrix(a) => matrix::run(a),
+        Command::Serve(a) => serve::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Query => {

@@ -22,22 +22,12 @@ pub struct ShowArgs {
 
 pub fn show(a: ShowArgs, style: &Style) -> anyhow::Result<Outcome> {
     let engine = Engine::open(&a.index)?;
-    let p = engine.passage(&a.passage_id)?;
-    let siblings = engine.document(&p.doc_id)?;
-    let idx = siblings.iter().position(|s| s.passage_id == p.passage_id);
-    let prev = idx
-        .and_then(|i| i.checked_sub(1))
-        .and_then(|i| siblings.get(i));
-    let next = idx.and_then(|i| siblings.get(i + 1));
+    let view = engine.passage_view(&a.passage_id)?;
     if a.json {
-        let v = serde_json::json!({
-            "passage": p,
-            "previous": prev.map(|x| serde_json::json!({"passage_id": x.passage_id, "citation": x.citation})),
-            "next": next.map(|x| serde_json::json!({"passage_id": x.passage_id, "citation": x.citation})),
-        });
-        print(&json_pretty(&v)?)?;
+        print(&json_pretty(&view)?)?;
         return Ok(Outcome::Found);
     }
+    let p = &view.passage;
     let mut s = String::new();
     let head = if p.heading.is_empty() {
         String::new()
@@ -57,11 +47,16 @@ pub fn show(a: ShowArgs, style: &Style) -> anyhow::Result<Outcome> {
         s.push_str(&format!("{}\n", style.dim(&p.path.join(" > "))));
     }
     s.push_str(&format!("{}\n\n{}\n\n", style.dim(&p.url), p.text));
-    let nb = |x: Option<&crate::segment::Passage>| {
-        x.map(|x| format!("{} ({})", x.citation, x.passage_id))
+    let nb = |x: &Option<crate::search::views::Neighbour>| {
+        x.as_ref()
+            .map(|x| format!("{} ({})", x.citation, x.passage_id))
             .unwrap_or_else(|| "—".into())
     };
-    s.push_str(&style.dim(&format!("previous: {}\nnext:     {}\n", nb(prev), nb(next))));
+    s.push_str(&style.dim(&format!(
+        "previous: {}\nnext:     {}\n",
+        nb(&view.previous),
+        nb(&view.next)
+    )));
     print(&s)?;
     Ok(Outcome::Found)
 }
@@ -72,18 +67,26 @@ pub struct InspectArgs {
     pub doc_id: String,
     #[arg(long, value_name = "DIR", default_value = "index")]
     pub index: PathBuf,
+    /// Print the document and its passages as JSON (the object `serve` answers at
+    /// `/api/document/{doc_id}`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn inspect(a: InspectArgs, style: &Style) -> anyhow::Result<Outcome> {
     let engine = Engine::open(&a.index)?;
-    let ps = engine.document(&a.doc_id)?;
-    if ps.is_empty() {
+    let Some(view) = engine.document_view(&a.doc_id)? else {
         anyhow::bail!(
             "no passages for document `{}` in {}; `cyberlex sources` lists the source ids",
             a.doc_id,
             a.index.display()
         );
+    };
+    if a.json {
+        print(&json_pretty(&view)?)?;
+        return Ok(Outcome::Found);
     }
+    let ps = view.passages;
     let mut s = format!("{} — {} passages\n", style.bold(&ps[0].title), ps.len());
     for p in &ps {
         let first: String = p

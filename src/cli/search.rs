@@ -9,35 +9,7 @@ use super::{Format, Outcome};
 use crate::corpus::Jurisdictions;
 use crate::search::{Engine, SearchError, SearchRequest, SearchResponse};
 
-pub const QUERY_HELP: &str = "\
-The cyberlex query language (terms and connectors, as in Westlaw and Lexis)
-
-  illegal access              ranked: passages holding both words first, then either
-  illegal AND access          both words required (also: illegal & access)
-  access OR interception      either word (also: access | interception)
-  computer -fraud             exclude a word (also: NOT fraud, AND NOT fraud)
-  \"illegal access\"            the exact phrase
-  \"illegal access\"~5          both words within 5 words of each other, either order
-  access w/5 computer         within 5 words, either order
-  access pre/3 computer       access at most 3 words before computer
-  access /s password          in the same sentence
-  access /p password          in the same paragraph
-  access!                     root expander: access, accessed, accessing, ...
-  interfer*                   wildcard (* any letters, ? one letter)
-  (access OR entry) w/3 system   parentheses group
-
-Fields:  heading:access  citation:202a  title:convention  text:access
-         jurisdiction:DE  kind:convention  lang:de
-Filters: --jurisdiction DE (repeatable; codes or names), --kind, --lang, --since YEAR, --concept ID
-Citations typed as the query go straight to the provision: § 202a, Art. 2, s. 3, 1030(a)(2)
-
-Precedence, tightest first: connectors, NOT, AND, words side by side, OR.
-Words are matched in every language of the index: as typed (accents folded) and stemmed per
-language; Chinese, Japanese and Korean are matched as character sequences. A query naming an
-offence or power of the crosswalk taxonomy (`illegal access`, `Ausspähen von Daten`) also finds
-the provisions tagged with it in every language (--concept ID filters by it). `!` and `*` need 3 letters and expand to at most 200 words;
-queries are limited to 4096 bytes and 256 clauses.
-";
+pub use crate::search::views::QUERY_HELP;
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {

@@ -11,6 +11,7 @@
 pub mod compare;
 pub mod highlight;
 pub mod query;
+pub mod views;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::{Bound, Range};
