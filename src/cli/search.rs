@@ -12,16 +12,24 @@ use crate::search::{Engine, SearchError, SearchRequest, SearchResponse};
 pub const QUERY_HELP: &str = "\
 The cyberlex query language (terms and connectors, as in Westlaw and Lexis)
 
+Two modes, as Westlaw has them:
+  ranked   plain words (illegal access): every expansion applies: stems in the query's
+           language, the taxonomy's concepts and their wording in every language
+  exact    quotes, a field, ! or *, or any operator or connector: every hit satisfies the query
+           literally (words as typed or inflected, phrases word for word, connectors checked
+           on the index's positions); no concept expands inside it; the hit count is exact
+
   illegal access              ranked: passages holding both words first, then either
   illegal AND access          both words required (also: illegal & access)
   access OR interception      either word (also: access | interception)
   computer -fraud             exclude a word (also: NOT fraud, AND NOT fraud)
+  computer % fraud security   but not: everything after % is excluded
   \"illegal access\"            the exact phrase
   \"illegal access\"~5          both words within 5 words of each other, either order
   access w/5 computer         within 5 words, either order
   access pre/3 computer       access at most 3 words before computer
-  access /s password          in the same sentence
-  access /p password          in the same paragraph
+  access /s password          in the same sentence (a heading is a sentence of its own)
+  access /p password          in the same paragraph (a heading is a paragraph of its own)
   access!                     root expander: access, accessed, accessing, ...
   interfer*                   wildcard (* any letters, ? one letter)
   (access OR entry) w/3 system   parentheses group
@@ -31,12 +39,16 @@ Fields:  heading:access  citation:202a  title:convention  text:access
 Filters: --jurisdiction DE (repeatable; codes or names), --kind, --lang, --since YEAR, --concept ID
 Citations typed as the query go straight to the provision: § 202a, Art. 2, s. 3, 1030(a)(2)
 
-Precedence, tightest first: connectors, NOT, AND, words side by side, OR.
-Words are matched in every language of the index: as typed (accents folded) and stemmed per
-language; Chinese, Japanese and Korean are matched as character sequences. A query naming an
-offence or power of the crosswalk taxonomy (`illegal access`, `Ausspähen von Daten`) also finds
-the provisions tagged with it in every language (--concept ID filters by it). `!` and `*` need 3 letters and expand to at most 200 words;
-queries are limited to 4096 bytes and 256 clauses.
+Precedence, tightest first: connectors, NOT, AND, words side by side, OR, %.
+Words are matched as typed (accents folded) and by their forms (access, accesses, accessed); in
+ranked mode also stemmed, in the language(s) the query is written in: a word reaches another
+language only through a concept of the crosswalk taxonomy (`illegal access`, `Ausspähen von
+Daten` find the provisions tagged with it in every language; --concept ID filters by it), never
+by spelling alone. Chinese, Japanese and Korean are matched as character sequences.
+Highlights mark what matched: stopwords only inside quotes, a concept's wording for a hit found
+through it. `!` and `*` need 3 letters and expand to at most 200 words; queries are limited to
+4096 bytes and 256 clauses, and each search to --timeout (default 2s): past it, the hits ranked
+so far come with a warning.
 ";
 
 #[derive(Debug, Args)]
@@ -71,6 +83,30 @@ pub struct SearchArgs {
     /// Print the parsed query and, per hit, why it scored.
     #[arg(long)]
     pub explain: bool,
+    /// The query's time budget (`2s`, `500ms`, `1.5`): past it, what is ranked so far is printed
+    /// with a warning, or the search fails with a clear error if nothing is.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// `2s`, `500ms`, `1.5` (seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration; write 2s, 500ms or 1.5"))?;
+    if !v.is_finite() || v <= 0.0 || v * scale > 86_400.0 {
+        return Err(format!("`{s}`: a timeout is more than 0 and at most a day"));
+    }
+    Ok(std::time::Duration::from_secs_f64(v * scale))
 }
 
 pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
@@ -88,8 +124,9 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         explain: a.explain,
         baseline: false,
         snippet_chars: 240,
+        timeout: Some(a.timeout),
     };
-    let mut engine = Engine::open(&a.index)?;
+    let engine = Engine::open(&a.index)?;
     let resp = match engine.search(&req) {
         Ok(r) => r,
         Err(SearchError::Query { query, error }) => {
@@ -97,12 +134,33 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         }
         Err(e) => return Err(e.into()),
     };
+    if !matches!(a.format, Format::Json) {
+        for w in &resp.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     print(&render(&resp, a.format, style, &table)?)?;
     Ok(if resp.hits.is_empty() {
         Outcome::NothingFound
     } else {
         Outcome::Found
     })
+}
+
+/// `version 2014-06-27 · excerpt, outdated · yes (single article; outdated version)`: how
+/// current a hit is, for the text and Markdown output.
+pub fn currency_line(h: &crate::search::Hit) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(d) = &h.version_date {
+        parts.push(format!("version {d}"));
+    }
+    if !h.currency.is_empty() {
+        parts.push(h.currency.join(", ").to_uppercase());
+    }
+    if !h.completeness.is_empty() && h.completeness != "yes" {
+        parts.push(h.completeness.clone());
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 pub fn render(
@@ -118,7 +176,7 @@ pub fn render(
         }
         Format::Jsonl => s = json_lines(&r.hits)?,
         Format::Csv => {
-            s.push_str("rank,score,passage_id,doc_id,jurisdiction,language,citation,heading,title,snippet,url\n");
+            s.push_str("rank,score,passage_id,doc_id,jurisdiction,language,citation,heading,title,snippet,url,version_date,completeness,currency\n");
             for h in &r.hits {
                 let row = [
                     h.rank.to_string(),
@@ -132,6 +190,9 @@ pub fn render(
                     h.title.clone(),
                     h.snippet.clone(),
                     h.url.clone(),
+                    h.version_date.clone().unwrap_or_default(),
+                    h.completeness.clone(),
+                    h.currency.join(";"),
                 ];
                 s.push_str(
                     &row.iter()
@@ -163,6 +224,9 @@ pub fn render(
                     table.name(&h.jurisdiction).unwrap_or(&h.jurisdiction),
                     mark(&h.snippet, &h.highlights, "**", "**")
                 ));
+                if let Some(c) = currency_line(h) {
+                    s.push_str(&format!("   _{c}_\n\n"));
+                }
             }
         }
         Format::Text => {
@@ -199,6 +263,9 @@ pub fn render(
                     "     {} · {} · {} · {:.2}\n",
                     h.title, jur, h.language, h.score
                 ));
+                if let Some(c) = currency_line(h) {
+                    s.push_str(&format!("     {}\n", style.dim(&c)));
+                }
                 if !h.path.is_empty() {
                     s.push_str(&format!("     {}\n", style.dim(&h.path.join(" > "))));
                 }
