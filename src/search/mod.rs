@@ -437,7 +437,7 @@ impl Planner<'_> {
     /// (`détention` is not the English "Detention").
     fn in_query_langs(&self, field: Field, q: Box<dyn Query>) -> Box<dyn Query> {
         let f = self.e.fields();
-        if self.query_langs.is_empty() || field == f.citation || field == f.label {
+        if self.query_langs.is_empty() || field == f.citation {
             return q;
         }
         Box::new(BooleanQuery::new(vec![
@@ -740,57 +740,102 @@ impl Planner<'_> {
         })
     }
 
-    /// The languages a ranked query is written in: those whose stopwords it uses and whose
-    /// passages hold its words, most of them; empty (no restriction) when nothing tells.
+    /// The languages a ranked query is written in, from its own words: each stopword of a
+    /// language counts two, each other word found in that language's passages one; the best
+    /// languages win. Empty (no restriction) when nothing tells: a CJK query, or one whose words
+    /// are neither stopwords nor all found in the winners.
     fn query_languages(&mut self, node: &Node) -> Vec<String> {
         let mut leaves = Vec::new();
         highlight::positive_leaves(node, &mut leaves);
-        let words: Vec<String> = leaves
-            .iter()
-            .filter_map(|n| match n {
-                Node::Word { text, .. } => Some(text.clone()),
-                _ => None,
-            })
-            .collect();
+        let mut words: Vec<String> = Vec::new();
+        for n in &leaves {
+            if let Node::Word { text, .. } = n {
+                words.extend(analyzers::raw_tokens(text).into_iter().map(|t| t.text));
+            }
+        }
         if words.is_empty() || words.iter().any(|w| w.chars().any(analyzers::is_cjk)) {
             return Vec::new();
         }
-        let mut best = 0usize;
-        let mut out = Vec::new();
-        for (code, field) in self.e.fields().stemmed.clone() {
-            if !self.e.languages.iter().any(|l| l == code) {
+        let is_stop = |code: &str, w: &str| {
+            self.e
+                .stop
+                .get(code)
+                .is_some_and(|a| analyzers::analyze(&mut a.clone(), w).is_empty())
+        };
+        let stop_anywhere: Vec<bool> = words
+            .iter()
+            .map(|w| self.e.stop.keys().any(|c| is_stop(c, w)))
+            .collect();
+        let f = self.e.fields().clone();
+        let mut scored: Vec<(String, usize, usize, usize)> = Vec::new();
+        for lang in self.e.languages.clone() {
+            if matches!(lang.as_str(), "zh" | "ja" | "ko") {
                 continue;
             }
-            let mut score = 0usize;
-            for w in &words {
-                if let Some(stop) = self.e.stop.get(code) {
-                    if analyzers::analyze(&mut stop.clone(), w).is_empty() {
-                        score += 1;
-                        continue;
+            let (mut score, mut stops, mut found) = (0usize, 0usize, 0usize);
+            for (w, &any_stop) in words.iter().zip(&stop_anywhere) {
+                if is_stop(&lang, w) {
+                    score += 2;
+                    stops += 1;
+                    continue;
+                }
+                if any_stop {
+                    continue;
+                }
+                let present = match f.stemmed_field(&lang) {
+                    Some(field) => {
+                        let code = analyzers::STEMMED
+                            .iter()
+                            .find(|(c, _)| *c == lang)
+                            .map(|(c, _)| *c)
+                            .expect("a stemmed language");
+                        let terms = self.terms(Some(code), w);
+                        !terms.is_empty()
+                            && terms.iter().all(|t| {
+                                self.e
+                                    .searcher
+                                    .doc_freq(&Term::from_field_text(field, t))
+                                    .unwrap_or(0)
+                                    > 0
+                            })
                     }
-                }
-                let terms = self.terms(Some(code), w);
-                if !terms.is_empty()
-                    && terms.iter().all(|t| {
-                        self.e
-                            .searcher
-                            .doc_freq(&Term::from_field_text(field, t))
-                            .unwrap_or(0)
-                            > 0
-                    })
-                {
+                    // A language without a stemmer: the word in its passages' base text.
+                    None => {
+                        let terms = self.terms(None, w);
+                        terms.len() == 1 && {
+                            let q = BooleanQuery::new(vec![
+                                (
+                                    Occur::Must,
+                                    Box::new(TermQuery::new(
+                                        Term::from_field_text(f.text, &terms[0]),
+                                        IndexRecordOption::Basic,
+                                    )) as Box<dyn Query>,
+                                ),
+                                (Occur::Must, any_of(f.language, std::slice::from_ref(&lang))),
+                            ]);
+                            self.e.searcher.search(&q, &Count).unwrap_or(0) > 0
+                        }
+                    }
+                };
+                if present {
                     score += 1;
+                    found += 1;
                 }
             }
-            if score > best {
-                best = score;
-                out.clear();
-            }
-            if score == best && score > 0 {
-                out.push(code.to_string());
-            }
+            scored.push((lang, score, stops, found));
         }
-        out
+        let best = scored.iter().map(|x| x.1).max().unwrap_or(0);
+        if best == 0 {
+            return Vec::new();
+        }
+        let content = stop_anywhere.iter().filter(|s| !**s).count();
+        let winners: Vec<&(String, usize, usize, usize)> =
+            scored.iter().filter(|x| x.1 == best).collect();
+        // Evidence enough: the language's stopwords, or every other word found in it.
+        if winners.iter().any(|x| x.2 == 0 && x.3 < content) {
+            return Vec::new();
+        }
+        winners.into_iter().map(|x| x.0.clone()).collect()
     }
 }
 
@@ -991,6 +1036,7 @@ impl Engine {
             planner.query_langs = planner.query_languages(&node);
         }
         let planned = planner.plan(&node, &req.langs).map_err(qerr)?;
+        if std::env::var_os("CYBERLEX_DEBUG_PLAN").is_some() { eprintln!("{planned:?}"); }
 
         // A ranked query naming a concept of the taxonomy (in any language) also finds passages
         // tagged with it, whatever their language. Exact queries never expand.
@@ -1032,9 +1078,21 @@ impl Engine {
                     // The concept's defining wording, as phrases of the text, only in the
                     // language(s) the query named it in: other languages are reached through
                     // the concept tag, not by flooding the ranking with their wording.
-                    for (w, boost) in self.concept_wording(c, &req.query) {
-                        let text = self.fields().text;
-                        if let Some(q) = planner.text_query(text, None, &w, None) {
+                    // Each wording is searched in passages of its own language only: spelling
+                    // alone never crosses languages (`détention` ≠ "Detention").
+                    for (w, boost, lang) in self.concept_wording(c, &req.query) {
+                        let f = self.fields();
+                        if let Some(q) = planner.text_query(f.text, None, &w, None) {
+                            let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                                (Occur::Must, q),
+                                (
+                                    Occur::Must,
+                                    Box::new(ConstScoreQuery::new(
+                                        any_of(f.language, &[lang]),
+                                        0.0,
+                                    )),
+                                ),
+                            ]));
                             qs.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
                         }
                     }
@@ -1178,15 +1236,15 @@ impl Engine {
 
     /// Labels and key terms of concept `id` in the language(s) `query` names it in, weighted:
     /// key terms (the defining wording) weigh more than labels (names).
-    fn concept_wording(&self, id: &str, query: &str) -> Vec<(String, f32)> {
+    fn concept_wording(&self, id: &str, query: &str) -> Vec<(String, f32, String)> {
         let q = fold(query);
         let mut wording = Vec::new();
         if let Some(k) = self.taxonomy.get(id) {
             for (lang, labels) in &k.labels {
                 if labels.iter().any(|l| contains_phrase(&q, &fold(l))) {
-                    wording.extend(labels.iter().map(|l| (l.clone(), 0.5)));
+                    wording.extend(labels.iter().map(|l| (l.clone(), 0.5, lang.clone())));
                     let terms = k.terms.get(lang).into_iter().flatten();
-                    wording.extend(terms.map(|t| (t.clone(), 1.5)));
+                    wording.extend(terms.map(|t| (t.clone(), 1.5, lang.clone())));
                 }
             }
         }
