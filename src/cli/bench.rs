@@ -663,7 +663,7 @@ fn query_bench(a: QueryBench) -> anyhow::Result<Outcome> {
     let mut rows = Vec::new();
     for q in &queries {
         let t = Instant::now();
-        let mut engine = Engine::open(&a.index)?;
+        let engine = Engine::open(&a.index)?;
         opens.push(t.elapsed().as_secs_f64() * 1e3);
         let r = engine.search(&req(q));
         let ms = t.elapsed().as_secs_f64() * 1e3;
@@ -681,7 +681,7 @@ fn query_bench(a: QueryBench) -> anyhow::Result<Outcome> {
         });
     }
     // Warm: one engine, one pass to warm up, then `runs` passes.
-    let mut engine = Engine::open(&a.index)?;
+    let engine = Engine::open(&a.index)?;
     for q in &queries {
         let _ = engine.search(&req(q));
     }

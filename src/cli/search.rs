@@ -43,6 +43,30 @@ pub struct SearchArgs {
     /// Print the parsed query and, per hit, why it scored.
     #[arg(long)]
     pub explain: bool,
+    /// The query's time budget (`2s`, `500ms`, `1.5`): past it, what is ranked so far is printed
+    /// with a warning, or the search fails with a clear error if nothing is.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// `2s`, `500ms`, `1.5` (seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration; write 2s, 500ms or 1.5"))?;
+    if !v.is_finite() || v <= 0.0 || v * scale > 86_400.0 {
+        return Err(format!("`{s}`: a timeout is more than 0 and at most a day"));
+    }
+    Ok(std::time::Duration::from_secs_f64(v * scale))
 }
 
 pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
@@ -60,8 +84,9 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         explain: a.explain,
         baseline: false,
         snippet_chars: 240,
+        timeout: Some(a.timeout),
     };
-    let mut engine = Engine::open(&a.index)?;
+    let engine = Engine::open(&a.index)?;
     let resp = match engine.search(&req) {
         Ok(r) => r,
         Err(SearchError::Query { query, error }) => {
@@ -69,12 +94,33 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         }
         Err(e) => return Err(e.into()),
     };
+    if !matches!(a.format, Format::Json) {
+        for w in &resp.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     print(&render(&resp, a.format, style, &table)?)?;
     Ok(if resp.hits.is_empty() {
         Outcome::NothingFound
     } else {
         Outcome::Found
     })
+}
+
+/// `version 2014-06-27 · excerpt, outdated · yes (single article; outdated version)`: how
+/// current a hit is, for the text and Markdown output.
+pub fn currency_line(h: &crate::search::Hit) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(d) = &h.version_date {
+        parts.push(format!("version {d}"));
+    }
+    if !h.currency.is_empty() {
+        parts.push(h.currency.join(", ").to_uppercase());
+    }
+    if !h.completeness.is_empty() && h.completeness != "yes" {
+        parts.push(h.completeness.clone());
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 pub fn render(
@@ -90,7 +136,7 @@ pub fn render(
         }
         Format::Jsonl => s = json_lines(&r.hits)?,
         Format::Csv => {
-            s.push_str("rank,score,passage_id,doc_id,jurisdiction,language,citation,heading,title,snippet,url\n");
+            s.push_str("rank,score,passage_id,doc_id,jurisdiction,language,citation,heading,title,snippet,url,version_date,completeness,currency\n");
             for h in &r.hits {
                 let row = [
                     h.rank.to_string(),
@@ -104,6 +150,9 @@ pub fn render(
                     h.title.clone(),
                     h.snippet.clone(),
                     h.url.clone(),
+                    h.version_date.clone().unwrap_or_default(),
+                    h.completeness.clone(),
+                    h.currency.join(";"),
                 ];
                 s.push_str(
                     &row.iter()
@@ -135,6 +184,9 @@ pub fn render(
                     table.name(&h.jurisdiction).unwrap_or(&h.jurisdiction),
                     mark(&h.snippet, &h.highlights, "**", "**")
                 ));
+                if let Some(c) = currency_line(h) {
+                    s.push_str(&format!("   _{c}_\n\n"));
+                }
             }
         }
         Format::Text => {
@@ -171,6 +223,9 @@ pub fn render(
                     "     {} · {} · {} · {:.2}\n",
                     h.title, jur, h.language, h.score
                 ));
+                if let Some(c) = currency_line(h) {
+                    s.push_str(&format!("     {}\n", style.dim(&c)));
+                }
                 if !h.path.is_empty() {
                     s.push_str(&format!("     {}\n", style.dim(&h.path.join(" > "))));
                 }

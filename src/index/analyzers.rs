@@ -150,6 +150,57 @@ pub fn raw_tokens(text: &str) -> Vec<Token> {
     out
 }
 
+/// What separates two tokens: nothing, a sentence end, or a paragraph end (which ends the
+/// sentence too). `gap` is the text between them, `prev` the previous token's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Break {
+    None,
+    Sentence,
+    Paragraph,
+}
+
+pub fn break_between(prev: Option<&str>, gap: &str) -> Break {
+    if gap.contains('\n') {
+        return Break::Paragraph;
+    }
+    let Some(prev) = prev else {
+        return Break::None;
+    };
+    // A full stop after a one-letter or numeric label (`s. 3`, `(a).`) is not a sentence end.
+    if gap.contains(['.', '!', '?', '。', '！', '？', ';', '；'])
+        && prev.chars().count() > 2
+        && !prev.chars().all(|c| c.is_ascii_digit())
+    {
+        return Break::Sentence;
+    }
+    Break::None
+}
+
+/// Token positions (as the index numbers them) where a sentence starts and where a paragraph
+/// starts, after the first. Indexed as the `s` and `p` terms of the `breaks` field, so `/s` and
+/// `/p` are verified from the index's positions, never by re-reading the text.
+pub fn breaks(text: &str) -> (Vec<u32>, Vec<u32>) {
+    let mut sentences = Vec::new();
+    let mut paragraphs = Vec::new();
+    let mut stream = WordBigramStream::new(text);
+    let mut last_end = 0;
+    let mut prev: Option<(usize, usize)> = None;
+    while stream.advance() {
+        let t = &stream.token;
+        let gap = text.get(last_end..t.offset_from).unwrap_or("");
+        let b = break_between(prev.map(|(a, b)| &text[a..b]), gap);
+        if b != Break::None && prev.is_some() {
+            sentences.push(t.position as u32);
+            if b == Break::Paragraph {
+                paragraphs.push(t.position as u32);
+            }
+        }
+        last_end = last_end.max(t.offset_to);
+        prev = Some((t.offset_from, t.offset_to));
+    }
+    (sentences, paragraphs)
+}
+
 impl Tokenizer for WordBigramTokenizer {
     type TokenStream<'a> = WordBigramStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordBigramStream<'a> {
@@ -172,6 +223,18 @@ pub fn stem_analyzer(lang: Language) -> TextAnalyzer {
         .filter(Stemmer::new(lang))
         .filter(AsciiFoldingFilter)
         .build()
+}
+
+/// An analyzer that drops `lang`'s stopwords (a word it removes is a stopword); `None` for
+/// languages without a list.
+pub fn stopword_analyzer(lang: Language) -> Option<TextAnalyzer> {
+    let stop = tantivy::tokenizer::StopWordFilter::new(lang)?;
+    Some(
+        TextAnalyzer::builder(WordBigramTokenizer)
+            .filter(LowerCaser)
+            .filter(stop)
+            .build(),
+    )
 }
 
 /// Register every analyzer on `index`; call on every create and open.
@@ -215,6 +278,14 @@ mod tests {
         );
         assert_eq!(analyze(&mut a, "第3条 法"), ["第", "3", "条", "法"]);
         assert_eq!(analyze(&mut a, "제48조"), ["제", "48", "조"]);
+    }
+
+    #[test]
+    fn sentence_and_paragraph_breaks() {
+        // tokens: 0 One 1 thing 2 ends 3 here 4 s 5 3 6 applies 7 New 8 para
+        let (s, p) = breaks("One thing ends. Here s. 3 applies.\nNew para");
+        assert_eq!(s, [3, 7]);
+        assert_eq!(p, [7]);
     }
 
     #[test]

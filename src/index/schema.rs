@@ -5,7 +5,9 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use super::analyzers::{stem_analyzer_name, BASE, STEMMED};
+use tantivy::tokenizer::{PreTokenizedString, Token};
+
+use super::analyzers::{breaks, stem_analyzer_name, BASE, STEMMED};
 use crate::segment::Passage;
 
 /// Every field of the index.
@@ -31,7 +33,22 @@ pub struct Fields {
     pub concepts: Field,
     /// Stemmed text (heading + text) per language: `(lang, field)`.
     pub stemmed: Vec<(&'static str, Field)>,
+    /// Sentence (`s`) and paragraph (`p`) starts at the token positions of `text`: `/s` and `/p`
+    /// are verified from these postings.
+    pub breaks: Field,
+    /// The manifest's date of the version the source holds.
+    pub version_date: Field,
+    /// The manifest's completeness note.
+    pub completeness: Field,
 }
+
+/// Names of the fast columns the ranking reads instead of the doc store.
+pub const FAST_PASSAGE_ID: &str = "passage_id";
+pub const FAST_DOC_ID: &str = "doc_id";
+pub const FAST_KIND: &str = "kind";
+pub const FAST_LANGUAGE: &str = "language";
+pub const FAST_CITATION: &str = "citation";
+pub const FAST_HEADING: &str = "heading";
 
 fn text_options(analyzer: &str, stored: bool) -> TextOptions {
     let o = TextOptions::default().set_indexing_options(
@@ -49,16 +66,16 @@ fn text_options(analyzer: &str, stored: bool) -> TextOptions {
 impl Fields {
     pub fn schema() -> (Schema, Fields) {
         let mut b = Schema::builder();
-        let passage_id = b.add_text_field("passage_id", STRING | STORED);
+        let passage_id = b.add_text_field("passage_id", STRING | STORED | FAST);
         let doc_id = b.add_text_field("doc_id", STRING | STORED | FAST);
         let title = b.add_text_field("title", text_options(BASE, true));
         let jurisdiction = b.add_text_field("jurisdiction", STRING | STORED | FAST);
-        let kind = b.add_text_field("kind", STRING | STORED);
-        let language = b.add_text_field("language", STRING | STORED);
-        let citation = b.add_text_field("citation", text_options(BASE, true));
+        let kind = b.add_text_field("kind", STRING | STORED | FAST);
+        let language = b.add_text_field("language", STRING | STORED | FAST);
+        let citation = b.add_text_field("citation", text_options(BASE, true).set_fast("raw"));
         let citation_key = b.add_text_field("citation_key", STRING);
         let label = b.add_text_field("label", text_options(BASE, true));
-        let heading = b.add_text_field("heading", text_options(BASE, true));
+        let heading = b.add_text_field("heading", text_options(BASE, true).set_fast("raw"));
         let path = b.add_text_field("path", text_options(BASE, true));
         let text = b.add_text_field("text", text_options(BASE, true));
         let ordinal = b.add_u64_field("ordinal", STORED | FAST);
@@ -75,6 +92,9 @@ impl Fields {
                 (*code, f)
             })
             .collect();
+        let breaks = b.add_text_field("breaks", text_options("raw", false));
+        let version_date = b.add_text_field("version_date", STRING | STORED);
+        let completeness = b.add_text_field("completeness", STORED);
         let fields = Fields {
             passage_id,
             doc_id,
@@ -93,6 +113,9 @@ impl Fields {
             url,
             concepts,
             stemmed,
+            breaks,
+            version_date,
+            completeness,
         };
         (b.build(), fields)
     }
@@ -140,6 +163,32 @@ impl Fields {
             d.add_text(f, &p.heading);
             d.add_text(f, &p.text);
         }
+        let (sentences, paragraphs) = breaks(&p.text);
+        let mut tokens = Vec::with_capacity(sentences.len() + paragraphs.len());
+        for (term, list) in [("s", &sentences), ("p", &paragraphs)] {
+            tokens.extend(list.iter().map(|&position| Token {
+                offset_from: 0,
+                offset_to: 0,
+                position: position as usize,
+                text: term.to_string(),
+                position_length: 1,
+            }));
+        }
+        if !tokens.is_empty() {
+            // tantivy wants the tokens of one value in position order.
+            tokens.sort_by_key(|t| t.position);
+            d.add_pre_tokenized_text(
+                self.breaks,
+                PreTokenizedString {
+                    text: String::new(),
+                    tokens,
+                },
+            );
+        }
+        if let Some(v) = &p.version_date {
+            d.add_text(self.version_date, v);
+        }
+        d.add_text(self.completeness, &p.completeness);
         d
     }
 
@@ -176,6 +225,8 @@ impl Fields {
                 .get_all(self.concepts)
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
+            version_date: Some(s(self.version_date)).filter(|v| !v.is_empty()),
+            completeness: s(self.completeness),
         }
     }
 }

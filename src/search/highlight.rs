@@ -2,7 +2,14 @@
 //! proximity matches too — and proximity connectors are verified exactly.
 //!
 //! The passage text is analyzed the way the index analyzed it (base terms, and stems in the
-//! passage's language); each query node then yields the byte ranges it matches.
+//! passage's language); each query node then yields the byte ranges it matches. Only the hits
+//! that are printed are analyzed (matching and ranking read the index's positions).
+//!
+//! Highlights mark only what matched: a stopword (`of`, `for`) only inside quotes; a stem only
+//! when it is a form of the query's word (`providers` never marks `Provided`, see
+//! [`super::inflect`]); a run of Chinese/Japanese/Korean characters also where only part of it
+//! occurs (three characters or more); and, for a hit found through a concept, the concept's
+//! wording in the text.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -10,7 +17,8 @@ use std::ops::Range;
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::query::{FieldName, Node, Unit, WordKind};
-use crate::index::analyzers::{self, raw_tokens, STEMMED};
+use super::inflect::same_word;
+use crate::index::analyzers::{self, break_between, is_cjk, raw_tokens, Break, STEMMED};
 
 /// One token of a passage: its byte range, base term, stem, sentence and paragraph.
 #[derive(Debug, Clone)]
@@ -35,16 +43,26 @@ fn one_term(analyzer: &mut TextAnalyzer, word: &str) -> String {
 pub struct TextAnalysis {
     base: TextAnalyzer,
     stem: Option<TextAnalyzer>,
+    stop: Option<TextAnalyzer>,
+    pub lang: String,
 }
 
 impl TextAnalysis {
     pub fn new(lang: &str) -> TextAnalysis {
+        let language = STEMMED.iter().find(|(l, _)| *l == lang).map(|(_, l)| *l);
         TextAnalysis {
             base: analyzers::base_analyzer(),
-            stem: STEMMED
-                .iter()
-                .find(|(l, _)| *l == lang)
-                .map(|(_, l)| analyzers::stem_analyzer(*l)),
+            stem: language.map(analyzers::stem_analyzer),
+            stop: language.and_then(analyzers::stopword_analyzer),
+            lang: lang.to_string(),
+        }
+    }
+
+    /// Is `word` a stopword of this language?
+    pub fn is_stopword(&mut self, word: &str) -> bool {
+        match &mut self.stop {
+            Some(a) => analyzers::analyze(a, word).is_empty(),
+            None => false,
         }
     }
 
@@ -55,16 +73,15 @@ impl TextAnalysis {
         let mut last_end = 0;
         for t in raw_tokens(text) {
             let gap = text.get(last_end..t.offset_from).unwrap_or("");
-            if gap.contains('\n') {
-                paragraph += 1;
-                sentence += 1;
-            } else if gap.contains(['.', '!', '?', '。', '！', '？', ';', '；']) && !toks.is_empty()
-            {
-                // A full stop after a one-letter or numeric label (`s. 3`, `(a).`) is not a sentence end.
-                let prev: &Tok = toks.last().expect("non-empty");
-                if prev.base.chars().count() > 2 && !prev.base.chars().all(|c| c.is_ascii_digit()) {
+            // The same rule the index's `breaks` field was built with.
+            let prev = toks.last().map(|p: &Tok| &text[p.range.clone()]);
+            match break_between(prev, gap) {
+                Break::Paragraph if prev.is_some() => {
+                    paragraph += 1;
                     sentence += 1;
                 }
+                Break::Sentence => sentence += 1,
+                _ => {}
             }
             last_end = last_end.max(t.offset_to);
             let base = one_term(&mut self.base, &t.text);
@@ -116,6 +133,40 @@ pub struct Matcher<'a> {
     pub expansions: &'a Expansions,
 }
 
+/// A CJK word (several bigrams) found in part: runs of at least two consecutive bigrams of the
+/// query in the text, i.e. three characters or more in a row.
+fn cjk_partial(a: &Analyzed, terms: &[(String, String)]) -> Vec<Hit> {
+    if terms.len() < 2 || !terms.iter().all(|(b, _)| b.chars().all(is_cjk)) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < a.toks.len() {
+        let mut best = 0;
+        for j in 0..terms.len() {
+            let mut n = 0;
+            while i + n < a.toks.len()
+                && j + n < terms.len()
+                && a.toks[i + n].base == terms[j + n].0
+            {
+                n += 1;
+            }
+            best = best.max(n);
+        }
+        if best >= 2 {
+            out.push(Hit {
+                first: i,
+                last: i + best - 1,
+                ranges: (i..i + best).map(|k| a.toks[k].range.clone()).collect(),
+            });
+            i += best;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 impl Matcher<'_> {
     fn hits(&mut self, node: &Node, a: &Analyzed) -> Vec<Hit> {
         match node {
@@ -126,7 +177,16 @@ impl Matcher<'_> {
                 match kind {
                     WordKind::Plain => {
                         let terms = self.analysis.query_terms(text);
-                        seq_hits(a, &terms, 0, false)
+                        if terms.len() == 1 && self.analysis.is_stopword(text) {
+                            return Vec::new();
+                        }
+                        let lang = self.analysis.lang.clone();
+                        let hits = seq_hits(a, &terms, 0, false, Some(&lang));
+                        if hits.is_empty() {
+                            cjk_partial(a, &terms)
+                        } else {
+                            hits
+                        }
                     }
                     WordKind::Root | WordKind::Wildcard => {
                         let Some(set) = self.expansions.get(text) else {
@@ -149,8 +209,9 @@ impl Matcher<'_> {
                 if !matches!(field, None | Some(FieldName::Text)) {
                     return Vec::new();
                 }
+                // Quoted: word for word (case and accents folded), stopwords included.
                 let terms = self.analysis.query_terms(text);
-                seq_hits(a, &terms, slop.unwrap_or(0) as usize, slop.is_some())
+                seq_hits(a, &terms, slop.unwrap_or(0) as usize, slop.is_some(), None)
             }
             Node::And(v) => {
                 let mut all = Vec::new();
@@ -220,6 +281,15 @@ impl Matcher<'_> {
         merged
     }
 
+    /// Byte ranges of `phrase` (a concept's label or key term) in the analyzed text, word for word.
+    pub fn wording(&mut self, phrase: &str, a: &Analyzed) -> Vec<Range<usize>> {
+        let terms = self.analysis.query_terms(phrase);
+        seq_hits(a, &terms, 0, false, None)
+            .into_iter()
+            .flat_map(|h| h.ranges)
+            .collect()
+    }
+
     /// Does every proximity connector of `node` hold in this text?
     pub fn satisfies(&mut self, node: &Node, a: &Analyzed) -> bool {
         match node {
@@ -284,7 +354,7 @@ pub fn contains_near(n: &Node) -> bool {
     }
 }
 
-fn positive_leaves<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
+pub fn positive_leaves<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
     match n {
         Node::Word { field, .. } | Node::Phrase { field, .. }
             if matches!(field, None | Some(FieldName::Text)) =>
@@ -300,20 +370,29 @@ fn positive_leaves<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
     }
 }
 
-fn tok_matches(t: &Tok, (base, stem): &(String, String)) -> bool {
-    t.base == *base || (!stem.is_empty() && t.stem == *stem)
+/// Does a token match a query term? Word for word, or — given the language — by stem when the
+/// two are forms of one word.
+fn tok_matches(t: &Tok, (base, stem): &(String, String), lang: Option<&str>) -> bool {
+    t.base == *base
+        || lang.is_some_and(|l| !stem.is_empty() && t.stem == *stem && same_word(l, &t.base, base))
 }
 
 /// Occurrences of `terms` in sequence; with `slop`, within that many extra positions (and, when
 /// `any_order`, in either order for two-term phrases).
-fn seq_hits(a: &Analyzed, terms: &[(String, String)], slop: usize, any_order: bool) -> Vec<Hit> {
+fn seq_hits(
+    a: &Analyzed,
+    terms: &[(String, String)],
+    slop: usize,
+    any_order: bool,
+    lang: Option<&str>,
+) -> Vec<Hit> {
     if terms.is_empty() {
         return Vec::new();
     }
     let mut out = Vec::new();
     let n = a.toks.len();
     for start in 0..n {
-        if !tok_matches(&a.toks[start], &terms[0]) {
+        if !tok_matches(&a.toks[start], &terms[0], lang) {
             continue;
         }
         let mut pos = start;
@@ -321,7 +400,7 @@ fn seq_hits(a: &Analyzed, terms: &[(String, String)], slop: usize, any_order: bo
         let mut ok = true;
         for term in &terms[1..] {
             let limit = (pos + 1 + slop + 1).min(n);
-            match (pos + 1..limit).find(|&k| tok_matches(&a.toks[k], term)) {
+            match (pos + 1..limit).find(|&k| tok_matches(&a.toks[k], term, lang)) {
                 Some(k) => {
                     pos = k;
                     ranges.push(a.toks[k].range.clone());
@@ -342,7 +421,7 @@ fn seq_hits(a: &Analyzed, terms: &[(String, String)], slop: usize, any_order: bo
     }
     if any_order && terms.len() == 2 && slop > 0 {
         let rev = [terms[1].clone(), terms[0].clone()];
-        out.extend(seq_hits(a, &rev, slop, false));
+        out.extend(seq_hits(a, &rev, slop, false, lang));
     }
     out
 }
@@ -410,5 +489,22 @@ mod tests {
     fn cjk_words_match_as_bigram_sequences() {
         let t = "违反国家规定，侵入计算机信息系统的，处三年以下有期徒刑。";
         assert_eq!(ranges("侵入计算机", t, "zh"), ["侵入计算机"]);
+        // Only part of the query occurs: the runs of three characters or more are marked.
+        assert_eq!(ranges("非法侵入计算机信息系统", t, "zh"), ["侵入计算机信息系统"]);
+        assert!(ranges("非法", t, "zh").is_empty());
+    }
+
+    #[test]
+    fn no_stopwords_and_no_false_stems() {
+        let t = "Records provided by providers of a service, for the provider's use.";
+        // `of` and `for` are stopwords: marked only inside quotes.
+        assert_eq!(
+            ranges("providers of service", t, "en"),
+            ["providers", "service", "provider"]
+        );
+        assert_eq!(ranges("\"providers of a service\"", t, "en"), ["providers of a service"]);
+        // `providers` is a form of `provider` but not of `provided`.
+        assert_eq!(ranges("provider", t, "en"), ["providers", "provider"]);
+        assert!(!ranges("providers", t, "en").contains(&"provided".to_string()));
     }
 }

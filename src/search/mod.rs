@@ -1,24 +1,34 @@
 //! `search`: query language, ranking, snippets and highlights.
 //!
-//! A query string is parsed into a [`query::Node`] tree (terms and connectors), planned into a
-//! tantivy query over the text fields — every word searched in the base field and, stemmed, in
-//! the field of every language the index holds — and filtered by jurisdiction, kind, language and
-//! year. Candidates are then re-ranked: BM25, plus a boost when the query's words stand close
-//! together, and a citation typed as the query (`§ 202a`, `Art. 2`, `1030(a)(2)`) goes straight to
-//! that provision. Proximity connectors are verified on the passage text, and the same matcher
-//! yields the highlighted spans.
+//! A query string is parsed into a [`query::Node`] tree (terms and connectors) and read in one of
+//! two modes ([`mode`]). *Ranked* (plain words): every word searched in the base field and,
+//! stemmed, in the field of each language the query is written in, plus the concepts of the
+//! taxonomy it names and their wording. *Exact* (quotes, fields, expanders, operators,
+//! connectors): words as typed or inflected, phrases word for word, connectors verified from the
+//! index's positions ([`spans`]); `total_hits` counts exactly the passages that satisfy it.
+//! Filters restrict jurisdiction, kind, language and year. Candidates are then ranked by an
+//! ordered list of named rules ([`rules`]) that read fast fields and positions only; the stored
+//! text is read, and highlighted ([`highlight`]), for the hits that are printed.
 
 pub mod compare;
+pub mod currency;
 pub mod highlight;
+pub mod inflect;
+pub mod mode;
 pub mod query;
+pub mod rules;
+pub mod spans;
 pub mod views;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::{Bound, Range};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use regex::Regex;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::StrColumn;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
     PhraseQuery, Query, RangeQuery, TermQuery,
@@ -29,22 +39,29 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::corpus::taxonomy::{contains_phrase, fold};
 use crate::corpus::Taxonomy;
-use crate::index::{analyzers, citation_key, citation_subsection, Fields, IndexError, OpenIndex};
+use crate::index::schema::{
+    FAST_CITATION, FAST_DOC_ID, FAST_HEADING, FAST_KIND, FAST_LANGUAGE, FAST_PASSAGE_ID,
+};
+use crate::index::{analyzers, Fields, IndexError, OpenIndex};
 use crate::segment::Passage;
-use highlight::{contains_near, Expansions, Matcher, TextAnalysis};
+use highlight::{Expansions, Matcher, TextAnalysis};
+use mode::{mode_of, Mode};
 use query::{FieldName, Node, QueryError, WordKind};
+use rules::Candidate;
+use spans::{Deadline, SpanFields, SpanNode, VerifiedQuery, Where};
 
 /// Most words one `!` or `*` may expand to.
 pub const MAX_EXPANSIONS: usize = 200;
 /// Score a passage earns for carrying a concept the query names (BM25 of a good match is 10-25).
 pub const CONCEPT_SCORE: f32 = 15.0;
 /// Weight of each further passage of a document already in the results (document crowding).
-pub const CROWDING: f32 = 0.85;
-/// A candidate being re-ranked: score, passage, highlighted byte ranges, address, explanation.
-type Scored = (f32, Passage, Vec<Range<usize>>, DocAddress, String);
-
-/// Most candidates re-ranked and verified per search.
+pub const CROWDING: f32 = rules::CROWDING;
+/// Most candidates ranked per search.
 pub const MAX_CANDIDATES: usize = 2000;
+/// Most terms of the dictionary looked at to find a word's inflections.
+pub const MAX_INFLECTION_SCAN: usize = 2000;
+/// The per-query budget when the request names none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -56,6 +73,14 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("unknown passage `{0}`; search for it first, or run `cyberlex inspect DOC_ID` to list a document's passages")]
     UnknownPassage(String),
+    #[error("the query `{query}` ran past its budget of {ms} ms before anything was ranked; narrow it (fewer connectors, a filter) or raise --timeout")]
+    Timeout { query: String, ms: u128 },
+}
+
+impl From<std::io::Error> for SearchError {
+    fn from(e: std::io::Error) -> Self {
+        SearchError::Tantivy(tantivy::TantivyError::from(e))
+    }
 }
 
 /// What to search for.
@@ -77,6 +102,9 @@ pub struct SearchRequest {
     pub baseline: bool,
     /// Characters of context in a snippet.
     pub snippet_chars: usize,
+    /// The query's budget ([`DEFAULT_TIMEOUT`] when `None`): past it, what is ranked so far is
+    /// returned with a warning.
+    pub timeout: Option<Duration>,
 }
 
 /// One ranked passage. Field names are a contract: scripts depend on them.
@@ -100,6 +128,12 @@ pub struct Hit {
     /// Highlighted spans of `text`, as `[start, end)` character offsets.
     pub text_highlights: Vec<[usize; 2]>,
     pub url: String,
+    /// Date of the version of the source this passage comes from (the manifest's date).
+    pub version_date: Option<String>,
+    /// The manifest's completeness note of the source (`yes`, `partial (…)`, …).
+    pub completeness: String,
+    /// Flags a lawyer must see: `excerpt`, `bill`, `outdated` (see [`currency::flags`]).
+    pub currency: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
 }
@@ -112,64 +146,85 @@ pub struct SearchResponse {
     pub hits: Vec<Hit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parsed: Option<String>,
+    /// `ranked` (plain words, every expansion) or `exact` (quotes, operators, connectors).
+    pub mode: Mode,
+    /// What the search could not do fully (e.g. the budget ran out); empty when all went well.
+    pub warnings: Vec<String>,
 }
 
-/// A searchable index and what is needed to plan queries on it.
+/// A citation typed as the query, read as: designator (`§`, `art.`), routing key, and the words
+/// searched for it.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub designator: Option<String>,
+    pub key: String,
+    pub words: String,
+}
+
+/// The fast columns of one segment the ranking reads, opened once.
+struct Columns {
+    passage_id: Option<StrColumn>,
+    doc_id: Option<StrColumn>,
+    kind: Option<StrColumn>,
+    language: Option<StrColumn>,
+    citation: Option<StrColumn>,
+    heading: Option<StrColumn>,
+}
+
+fn column_str(c: &Option<StrColumn>, doc: u32) -> String {
+    let mut s = String::new();
+    if let Some(c) = c {
+        if let Some(ord) = c.ords().first(doc) {
+            let _ = c.ord_to_str(ord, &mut s);
+        }
+    }
+    s
+}
+
+/// A searchable index and what is needed to plan queries on it. Searching takes `&self`: an
+/// `Engine` can serve several threads at once (each search has its own scratch).
 pub struct Engine {
     pub open: OpenIndex,
     searcher: Searcher,
     base: TextAnalyzer,
     stem: HashMap<&'static str, TextAnalyzer>,
+    stop: HashMap<&'static str, TextAnalyzer>,
+    columns: Vec<Columns>,
     /// Languages present in the index.
     pub languages: Vec<String>,
     pub taxonomy: Taxonomy,
-    /// Set for the duration of a baseline search: words are searched in the text field only.
+}
+
+fn citation_regex() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)^\s*(?:\d+\s*U\.?\s?S\.?\s?C\.?\s*)?(?P<pre>§+|art\.?|article|artikel|artículo|articolo|статья|ст\.|s\.|ss\.|sec\.|section|para\.)?\s*(?P<num>\d+[a-z]?(?:[-.]\d+[a-z]?)*(?:-[a-z]+)?)(?P<sub>(?:\([a-z0-9]+\))*)\s*$")
+            .expect("valid regex")
+    })
+}
+
+/// Per-search scratch: analyzers (they need `&mut`), expansions, and what the plan learned.
+struct Planner<'e> {
+    e: &'e Engine,
+    base: TextAnalyzer,
+    stem: HashMap<&'static str, TextAnalyzer>,
     text_only: bool,
+    mode: Mode,
+    /// Ranked mode: the languages the query is written in (empty: all).
+    query_langs: Vec<String>,
+    expansions: Expansions,
+    deadline: Arc<Deadline>,
 }
 
-fn citation_regex() -> Regex {
-    Regex::new(r"(?i)^\s*(?:\d+\s*U\.?\s?S\.?\s?C\.?\s*)?(?P<pre>§+|art\.?|article|artikel|artículo|articolo|статья|ст\.|s\.|ss\.|sec\.|section|para\.)?\s*(?P<num>\d+[a-z]?(?:[-.]\d+[a-z]?)*(?:-[a-z]+)?)(?P<sub>(?:\([a-z0-9]+\))*)\s*$")
-        .expect("valid regex")
+fn qerr(message: impl ToString) -> QueryError {
+    QueryError {
+        position: 0,
+        message: message.to_string(),
+        hint: None,
+    }
 }
 
-impl Engine {
-    pub fn open(dir: &std::path::Path) -> Result<Engine, SearchError> {
-        let open = OpenIndex::open(dir)?;
-        let reader = open.index.reader()?;
-        let searcher = reader.searcher();
-        let mut stem = HashMap::new();
-        for (code, lang) in analyzers::STEMMED {
-            stem.insert(*code, analyzers::stem_analyzer(*lang));
-        }
-        let mut languages = HashSet::new();
-        for seg in searcher.segment_readers() {
-            let inv = seg.inverted_index(open.fields.language)?;
-            let mut s = inv.terms().stream().map_err(tantivy::TantivyError::from)?;
-            while s.advance() {
-                languages.insert(String::from_utf8_lossy(s.key()).to_string());
-            }
-        }
-        let mut languages: Vec<String> = languages.into_iter().collect();
-        languages.sort();
-        Ok(Engine {
-            open,
-            searcher,
-            base: analyzers::base_analyzer(),
-            stem,
-            languages,
-            taxonomy: Taxonomy::builtin(),
-            text_only: false,
-        })
-    }
-
-    pub fn fields(&self) -> &Fields {
-        &self.open.fields
-    }
-
-    pub fn num_passages(&self) -> u64 {
-        self.searcher.num_docs()
-    }
-
+impl Planner<'_> {
     fn terms(&mut self, analyzer: Option<&'static str>, text: &str) -> Vec<String> {
         let a = match analyzer {
             Some(l) => self.stem.get_mut(l).expect("known language"),
@@ -186,41 +241,16 @@ impl Engine {
         slop: Option<u32>,
     ) -> Option<Box<dyn Query>> {
         let terms = self.terms(analyzer, text);
-        match terms.len() {
-            0 => None,
-            1 => Some(Box::new(TermQuery::new(
-                Term::from_field_text(field, &terms[0]),
-                IndexRecordOption::WithFreqsAndPositions,
-            ))),
-            _ => {
-                let ts: Vec<Term> = terms
-                    .iter()
-                    .map(|t| Term::from_field_text(field, t))
-                    .collect();
-                let mut q = PhraseQuery::new(ts.clone());
-                if let Some(s) = slop {
-                    q.set_slop(s);
-                    if ts.len() == 2 {
-                        let mut rev = PhraseQuery::new(vec![ts[1].clone(), ts[0].clone()]);
-                        rev.set_slop(s);
-                        return Some(Box::new(BooleanQuery::new(vec![
-                            (Occur::Should, Box::new(q)),
-                            (Occur::Should, Box::new(rev)),
-                        ])));
-                    }
-                }
-                Some(Box::new(q))
-            }
-        }
+        phrase_or_term(field, &terms, slop)
     }
 
-    /// Fields (with boosts) a clause restricted to `field` searches; `None` = the default set.
+    /// Fields (with boosts) a ranked clause restricted to `field` searches; `None` = the default set.
     fn targets(
         &self,
         field: Option<FieldName>,
         langs: &[String],
     ) -> Vec<(Field, Option<&'static str>, f32)> {
-        let f = self.fields();
+        let f = self.e.fields();
         let mut v = Vec::new();
         if self.text_only {
             return vec![(f.text, None, 1.0)];
@@ -252,13 +282,43 @@ impl Engine {
         v
     }
 
-    fn expand(
-        &mut self,
-        text: &str,
-        kind: WordKind,
-        expansions: &mut Expansions,
-    ) -> Result<(), QueryError> {
-        if expansions.contains_key(text) {
+    /// Terms of `field`'s dictionary from `prefix` on, while they start with it.
+    fn scan(
+        &self,
+        field: Field,
+        prefix: &str,
+        limit: usize,
+        mut keep: impl FnMut(&str) -> Result<bool, QueryError>,
+    ) -> Result<HashSet<String>, QueryError> {
+        let mut found = HashSet::new();
+        let mut seen = 0usize;
+        for seg in self.e.searcher.segment_readers() {
+            let inv = seg.inverted_index(field).map_err(qerr)?;
+            let mut stream = inv
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .map_err(qerr)?;
+            while stream.advance() {
+                let k = String::from_utf8_lossy(stream.key()).to_string();
+                if !k.starts_with(prefix) {
+                    break;
+                }
+                seen += 1;
+                if seen > limit {
+                    break;
+                }
+                if keep(&k)? {
+                    found.insert(k);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn expand(&mut self, text: &str, kind: WordKind) -> Result<(), QueryError> {
+        if self.expansions.contains_key(text) {
             return Ok(());
         }
         let lowered = analyzers::analyze(&mut self.base, &text.replace(['*', '?'], " ")).join(" ");
@@ -292,70 +352,121 @@ impl Engine {
         } else {
             None
         };
-        let mut found = HashSet::new();
-        let field = self.fields().text;
-        for seg in self.searcher.segment_readers() {
-            let inv = seg.inverted_index(field).map_err(|e| QueryError {
-                position: 0,
-                message: e.to_string(),
-                hint: None,
-            })?;
-            let mut stream = inv
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .into_stream()
-                .map_err(|e| QueryError {
-                    position: 0,
-                    message: e.to_string(),
-                    hint: None,
-                })?;
-            while stream.advance() {
-                let k = String::from_utf8_lossy(stream.key()).to_string();
-                if !k.starts_with(&prefix) {
-                    break;
+        let mut n = 0usize;
+        let found = self.scan(self.e.fields().text, &prefix, usize::MAX, |k| {
+            if pattern.as_ref().is_none_or(|re| re.is_match(k)) {
+                n += 1;
+                if n > MAX_EXPANSIONS {
+                    return Err(QueryError {
+                        position: 0,
+                        message: format!("`{text}` expands to more than {MAX_EXPANSIONS} words"),
+                        hint: Some("make the root longer".into()),
+                    });
                 }
-                if pattern.as_ref().is_none_or(|re| re.is_match(&k)) {
-                    found.insert(k);
-                    if found.len() > MAX_EXPANSIONS {
-                        return Err(QueryError {
-                            position: 0,
-                            message: format!(
-                                "`{text}` expands to more than {MAX_EXPANSIONS} words"
-                            ),
-                            hint: Some("make the root longer".into()),
-                        });
-                    }
-                }
+                return Ok(true);
             }
-        }
-        expansions.insert(text.to_string(), found);
+            Ok(false)
+        })?;
+        self.expansions.insert(text.to_string(), found);
         Ok(())
     }
 
-    fn plan(
-        &mut self,
-        node: &Node,
-        langs: &[String],
-        expansions: &mut Expansions,
-    ) -> Result<Box<dyn Query>, QueryError> {
+    /// Exact mode: the index's words that are forms of `base` (a folded one-token word) in some
+    /// language of the index — `access` → access, accesses, accessed; never `accessible`.
+    fn inflections(&mut self, base: &str) -> Result<Vec<String>, QueryError> {
+        let key = format!("\u{0}{base}");
+        if let Some(s) = self.expansions.get(&key) {
+            let mut v: Vec<String> = s.iter().cloned().collect();
+            v.sort();
+            return Ok(v);
+        }
+        let langs: Vec<&'static str> = analyzers::STEMMED
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|c| self.e.languages.iter().any(|l| l == c))
+            .collect();
+        let mut stems: Vec<(&'static str, String)> = Vec::new();
+        for l in &langs {
+            let s = self.terms(Some(l), base).join("");
+            stems.push((l, s));
+        }
+        // The scan starts at what every stem and the word share (at least three letters).
+        let mut prefix: String = base.to_string();
+        for (_, s) in &stems {
+            let common: String = prefix
+                .chars()
+                .zip(s.chars())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect();
+            if common.chars().count() >= 3 {
+                prefix = common;
+            }
+        }
+        let mut found = HashSet::from([base.to_string()]);
+        if prefix.chars().count() >= 3 && base.chars().all(char::is_alphabetic) {
+            let f = self.e.fields().clone();
+            let mut stemmers: Vec<(&'static str, TextAnalyzer)> = langs
+                .iter()
+                .map(|l| (*l, self.stem[l].clone()))
+                .collect();
+            for field in [f.text, f.heading] {
+                let more = self.scan(field, &prefix, MAX_INFLECTION_SCAN, |t| {
+                    if t == base {
+                        return Ok(true);
+                    }
+                    for ((l, a), (_, s)) in stemmers.iter_mut().zip(&stems) {
+                        if inflect::same_word(l, t, base)
+                            && analyzers::analyze(a, t).join("") == *s
+                        {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                })?;
+                found.extend(more);
+            }
+        }
+        let mut v: Vec<String> = found.iter().cloned().collect();
+        v.sort();
+        self.expansions.insert(key, found);
+        Ok(v)
+    }
+
+    /// The base-field clause of a ranked word, kept to the query's languages: a word matches
+    /// across languages only through the taxonomy's concepts, never by spelling alone
+    /// (`détention` is not the English "Detention").
+    fn in_query_langs(&self, field: Field, q: Box<dyn Query>) -> Box<dyn Query> {
+        let f = self.e.fields();
+        if self.query_langs.is_empty() || field == f.citation {
+            return q;
+        }
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, q),
+            (
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(
+                    any_of(f.language, &self.query_langs),
+                    0.0,
+                )),
+            ),
+        ]))
+    }
+
+    fn plan(&mut self, node: &Node, langs: &[String]) -> Result<Box<dyn Query>, QueryError> {
         Ok(match node {
             Node::Word {
                 field: Some(f @ (FieldName::Jurisdiction | FieldName::Kind | FieldName::Lang)),
                 text,
                 ..
             } => {
-                let fl = self.fields();
+                let fl = self.e.fields();
                 let (field, value) = match f {
                     FieldName::Jurisdiction => (
                         fl.jurisdiction,
                         crate::corpus::Jurisdictions::builtin()
                             .resolve(text)
-                            .map_err(|e| QueryError {
-                                position: 0,
-                                message: e.to_string(),
-                                hint: None,
-                            })?,
+                            .map_err(qerr)?,
                     ),
                     FieldName::Kind => (fl.kind, text.to_lowercase()),
                     _ => (fl.language, text.to_lowercase()),
@@ -369,10 +480,25 @@ impl Engine {
                 field,
                 text,
                 kind: WordKind::Plain,
+            } if self.mode == Mode::Exact => self.exact_word(*field, text)?,
+            Node::Word {
+                field,
+                text,
+                kind: WordKind::Plain,
             } => {
                 let mut qs: Vec<Box<dyn Query>> = Vec::new();
-                for (f, an, boost) in self.targets(*field, langs) {
+                let search_langs = if langs.is_empty() {
+                    self.query_langs.clone()
+                } else {
+                    langs.to_vec()
+                };
+                for (f, an, boost) in self.targets(*field, &search_langs) {
                     if let Some(q) = self.text_query(f, an, text, None) {
+                        let q = if an.is_none() && langs.is_empty() {
+                            self.in_query_langs(f, q)
+                        } else {
+                            q
+                        };
                         qs.push(Box::new(BoostQuery::new(q, boost)));
                     }
                 }
@@ -383,9 +509,9 @@ impl Engine {
                 }
             }
             Node::Word { field, text, kind } => {
-                self.expand(text, *kind, expansions)?;
-                let words: Vec<String> = expansions[text.as_str()].iter().cloned().collect();
-                let fl = self.fields().clone();
+                self.expand(text, *kind)?;
+                let words: Vec<String> = self.expansions[text.as_str()].iter().cloned().collect();
+                let fl = self.e.fields().clone();
                 let targets: Vec<(Field, f32)> = match field {
                     None => vec![(fl.text, 1.0), (fl.heading, 2.0), (fl.title, 0.4)],
                     Some(FieldName::Heading) => vec![(fl.heading, 1.0)],
@@ -416,7 +542,22 @@ impl Engine {
             }
             Node::Phrase { field, text, slop } => {
                 let mut qs: Vec<Box<dyn Query>> = Vec::new();
-                for (f, an, boost) in self.targets(*field, langs) {
+                let fl = self.e.fields().clone();
+                // Quoted words are meant word for word: the base fields only, no stems.
+                let targets: Vec<(Field, f32)> = match field {
+                    None => vec![(fl.text, 1.0), (fl.heading, 2.0)],
+                    Some(FieldName::Text) => vec![(fl.text, 1.0)],
+                    Some(FieldName::Heading) => vec![(fl.heading, 1.0)],
+                    Some(FieldName::Citation) => vec![(fl.citation, 1.0), (fl.label, 1.0)],
+                    Some(FieldName::Title) => vec![(fl.title, 1.0)],
+                    _ => Vec::new(),
+                };
+                let targets: Vec<(Field, Option<&'static str>, f32)> = if self.text_only {
+                    vec![(fl.text, None, 1.0)]
+                } else {
+                    targets.into_iter().map(|(f, b)| (f, None, b)).collect()
+                };
+                for (f, an, boost) in targets {
                     if let Some(q) = self.text_query(f, an, text, *slop) {
                         qs.push(Box::new(BoostQuery::new(q, boost)));
                     }
@@ -431,10 +572,8 @@ impl Engine {
                 let mut qs = Vec::new();
                 for n in v {
                     match n {
-                        Node::Not(inner) => {
-                            qs.push((Occur::MustNot, self.plan(inner, langs, expansions)?))
-                        }
-                        n => qs.push((Occur::Must, self.plan(n, langs, expansions)?)),
+                        Node::Not(inner) => qs.push((Occur::MustNot, self.plan(inner, langs)?)),
+                        n => qs.push((Occur::Must, self.plan(n, langs)?)),
                     }
                 }
                 Box::new(BooleanQuery::new(qs))
@@ -443,44 +582,379 @@ impl Engine {
                 let mut qs = Vec::new();
                 for n in v {
                     match n {
-                        Node::Not(inner) => {
-                            qs.push((Occur::MustNot, self.plan(inner, langs, expansions)?))
-                        }
-                        n => qs.push((Occur::Should, self.plan(n, langs, expansions)?)),
+                        Node::Not(inner) => qs.push((Occur::MustNot, self.plan(inner, langs)?)),
+                        n => qs.push((Occur::Should, self.plan(n, langs)?)),
                     }
                 }
                 Box::new(BooleanQuery::new(qs))
             }
             Node::Not(inner) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, Box::new(AllQuery)),
-                (Occur::MustNot, self.plan(inner, langs, expansions)?),
+                (Occur::MustNot, self.plan(inner, langs)?),
             ])),
-            Node::Near { left, right, .. } => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, self.plan(left, langs, expansions)?),
-                (Occur::Must, self.plan(right, langs, expansions)?),
-            ])),
+            Node::Near { left, right, .. } => {
+                let superset: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, self.plan(left, langs)?),
+                    (Occur::Must, self.plan(right, langs)?),
+                ]));
+                let f = self.e.fields();
+                Box::new(VerifiedQuery {
+                    superset,
+                    node: Arc::new(self.span_node(node)?),
+                    fields: SpanFields {
+                        text: f.text,
+                        heading: f.heading,
+                        breaks: f.breaks,
+                    },
+                    deadline: self.deadline.clone(),
+                })
+            }
         })
+    }
+
+    /// An exact-mode word: its inflections in the text and heading, itself in citations.
+    fn exact_word(
+        &mut self,
+        field: Option<FieldName>,
+        text: &str,
+    ) -> Result<Box<dyn Query>, QueryError> {
+        let fl = self.e.fields().clone();
+        let terms = self.terms(None, text);
+        let targets: Vec<(Field, f32, bool)> = match field {
+            None => vec![
+                (fl.text, 1.0, true),
+                (fl.heading, 2.0, true),
+                (fl.citation, 1.5, false),
+                (fl.label, 1.5, false),
+            ],
+            Some(FieldName::Text) => vec![(fl.text, 1.0, true)],
+            Some(FieldName::Heading) => vec![(fl.heading, 1.0, true)],
+            Some(FieldName::Citation) => vec![(fl.citation, 1.0, false), (fl.label, 1.0, false)],
+            Some(FieldName::Title) => vec![(fl.title, 1.0, true)],
+            _ => Vec::new(),
+        };
+        let forms = if terms.len() == 1 {
+            self.inflections(&terms[0])?
+        } else {
+            Vec::new()
+        };
+        let mut qs: Vec<Box<dyn Query>> = Vec::new();
+        for (f, boost, inflect) in targets {
+            let q: Option<Box<dyn Query>> = if terms.len() == 1 && inflect {
+                Some(Box::new(BooleanQuery::new(
+                    forms
+                        .iter()
+                        .map(|t| {
+                            (
+                                Occur::Should,
+                                Box::new(TermQuery::new(
+                                    Term::from_field_text(f, t),
+                                    IndexRecordOption::WithFreqsAndPositions,
+                                )) as Box<dyn Query>,
+                            )
+                        })
+                        .collect(),
+                )))
+            } else {
+                phrase_or_term(f, &terms, None)
+            };
+            if let Some(q) = q {
+                qs.push(Box::new(BoostQuery::new(q, boost)));
+            }
+        }
+        Ok(if qs.is_empty() {
+            Box::new(EmptyQuery)
+        } else {
+            Box::new(DisjunctionMaxQuery::with_tie_breaker(qs, 0.2))
+        })
+    }
+
+    /// A connector's tree, compiled to base terms for verification on positions.
+    fn span_node(&mut self, node: &Node) -> Result<SpanNode, QueryError> {
+        let at = |field: &Option<FieldName>| match field {
+            None => Where::TextAndHeading,
+            Some(FieldName::Text) => Where::Text,
+            Some(FieldName::Heading) => Where::Heading,
+            Some(_) => Where::Nowhere,
+        };
+        Ok(match node {
+            Node::Word {
+                field,
+                text,
+                kind: WordKind::Plain,
+            } => {
+                let terms = self.terms(None, text);
+                let slots = if terms.len() == 1 {
+                    vec![self.inflections(&terms[0])?]
+                } else {
+                    terms.into_iter().map(|t| vec![t]).collect()
+                };
+                SpanNode::Seq {
+                    slots,
+                    slop: 0,
+                    any_order: false,
+                    at: at(field),
+                }
+            }
+            Node::Word { field, text, kind } => {
+                self.expand(text, *kind)?;
+                let mut words: Vec<String> =
+                    self.expansions[text.as_str()].iter().cloned().collect();
+                words.sort();
+                SpanNode::Seq {
+                    slots: vec![words],
+                    slop: 0,
+                    any_order: false,
+                    at: at(field),
+                }
+            }
+            Node::Phrase { field, text, slop } => SpanNode::Seq {
+                slots: self.terms(None, text).into_iter().map(|t| vec![t]).collect(),
+                slop: slop.unwrap_or(0),
+                any_order: slop.is_some(),
+                at: at(field),
+            },
+            Node::Or(v) | Node::Ranked(v) => SpanNode::Or(
+                v.iter()
+                    .filter(|n| !matches!(n, Node::Not(_)))
+                    .map(|n| self.span_node(n))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Node::And(v) => SpanNode::And(
+                v.iter()
+                    .filter(|n| !matches!(n, Node::Not(_)))
+                    .map(|n| self.span_node(n))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Node::Not(_) => SpanNode::Or(Vec::new()),
+            Node::Near {
+                left,
+                right,
+                unit,
+                ordered,
+            } => SpanNode::Near {
+                left: Box::new(self.span_node(left)?),
+                right: Box::new(self.span_node(right)?),
+                unit: *unit,
+                ordered: *ordered,
+            },
+        })
+    }
+
+    /// The languages a ranked query is written in, from its own words: each stopword of a
+    /// language counts two, each other word found in that language's passages one; the best
+    /// languages win. Empty (no restriction) when nothing tells: a CJK query, or one whose words
+    /// are neither stopwords nor all found in the winners.
+    fn query_languages(&mut self, node: &Node) -> Vec<String> {
+        let mut leaves = Vec::new();
+        highlight::positive_leaves(node, &mut leaves);
+        let mut words: Vec<String> = Vec::new();
+        for n in &leaves {
+            if let Node::Word { text, .. } = n {
+                words.extend(analyzers::raw_tokens(text).into_iter().map(|t| t.text));
+            }
+        }
+        if words.is_empty() || words.iter().any(|w| w.chars().any(analyzers::is_cjk)) {
+            return Vec::new();
+        }
+        let is_stop = |code: &str, w: &str| {
+            self.e
+                .stop
+                .get(code)
+                .is_some_and(|a| analyzers::analyze(&mut a.clone(), w).is_empty())
+        };
+        let stop_anywhere: Vec<bool> = words
+            .iter()
+            .map(|w| self.e.stop.keys().any(|c| is_stop(c, w)))
+            .collect();
+        let f = self.e.fields().clone();
+        let mut scored: Vec<(String, usize, usize, usize)> = Vec::new();
+        for lang in self.e.languages.clone() {
+            if matches!(lang.as_str(), "zh" | "ja" | "ko") {
+                continue;
+            }
+            let (mut score, mut stops, mut found) = (0usize, 0usize, 0usize);
+            for (w, &any_stop) in words.iter().zip(&stop_anywhere) {
+                if is_stop(&lang, w) {
+                    score += 2;
+                    stops += 1;
+                    continue;
+                }
+                if any_stop {
+                    continue;
+                }
+                let present = match f.stemmed_field(&lang) {
+                    Some(field) => {
+                        let code = analyzers::STEMMED
+                            .iter()
+                            .find(|(c, _)| *c == lang)
+                            .map(|(c, _)| *c)
+                            .expect("a stemmed language");
+                        let terms = self.terms(Some(code), w);
+                        !terms.is_empty()
+                            && terms.iter().all(|t| {
+                                self.e
+                                    .searcher
+                                    .doc_freq(&Term::from_field_text(field, t))
+                                    .unwrap_or(0)
+                                    > 0
+                            })
+                    }
+                    // A language without a stemmer: the word in its passages' base text.
+                    None => {
+                        let terms = self.terms(None, w);
+                        terms.len() == 1 && {
+                            let q = BooleanQuery::new(vec![
+                                (
+                                    Occur::Must,
+                                    Box::new(TermQuery::new(
+                                        Term::from_field_text(f.text, &terms[0]),
+                                        IndexRecordOption::Basic,
+                                    )) as Box<dyn Query>,
+                                ),
+                                (Occur::Must, any_of(f.language, std::slice::from_ref(&lang))),
+                            ]);
+                            self.e.searcher.search(&q, &Count).unwrap_or(0) > 0
+                        }
+                    }
+                };
+                if present {
+                    score += 1;
+                    found += 1;
+                }
+            }
+            scored.push((lang, score, stops, found));
+        }
+        let best = scored.iter().map(|x| x.1).max().unwrap_or(0);
+        if best == 0 {
+            return Vec::new();
+        }
+        let content = stop_anywhere.iter().filter(|s| !**s).count();
+        let winners: Vec<&(String, usize, usize, usize)> =
+            scored.iter().filter(|x| x.1 == best).collect();
+        // Evidence enough: the language's stopwords, or every other word found in it.
+        if winners.iter().any(|x| x.2 == 0 && x.3 < content) {
+            return Vec::new();
+        }
+        winners.into_iter().map(|x| x.0.clone()).collect()
+    }
+}
+
+fn phrase_or_term(field: Field, terms: &[String], slop: Option<u32>) -> Option<Box<dyn Query>> {
+    match terms.len() {
+        0 => None,
+        1 => Some(Box::new(TermQuery::new(
+            Term::from_field_text(field, &terms[0]),
+            IndexRecordOption::WithFreqsAndPositions,
+        ))),
+        _ => {
+            let ts: Vec<Term> = terms
+                .iter()
+                .map(|t| Term::from_field_text(field, t))
+                .collect();
+            let mut q = PhraseQuery::new(ts.clone());
+            if let Some(s) = slop {
+                q.set_slop(s);
+                if ts.len() == 2 {
+                    let mut rev = PhraseQuery::new(vec![ts[1].clone(), ts[0].clone()]);
+                    rev.set_slop(s);
+                    return Some(Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, Box::new(q)),
+                        (Occur::Should, Box::new(rev)),
+                    ])));
+                }
+            }
+            Some(Box::new(q))
+        }
+    }
+}
+
+fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        values
+            .iter()
+            .map(|v| {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, v),
+                        IndexRecordOption::Basic,
+                    )) as Box<dyn Query>,
+                )
+            })
+            .collect(),
+    ))
+}
+
+impl Engine {
+    pub fn open(dir: &std::path::Path) -> Result<Engine, SearchError> {
+        let open = OpenIndex::open(dir)?;
+        let reader = open.index.reader()?;
+        let searcher = reader.searcher();
+        let mut stem = HashMap::new();
+        let mut stop = HashMap::new();
+        for (code, lang) in analyzers::STEMMED {
+            stem.insert(*code, analyzers::stem_analyzer(*lang));
+            if let Some(a) = analyzers::stopword_analyzer(*lang) {
+                stop.insert(*code, a);
+            }
+        }
+        let mut languages = HashSet::new();
+        let mut columns = Vec::new();
+        for seg in searcher.segment_readers() {
+            let inv = seg.inverted_index(open.fields.language)?;
+            let mut s = inv.terms().stream().map_err(tantivy::TantivyError::from)?;
+            while s.advance() {
+                languages.insert(String::from_utf8_lossy(s.key()).to_string());
+            }
+            let ff = seg.fast_fields();
+            columns.push(Columns {
+                passage_id: ff.str(FAST_PASSAGE_ID)?,
+                doc_id: ff.str(FAST_DOC_ID)?,
+                kind: ff.str(FAST_KIND)?,
+                language: ff.str(FAST_LANGUAGE)?,
+                citation: ff.str(FAST_CITATION)?,
+                heading: ff.str(FAST_HEADING)?,
+            });
+        }
+        let mut languages: Vec<String> = languages.into_iter().collect();
+        languages.sort();
+        Ok(Engine {
+            open,
+            searcher,
+            base: analyzers::base_analyzer(),
+            stem,
+            stop,
+            columns,
+            languages,
+            taxonomy: Taxonomy::builtin(),
+        })
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.open.fields
+    }
+
+    pub fn num_passages(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+
+    fn planner(&self, mode: Mode, deadline: Arc<Deadline>) -> Planner<'_> {
+        Planner {
+            e: self,
+            base: self.base.clone(),
+            stem: self.stem.clone(),
+            text_only: false,
+            mode,
+            query_langs: Vec::new(),
+            expansions: Expansions::new(),
+            deadline,
+        }
     }
 
     fn filters(&self, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields();
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let any_of = |field: Field, values: &[String]| -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(
-                values
-                    .iter()
-                    .map(|v| {
-                        (
-                            Occur::Should,
-                            Box::new(TermQuery::new(
-                                Term::from_field_text(field, v),
-                                IndexRecordOption::Basic,
-                            )) as Box<dyn Query>,
-                        )
-                    })
-                    .collect(),
-            ))
-        };
         if !req.jurisdictions.is_empty() {
             out.push((Occur::Must, any_of(f.jurisdiction, &req.jurisdictions)));
         }
@@ -505,41 +979,69 @@ impl Engine {
         out
     }
 
+    /// How a query is read as a citation, if it is one (`§ 202a`, `Art. 2`, `1030(a)(2)`): the
+    /// one place citation routing happens, so a richer resolver can replace it.
+    pub fn route_citation(&self, req: &SearchRequest) -> Option<Route> {
+        if req.baseline {
+            return None;
+        }
+        let c = citation_regex().captures(&req.query)?;
+        let pre = c.name("pre").map(|m| m.as_str().to_lowercase());
+        let sub = c.name("sub").map(|m| m.as_str()).unwrap_or("");
+        (pre.is_some() || !sub.is_empty()).then(|| Route {
+            designator: pre,
+            key: c["num"].to_lowercase(),
+            words: format!("{}{}", &c["num"], sub),
+        })
+    }
+
+    /// A candidate from the index's fast fields (no stored text is read).
+    fn candidate(&self, score: f32, addr: DocAddress) -> Candidate {
+        let c = &self.columns[addr.segment_ord as usize];
+        let d = addr.doc_id;
+        Candidate {
+            score,
+            addr,
+            passage_id: column_str(&c.passage_id, d),
+            doc_id: column_str(&c.doc_id, d),
+            kind: column_str(&c.kind, d),
+            language: column_str(&c.language, d),
+            citation: column_str(&c.citation, d),
+            heading: column_str(&c.heading, d),
+            why: Vec::new(),
+        }
+    }
+
     /// Run a search.
-    pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let started = Instant::now();
+        let budget = req.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let deadline = Deadline::new(started + budget);
         let qerr = |error| SearchError::Query {
             query: req.query.clone(),
             error,
         };
-        // A citation typed as the query goes straight to that provision.
-        let route = citation_regex()
-            .captures(&req.query)
-            .filter(|_| !req.baseline)
-            .and_then(|c| {
-                let pre = c.name("pre").map(|m| m.as_str().to_lowercase());
-                let sub = c.name("sub").map(|m| m.as_str()).unwrap_or("");
-                (pre.is_some() || !sub.is_empty()).then(|| {
-                    (
-                        pre,
-                        c["num"].to_lowercase(),
-                        format!("{}{}", &c["num"], sub),
-                    )
-                })
-            });
+        let route = self.route_citation(req);
         let node = match &route {
-            Some((_, _, words)) => query::parse(words).map_err(qerr)?,
+            Some(r) => query::parse(&r.words).map_err(qerr)?,
             None => query::parse(&req.query).map_err(qerr)?,
         };
-        let langs = req.langs.clone();
-        let mut expansions = Expansions::new();
-        self.text_only = req.baseline;
-        let planned = self.plan(&node, &langs, &mut expansions);
-        self.text_only = false;
-        let planned = planned.map_err(qerr)?;
+        let mode = if route.is_none() && !req.baseline {
+            mode_of(&node)
+        } else {
+            Mode::Ranked
+        };
+        let mut planner = self.planner(mode, deadline.clone());
+        planner.text_only = req.baseline;
+        if mode == Mode::Ranked && !req.baseline && req.langs.is_empty() && route.is_none() {
+            planner.query_langs = planner.query_languages(&node);
+        }
+        let planned = planner.plan(&node, &req.langs).map_err(qerr)?;
+        if std::env::var_os("CYBERLEX_DEBUG_PLAN").is_some() { eprintln!("{planned:?}"); }
 
-        // A query naming a concept of the taxonomy (in any language) also finds passages tagged
-        // with it, whatever their language.
-        let concepts: Vec<String> = if route.is_none() && !req.baseline {
+        // A ranked query naming a concept of the taxonomy (in any language) also finds passages
+        // tagged with it, whatever their language. Exact queries never expand.
+        let concepts: Vec<String> = if route.is_none() && !req.baseline && mode == Mode::Ranked {
             self.taxonomy
                 .concepts_for_query(&req.query)
                 .iter()
@@ -550,9 +1052,9 @@ impl Engine {
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = self.filters(req);
         let main: Box<dyn Query> = match &route {
-            Some((_, key, _)) => {
+            Some(r) => {
                 let cite = TermQuery::new(
-                    Term::from_field_text(self.fields().citation_key, key),
+                    Term::from_field_text(self.fields().citation_key, &r.key),
                     IndexRecordOption::Basic,
                 );
                 Box::new(BooleanQuery::new(vec![
@@ -563,7 +1065,7 @@ impl Engine {
                     (Occur::Should, planned),
                 ]))
             }
-            None if is_plain(&node) && !concepts.is_empty() => {
+            None if !concepts.is_empty() => {
                 let mut qs: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, planned)];
                 for c in &concepts {
                     let tag = TermQuery::new(
@@ -574,24 +1076,24 @@ impl Engine {
                         Occur::Should,
                         Box::new(ConstScoreQuery::new(Box::new(tag), CONCEPT_SCORE)),
                     ));
-                    // The concept's defining wording, in every language, as phrases of the text.
-                    // Only in the language(s) the query named it in: other languages are reached
-                    // through the concept tag, not by flooding the ranking with their wording.
-                    let q = fold(&req.query);
-                    // Key terms (the defining wording) weigh more than labels (names).
-                    let mut wording: Vec<(String, f32)> = Vec::new();
-                    if let Some(k) = self.taxonomy.get(c) {
-                        for (lang, labels) in &k.labels {
-                            if labels.iter().any(|l| contains_phrase(&q, &fold(l))) {
-                                wording.extend(labels.iter().map(|l| (l.clone(), 0.5)));
-                                let terms = k.terms.get(lang).into_iter().flatten();
-                                wording.extend(terms.map(|t| (t.clone(), 1.5)));
-                            }
-                        }
-                    }
-                    let text = self.fields().text;
-                    for (w, boost) in wording {
-                        if let Some(q) = self.text_query(text, None, &w, None) {
+                    // The concept's defining wording, as phrases of the text, only in the
+                    // language(s) the query named it in: other languages are reached through
+                    // the concept tag, not by flooding the ranking with their wording.
+                    // Each wording is searched in passages of its own language only: spelling
+                    // alone never crosses languages (`détention` ≠ "Detention").
+                    for (w, boost, lang) in self.concept_wording(c, &req.query) {
+                        let f = self.fields();
+                        if let Some(q) = planner.text_query(f.text, None, &w, None) {
+                            let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                                (Occur::Must, q),
+                                (
+                                    Occur::Must,
+                                    Box::new(ConstScoreQuery::new(
+                                        any_of(f.language, &[lang]),
+                                        0.0,
+                                    )),
+                                ),
+                            ]));
                             qs.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
                         }
                     }
@@ -603,145 +1105,154 @@ impl Engine {
         clauses.push((Occur::Must, main));
         let full = BooleanQuery::new(clauses);
 
-        let needs_verify = contains_near(&node);
         let want = req.offset + req.limit.max(1);
         let n_candidates = (want * 4 + 100).min(MAX_CANDIDATES);
-        let total = self.searcher.search(&full, &Count)?;
-        let top = self
-            .searcher
-            .search(&full, &TopDocs::with_limit(n_candidates).order_by_score())?;
+        // One pass counts and collects (connectors are verified inside it).
+        let (total, top) = self.searcher.search(
+            &full,
+            &(Count, TopDocs::with_limit(n_candidates).order_by_score()),
+        )?;
+        let mut warnings = Vec::new();
+        if deadline.is_expired() {
+            if top.is_empty() {
+                return Err(SearchError::Timeout {
+                    query: req.query.clone(),
+                    ms: budget.as_millis(),
+                });
+            }
+            warnings.push(format!(
+                "the query ran past its budget of {} ms: {} passages verified; the hits and \
+                 total_hits are those found so far (narrow the query or raise --timeout)",
+                budget.as_millis(),
+                deadline.verified.load(std::sync::atomic::Ordering::Relaxed)
+            ));
+        }
 
-        let f = self.fields().clone();
-        let mut scored: Vec<Scored> = Vec::new();
-        let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
-        for (score, addr) in top {
-            let doc: TantivyDocument = self.searcher.doc(addr)?;
-            let p = f.from_document(&doc);
-            let analysis = analyses
-                .remove(&p.language)
-                .unwrap_or_else(|| TextAnalysis::new(&p.language));
-            let mut m = Matcher {
-                analysis,
-                expansions: &expansions,
-            };
-            let analyzed = m.analysis.analyze(&p.text);
-            if needs_verify && !m.satisfies(&node, &analyzed) {
-                analyses.insert(p.language.clone(), m.analysis);
-                continue;
-            }
-            let ranges = m.highlight(&node, &analyzed, &p.text);
-            let mut why = format!("index score {score:.3} (bm25 + concept)");
-            let mut s = score;
-            let rerank = !req.baseline;
-            if rerank && matches!(p.kind.as_str(), "analysis" | "ngo-statement") && route.is_none()
-            {
-                // Lawyers look for provisions first; commentary about them ranks after.
-                why.push_str(", commentary → ×0.75");
-                s *= 0.75;
-            }
-            if rerank && !p.heading.is_empty() && fold(&p.heading) == fold(&req.query) {
-                why.push_str(", heading is the query → ×1.5");
-                s *= 1.5;
-            }
-            if let Some(w) = m.min_window(&node, &analyzed).filter(|_| rerank) {
-                let bonus = 1.0 + 0.5 / (w as f32).max(1.0);
-                why.push_str(&format!(", words within {w} → ×{bonus:.2}"));
-                s *= bonus;
-            }
-            if let Some((pre, key, query_words)) = &route {
-                if citation_key(&p.citation) == *key {
-                    let designator_ok = match pre.as_deref() {
-                        None => true,
-                        Some(pr) => designator_matches(pr, &p.citation),
-                    };
-                    let mut bonus = if designator_ok { 100.0 } else { 20.0 };
-                    let want = citation_subsection(query_words);
-                    let have = citation_subsection(&p.citation);
-                    if !have.is_empty() && want.starts_with(&have) {
-                        bonus += 50.0;
-                    } else if !have.is_empty() && !want.is_empty() {
-                        bonus -= 10.0;
-                    }
-                    why.push_str(&format!(", citation {} → +{bonus}", p.citation));
-                    s += bonus;
-                }
-            }
-            for c in p.concepts.iter().filter(|c| concepts.contains(c)) {
-                why.push_str(&format!(", concept {c}"));
-            }
-            analyses.insert(p.language.clone(), m.analysis);
-            scored.push((s, p, ranges, addr, why));
-        }
-        let order = |a: &Scored, b: &Scored| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
+        let mut cands: Vec<Candidate> = top
+            .into_iter()
+            .map(|(score, addr)| self.candidate(score, addr))
+            .collect();
+        let ctx = rules::Context {
+            query: &req.query,
+            node: &node,
+            route: route.as_ref(),
+            rerank: !req.baseline,
+            searcher: &self.searcher,
+            fields: self.fields(),
         };
-        scored.sort_by(order);
-        // Document crowding: each further passage of the same document weighs a little less, so
-        // the first page shows many provisions rather than one statute's many sections.
-        if route.is_none() && !req.baseline {
-            let mut seen: HashMap<String, i32> = HashMap::new();
-            for item in scored.iter_mut() {
-                let k = seen.entry(item.1.doc_id.clone()).or_insert(0);
-                if *k > 0 {
-                    let f = CROWDING.powi(*k);
-                    item.0 *= f;
-                    item.4
-                        .push_str(&format!(", passage {} of its document → ×{f:.2}", *k + 1));
-                }
-                *k += 1;
-            }
-            scored.sort_by(order);
-        }
-        let total_hits = if needs_verify { scored.len() } else { total };
+        rules::rank(&rules::default_rules(), &ctx, &mut cands)?;
+
         let chars = if req.snippet_chars == 0 {
             240
         } else {
             req.snippet_chars
         };
-        let hits = scored
-            .into_iter()
-            .skip(req.offset)
-            .take(req.limit)
-            .enumerate()
-            .map(|(i, (score, p, ranges, _addr, why))| {
-                let (snippet, hl) = snippet(&p.text, &ranges, chars);
-                // (tantivy's own `Query::explain` is not used: it can panic on phrase queries.)
-                let explanation = req.explain.then(|| format!("{why} → {score:.3}"));
-                Hit {
-                    rank: req.offset + i + 1,
-                    score,
-                    text_highlights: ranges
-                        .iter()
-                        .map(|r| [char_offset(&p.text, r.start), char_offset(&p.text, r.end)])
-                        .collect(),
-                    passage_id: p.passage_id,
-                    doc_id: p.doc_id,
-                    title: p.title,
-                    jurisdiction: p.jurisdiction,
-                    kind: p.kind,
-                    language: p.language,
-                    citation: p.citation,
-                    heading: p.heading,
-                    path: p.path,
-                    snippet,
-                    highlights: hl,
-                    text: p.text,
-                    url: p.url,
-                    explanation,
+        let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
+        let mut hits = Vec::new();
+        for (i, c) in cands.into_iter().skip(req.offset).take(req.limit).enumerate() {
+            let doc: TantivyDocument = self.searcher.doc(c.addr)?;
+            let p = self.fields().from_document(&doc);
+            let analysis = analyses
+                .remove(&p.language)
+                .unwrap_or_else(|| TextAnalysis::new(&p.language));
+            let mut m = Matcher {
+                analysis,
+                expansions: &planner.expansions,
+            };
+            let analyzed = m.analysis.analyze(&p.text);
+            let mut ranges = m.highlight(&node, &analyzed, &p.text);
+            let carried: Vec<&String> =
+                p.concepts.iter().filter(|x| concepts.contains(x)).collect();
+            // A hit found through a concept shows the concept's wording that is in its text.
+            for cid in &carried {
+                if let Some(k) = self.taxonomy.get(cid) {
+                    for w in k.terms.values().chain(k.labels.values()).flatten() {
+                        ranges.extend(m.wording(w, &analyzed));
+                    }
                 }
-            })
-            .collect();
+            }
+            let ranges = merge_ranges(ranges, &p.text);
+            analyses.insert(p.language.clone(), m.analysis);
+            let (snippet, hl) = snippet(&p.text, &ranges, chars);
+            let explanation = req.explain.then(|| {
+                let mut why = c.why.join(", ");
+                for cid in &carried {
+                    why.push_str(&format!(", concept {cid}"));
+                }
+                format!("{why} → {:.3}", c.score)
+            });
+            let currency = currency::passage_flags(&p);
+            hits.push(Hit {
+                rank: req.offset + i + 1,
+                score: c.score,
+                text_highlights: ranges
+                    .iter()
+                    .map(|r| [char_offset(&p.text, r.start), char_offset(&p.text, r.end)])
+                    .collect(),
+                passage_id: p.passage_id,
+                doc_id: p.doc_id,
+                title: p.title,
+                jurisdiction: p.jurisdiction,
+                kind: p.kind,
+                language: p.language,
+                citation: p.citation,
+                heading: p.heading,
+                path: p.path,
+                snippet,
+                highlights: hl,
+                text: p.text,
+                url: p.url,
+                version_date: p.version_date,
+                completeness: p.completeness,
+                currency,
+                explanation,
+            });
+        }
+        let parsed = req.explain.then(|| {
+            let mut s = query::explain_tree(&node);
+            s.push_str(&format!("mode: {}\n", match mode {
+                Mode::Ranked => "ranked (every expansion)",
+                Mode::Exact => "exact (every hit satisfies the query literally)",
+            }));
+            if !planner.query_langs.is_empty() {
+                s.push_str(&format!(
+                    "query language: {} (other languages through concepts only)\n",
+                    planner.query_langs.join(", ")
+                ));
+            }
+            let names: Vec<&str> = rules::default_rules().iter().map(|r| r.name()).collect();
+            s.push_str(&format!("ranking rules: {}\n", names.join(" → ")));
+            s
+        });
         Ok(SearchResponse {
             query: req.query.clone(),
-            total_hits,
+            total_hits: total,
             offset: req.offset,
             hits,
-            parsed: req.explain.then(|| query::explain_tree(&node)),
+            parsed,
+            mode,
+            warnings,
         })
     }
 
-    /// One passage by id.
+    /// Labels and key terms of concept `id` in the language(s) `query` names it in, weighted:
+    /// key terms (the defining wording) weigh more than labels (names).
+    fn concept_wording(&self, id: &str, query: &str) -> Vec<(String, f32, String)> {
+        let q = fold(query);
+        let mut wording = Vec::new();
+        if let Some(k) = self.taxonomy.get(id) {
+            for (lang, labels) in &k.labels {
+                if labels.iter().any(|l| contains_phrase(&q, &fold(l))) {
+                    wording.extend(labels.iter().map(|l| (l.clone(), 0.5, lang.clone())));
+                    let terms = k.terms.get(lang).into_iter().flatten();
+                    wording.extend(terms.map(|t| (t.clone(), 1.5, lang.clone())));
+                }
+            }
+        }
+        wording
+    }
+
+/// One passage by id.
     pub fn passage(&self, passage_id: &str) -> Result<Passage, SearchError> {
         let f = self.fields();
         let q = TermQuery::new(
@@ -799,16 +1310,7 @@ impl Engine {
     }
 }
 
-/// Words and phrases only (no operators): a query concepts may expand.
-fn is_plain(n: &Node) -> bool {
-    match n {
-        Node::Word { field: None, .. } | Node::Phrase { field: None, .. } => true,
-        Node::Ranked(v) => v.iter().all(is_plain),
-        _ => false,
-    }
-}
-
-fn designator_matches(pre: &str, citation: &str) -> bool {
+pub(crate) fn designator_matches(pre: &str, citation: &str) -> bool {
     let c = citation.to_lowercase();
     if pre.starts_with('§') {
         c.contains('§')
@@ -819,6 +1321,26 @@ fn designator_matches(pre: &str, citation: &str) -> bool {
     } else {
         true
     }
+}
+
+/// Sorted byte ranges, overlapping ones (or ones separated by whitespace only) merged.
+fn merge_ranges(mut ranges: Vec<Range<usize>>, text: &str) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(m)
+                if r.start <= m.end
+                    || text
+                        .get(m.end..r.start)
+                        .is_some_and(|g| g.chars().all(char::is_whitespace)) =>
+            {
+                m.end = m.end.max(r.end)
+            }
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 fn char_offset(s: &str, byte: usize) -> usize {

@@ -5,6 +5,7 @@
 //! illegal AND access             both words required (also `&`)
 //! access OR interception         either (also `|`)
 //! computer -fraud                NOT (also `NOT`, `AND NOT`)
+//! computer % fraud               but not (Westlaw): everything after `%` is excluded
 //! "illegal access"               exact phrase;  "illegal access"~5  within 5 words, either order
 //! access w/5 computer            within 5 words, either order;  pre/5: in this order
 //! access /s password             same sentence;  /p same paragraph
@@ -13,7 +14,7 @@
 //! (access OR entry) w/3 system   parentheses group
 //! ```
 //! Precedence, tightest first: connectors (`w/N`, `pre/N`, `/s`, `/p`), NOT, AND, words side by
-//! side (ranked), OR.
+//! side (ranked), OR, `%` (but not).
 
 use std::fmt;
 
@@ -141,6 +142,8 @@ enum Tok {
     Or,
     Not,
     Minus,
+    /// `%`: but not.
+    ButNot,
     Near(Unit, bool),
     Field(FieldName),
 }
@@ -151,7 +154,7 @@ struct Lexed {
 }
 
 fn is_word_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '(' | ')' | '"' | '&' | '|' | '“' | '”')
+    !c.is_whitespace() && !matches!(c, '(' | ')' | '"' | '&' | '|' | '“' | '”' | '%')
 }
 
 fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
@@ -187,6 +190,13 @@ fn lex(q: &str) -> Result<Vec<Lexed>, QueryError> {
             '|' => {
                 out.push(Lexed {
                     tok: Tok::Or,
+                    pos: i,
+                });
+                i += 1
+            }
+            '%' => {
+                out.push(Lexed {
+                    tok: Tok::ButNot,
                     pos: i,
                 });
                 i += 1
@@ -349,6 +359,32 @@ impl Parser<'_> {
         self.toks.get(self.i).map(|l| l.pos).unwrap_or(self.end)
     }
 
+    /// `a % b`: a, but not b (Westlaw); binds loosest of all.
+    fn but_not(&mut self) -> Result<Node, QueryError> {
+        if self.peek() == Some(&Tok::ButNot) {
+            return Err(QueryError::new(
+                self.pos(),
+                "`%` (but not) needs something on its left",
+                Some("write `access % fraud`".to_string()),
+            ));
+        }
+        let mut left = self.or()?;
+        while self.peek() == Some(&Tok::ButNot) {
+            let p = self.pos();
+            self.i += 1;
+            if matches!(self.peek(), None | Some(Tok::RParen) | Some(Tok::ButNot)) {
+                return Err(QueryError::new(
+                    p,
+                    "`%` (but not) needs something on its right",
+                    Some("write `access % fraud`".to_string()),
+                ));
+            }
+            let right = self.or()?;
+            left = Node::And(vec![left, Node::Not(Box::new(right))]);
+        }
+        Ok(left)
+    }
+
     fn or(&mut self) -> Result<Node, QueryError> {
         let mut items = vec![self.and()?];
         while self.peek() == Some(&Tok::Or) {
@@ -373,14 +409,17 @@ impl Parser<'_> {
     fn at_operand_end(&self) -> bool {
         matches!(
             self.peek(),
-            None | Some(Tok::RParen) | Some(Tok::Or) | Some(Tok::And)
+            None | Some(Tok::RParen) | Some(Tok::Or) | Some(Tok::And) | Some(Tok::ButNot)
         )
     }
 
     /// `a AND b` binds tighter than juxtaposition: `a b AND c` is `a (b AND c)`, ranked.
     fn and(&mut self) -> Result<Node, QueryError> {
         let mut items = vec![self.and_chain()?];
-        while !matches!(self.peek(), None | Some(Tok::Or) | Some(Tok::RParen)) {
+        while !matches!(
+            self.peek(),
+            None | Some(Tok::Or) | Some(Tok::RParen) | Some(Tok::ButNot)
+        ) {
             items.push(self.and_chain()?);
         }
         if items.iter().all(|n| matches!(n, Node::Not(_))) {
@@ -498,7 +537,7 @@ impl Parser<'_> {
                         Some("put terms inside or remove them".to_string()),
                     ));
                 }
-                let inner = self.or()?;
+                let inner = self.but_not()?;
                 if self.peek() != Some(&Tok::RParen) {
                     return Err(QueryError::new(
                         p,
@@ -558,7 +597,7 @@ impl Parser<'_> {
                 slop,
             }),
             Tok::Word(w) => word(&w, p),
-            Tok::And | Tok::Or => Err(QueryError::new(
+            Tok::And | Tok::Or | Tok::ButNot => Err(QueryError::new(
                 p,
                 "an operator cannot start a query or follow another operator",
                 Some("remove it".to_string()),
@@ -682,7 +721,7 @@ pub fn parse(q: &str) -> Result<Node, QueryError> {
         depth: 0,
         clauses: 0,
     };
-    let node = p.or()?;
+    let node = p.but_not()?;
     if p.i < toks.len() {
         let pos = p.pos();
         return Err(match toks[p.i].tok {
@@ -889,6 +928,16 @@ mod tests {
             ranked(vec![w("access"), Node::Not(Box::new(w("fraud")))])
         );
         assert_eq!(parse("a & b | c").unwrap(), parse("a AND b OR c").unwrap());
+        // `%`: everything after it is excluded, whatever it holds.
+        assert_eq!(
+            parse("a b % c OR d").unwrap(),
+            Node::And(vec![
+                ranked(vec![w("a"), w("b")]),
+                Node::Not(Box::new(Node::Or(vec![w("c"), w("d")])))
+            ])
+        );
+        assert!(parse("a %").is_err());
+        assert!(parse("% a").is_err());
         assert_eq!(
             parse("(a OR b) c").unwrap(),
             ranked(vec![Node::Or(vec![w("a"), w("b")]), w("c")])
@@ -995,6 +1044,7 @@ mod tests {
             "\"x y\"~3 w/5 z",
             "heading:access -fraud",
             "access! pre/2 (data OR system)",
+            "a b % c OR d",
         ] {
             let n = parse(q).unwrap();
             assert_eq!(parse(&n.to_string()).unwrap(), n, "{q} → {n}");

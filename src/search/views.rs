@@ -13,16 +13,24 @@ use crate::segment::Passage;
 pub const QUERY_HELP: &str = "\
 The cyberlex query language (terms and connectors, as in Westlaw and Lexis)
 
+Two modes, as Westlaw has them:
+  ranked   plain words (illegal access): every expansion applies: stems in the query's
+           language, the taxonomy's concepts and their wording in every language
+  exact    quotes, a field, ! or *, or any operator or connector: every hit satisfies the query
+           literally (words as typed or inflected, phrases word for word, connectors checked
+           on the index's positions); no concept expands inside it; the hit count is exact
+
   illegal access              ranked: passages holding both words first, then either
   illegal AND access          both words required (also: illegal & access)
   access OR interception      either word (also: access | interception)
   computer -fraud             exclude a word (also: NOT fraud, AND NOT fraud)
+  computer % fraud security   but not: everything after % is excluded
   \"illegal access\"            the exact phrase
   \"illegal access\"~5          both words within 5 words of each other, either order
   access w/5 computer         within 5 words, either order
   access pre/3 computer       access at most 3 words before computer
-  access /s password          in the same sentence
-  access /p password          in the same paragraph
+  access /s password          in the same sentence (a heading is a sentence of its own)
+  access /p password          in the same paragraph (a heading is a paragraph of its own)
   access!                     root expander: access, accessed, accessing, ...
   interfer*                   wildcard (* any letters, ? one letter)
   (access OR entry) w/3 system   parentheses group
@@ -32,12 +40,16 @@ Fields:  heading:access  citation:202a  title:convention  text:access
 Filters: --jurisdiction DE (repeatable; codes or names), --kind, --lang, --since YEAR, --concept ID
 Citations typed as the query go straight to the provision: § 202a, Art. 2, s. 3, 1030(a)(2)
 
-Precedence, tightest first: connectors, NOT, AND, words side by side, OR.
-Words are matched in every language of the index: as typed (accents folded) and stemmed per
-language; Chinese, Japanese and Korean are matched as character sequences. A query naming an
-offence or power of the crosswalk taxonomy (`illegal access`, `Ausspähen von Daten`) also finds
-the provisions tagged with it in every language (--concept ID filters by it). `!` and `*` need 3 letters and expand to at most 200 words;
-queries are limited to 4096 bytes and 256 clauses.
+Precedence, tightest first: connectors, NOT, AND, words side by side, OR, %.
+Words are matched as typed (accents folded) and by their forms (access, accesses, accessed); in
+ranked mode also stemmed, in the language(s) the query is written in: a word reaches another
+language only through a concept of the crosswalk taxonomy (`illegal access`, `Ausspähen von
+Daten` find the provisions tagged with it in every language; --concept ID filters by it), never
+by spelling alone. Chinese, Japanese and Korean are matched as character sequences.
+Highlights mark what matched: stopwords only inside quotes, a concept's wording for a hit found
+through it. `!` and `*` need 3 letters and expand to at most 200 words; queries are limited to
+4096 bytes and 256 clauses, and each search to --timeout (default 2s): past it, the hits ranked
+so far come with a warning.
 ";
 
 /// A neighbouring passage, by id and citation.

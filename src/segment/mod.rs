@@ -50,6 +50,12 @@ pub struct Passage {
     /// Concepts of the crosswalk taxonomy this passage is tagged with (set at index time).
     #[serde(default)]
     pub concepts: Vec<String>,
+    /// Date of the version the source holds (the manifest's `date`: `2014-06-27`, `2001`).
+    #[serde(default)]
+    pub version_date: Option<String>,
+    /// The manifest's completeness note (`yes`, `partial (…)`, `yes (single article; outdated version)`).
+    #[serde(default)]
+    pub completeness: String,
 }
 
 /// The passages of one document and how much of its body they hold.
@@ -591,6 +597,8 @@ impl<'a> Builder<'a> {
             label: d.label,
             year: self.source.year(),
             concepts: Vec::new(),
+            version_date: self.source.date.clone(),
+            completeness: self.source.complete.clone().unwrap_or_default(),
         });
     }
 

@@ -1,0 +1,96 @@
+//! Ranking as an ordered list of small, named stages (Meilisearch's ranking rules are the
+//! model). The index scores the candidates (BM25 over the planned fields, plus the concept tags:
+//! the `words` stage); each further rule adjusts the scores of the candidates and says why, so
+//! `--explain` shows every rule's effect on every hit. A new rule is one small file here and one
+//! line in [`default_rules`].
+//!
+//! Rules read the candidates' fast fields (ids, kind, language, citation, heading) and the
+//! index's positions, never the stored text: their cost does not depend on passage length.
+
+mod citation;
+mod crowding;
+pub use crowding::CROWDING;
+mod exactness;
+mod provision;
+mod proximity;
+mod words;
+
+use tantivy::{DocAddress, Searcher};
+
+use super::query::Node;
+use super::{Route, SearchError};
+use crate::index::Fields;
+
+/// A passage being ranked: what the rules read, its score and the rules' explanations.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub score: f32,
+    pub addr: DocAddress,
+    pub passage_id: String,
+    pub doc_id: String,
+    pub kind: String,
+    pub language: String,
+    pub citation: String,
+    pub heading: String,
+    /// `rule: effect`, in the order the rules ran.
+    pub why: Vec<String>,
+}
+
+impl Candidate {
+    pub fn note(&mut self, rule: &str, effect: impl AsRef<str>) {
+        self.why.push(format!("{rule}: {}", effect.as_ref()));
+    }
+}
+
+/// What every rule may read.
+pub struct Context<'a> {
+    pub query: &'a str,
+    pub node: &'a Node,
+    pub route: Option<&'a Route>,
+    /// False for the plain-BM25 baseline: only `words` runs.
+    pub rerank: bool,
+    pub searcher: &'a Searcher,
+    pub fields: &'a Fields,
+}
+
+/// One stage of the ranking.
+pub trait Rule: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn apply(&self, ctx: &Context, cands: &mut [Candidate]) -> Result<(), SearchError>;
+}
+
+/// The ranking rules, in order.
+pub fn default_rules() -> Vec<Box<dyn Rule>> {
+    vec![
+        Box::new(words::Words),
+        Box::new(provision::Provision),
+        Box::new(exactness::Exactness),
+        Box::new(proximity::Proximity),
+        Box::new(citation::Citation),
+        Box::new(crowding::Crowding),
+    ]
+}
+
+/// Best first; ties on `passage_id`, so the same index always ranks the same way.
+pub fn sort(cands: &mut [Candidate]) {
+    cands.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.passage_id.cmp(&b.passage_id))
+    });
+}
+
+/// Run every rule, then sort.
+pub fn rank(
+    rules: &[Box<dyn Rule>],
+    ctx: &Context,
+    cands: &mut [Candidate],
+) -> Result<(), SearchError> {
+    for r in rules {
+        if ctx.rerank || r.name() == "words" {
+            r.apply(ctx, cands)?;
+        }
+    }
+    sort(cands);
+    Ok(())
+}
