@@ -29,7 +29,10 @@ The cyberlex query language (terms and connectors, as in Westlaw and Lexis)
 Fields:  heading:access  citation:202a  title:convention  text:access
          jurisdiction:DE  kind:convention  lang:de
 Filters: --jurisdiction DE (repeatable; codes or names), --kind, --lang, --since YEAR, --concept ID
-Citations typed as the query go straight to the provision: § 202a, Art. 2, s. 3, 1030(a)(2)
+Citations typed as the query go straight to the provision: § 202a, Art. 2, s. 3, 1030(a)(2),
+with their instrument or country in any order: § 202a StGB, StGB § 202a, Art. 272 УК РФ,
+article 2 of the Budapest Convention, Section 14 Kenya, 刑法第二百八十五条 (names as in
+corpus/instruments.toml). A number several instruments hold returns them grouped, said ambiguous.
 
 Precedence, tightest first: connectors, NOT, AND, words side by side, OR.
 Words are matched in every language of the index: as typed (accents folded) and stemmed per
@@ -166,10 +169,34 @@ pub fn render(
             }
         }
         Format::Text => {
-            if let Some(p) = &r.parsed {
-                s.push_str(&style.dim("parsed query:\n"));
-                s.push_str(p);
-                s.push('\n');
+            match (&r.routing, &r.parsed) {
+                (Some(routing), Some(p)) => {
+                    s.push_str(&style.dim("read as a citation:\n"));
+                    s.push_str(&routing.describe().join("\n"));
+                    s.push('\n');
+                    if routing.instruments.is_empty() {
+                        s.push_str(&style.dim("parsed query:\n"));
+                        s.push_str(p);
+                        s.push('\n');
+                    }
+                }
+                (Some(routing), None) if routing.ambiguous || routing.fallback.is_some() => {
+                    // Always say when a citation was ambiguous or answered by a fallback.
+                    for line in routing
+                        .describe()
+                        .iter()
+                        .filter(|l| l.starts_with("  ambiguous") || l.starts_with("  fallback"))
+                    {
+                        s.push_str(&style.dim(line.trim_start()));
+                        s.push('\n');
+                    }
+                }
+                (None, Some(p)) => {
+                    s.push_str(&style.dim("parsed query:\n"));
+                    s.push_str(p);
+                    s.push('\n');
+                }
+                _ => {}
             }
             let shown_to = r.offset + r.hits.len();
             s.push_str(&style.dim(&format!(

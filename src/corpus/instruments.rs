@@ -215,20 +215,33 @@ impl Instruments {
         out
     }
 
-    /// The aliases of instrument `i` that count its mentions in other texts: four characters or
-    /// more, and shared with no other instrument. Returns `(language, alias)`.
-    pub fn distinctive_aliases(&self, i: usize) -> Vec<(&str, &str)> {
-        let mut owners: HashMap<&[String], HashSet<usize>> = HashMap::new();
-        for (inst, _, _, toks) in &self.folded {
-            owners.entry(toks.as_slice()).or_default().insert(*inst);
+    /// The aliases of instrument `i` that count its mentions in other texts: those of four
+    /// characters or more (any length in Chinese or Japanese, where a word is two characters),
+    /// that no other instrument shares. An alias shared only with instruments of other
+    /// languages (`刑法`: zh for the PRC, ja for Japan) counts in passages of its own language:
+    /// the flag says so. Returns `(language, alias, only_in_its_language)`.
+    pub fn distinctive_aliases(&self, i: usize) -> Vec<(&str, &str, bool)> {
+        let mut owners: HashMap<&[String], HashSet<(usize, &str)>> = HashMap::new();
+        for (inst, lang, _, toks) in &self.folded {
+            owners
+                .entry(toks.as_slice())
+                .or_default()
+                .insert((*inst, lang.as_str()));
         }
-        self.folded
-            .iter()
-            .filter(|(inst, _, alias, toks)| {
-                *inst == i && alias.chars().count() >= 4 && owners[toks.as_slice()].len() == 1
-            })
-            .map(|(_, lang, alias, _)| (lang.as_str(), alias.as_str()))
-            .collect()
+        let mut out = Vec::new();
+        for (inst, lang, alias, toks) in &self.folded {
+            if *inst != i || (alias.chars().count() < 4 && !alias.chars().any(is_cjk)) {
+                continue;
+            }
+            let o = &owners[toks.as_slice()];
+            let others = o.iter().filter(|(x, _)| *x != i);
+            let same_lang = others.clone().any(|(_, l)| *l == lang.as_str());
+            if same_lang {
+                continue;
+            }
+            out.push((lang.as_str(), alias.as_str(), others.count() > 0));
+        }
+        out
     }
 }
 
@@ -329,9 +342,20 @@ mod tests {
         let i = t.all.iter().position(|x| x.id == "sg-cma").unwrap();
         let d: Vec<&str> = t.distinctive_aliases(i).iter().map(|x| x.1).collect();
         assert_eq!(d, ["Computer Misuse Act 1993"]);
+        // `刑法` is Chinese for the PRC's code and Japanese for Japan's: each counts in its language.
+        let i = t
+            .all
+            .iter()
+            .position(|x| x.id == "cn-criminal-law")
+            .unwrap();
+        let d = t.distinctive_aliases(i);
+        assert!(d.contains(&("zh", "刑法", true)), "{d:?}");
         let i = t.all.iter().position(|x| x.id == "sr").unwrap();
         let d: Vec<&str> = t.distinctive_aliases(i).iter().map(|x| x.1).collect();
-        assert!(d.contains(&"Wetboek van Strafrecht") && !d.contains(&"Sr"), "{d:?}");
+        assert!(
+            d.contains(&"Wetboek van Strafrecht") && !d.contains(&"Sr"),
+            "{d:?}"
+        );
     }
 
     #[test]

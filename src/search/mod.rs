@@ -8,6 +8,7 @@
 //! that provision. Proximity connectors are verified on the passage text, and the same matcher
 //! yields the highlighted spans.
 
+pub mod citation;
 pub mod compare;
 pub mod highlight;
 pub mod query;
@@ -28,7 +29,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::corpus::taxonomy::{contains_phrase, fold};
 use crate::corpus::Taxonomy;
-use crate::index::{analyzers, citation_key, citation_subsection, Fields, IndexError, OpenIndex};
+use crate::index::{analyzers, Fields, IndexError, OpenIndex};
 use crate::segment::Passage;
 use highlight::{contains_near, Expansions, Matcher, TextAnalysis};
 use query::{FieldName, Node, QueryError, WordKind};
@@ -111,6 +112,9 @@ pub struct SearchResponse {
     pub hits: Vec<Hit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parsed: Option<String>,
+    /// How a query typed as a citation was read (absent when it was not one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<citation::Routing>,
 }
 
 /// A searchable index and what is needed to plan queries on it.
@@ -124,11 +128,6 @@ pub struct Engine {
     pub taxonomy: Taxonomy,
     /// Set for the duration of a baseline search: words are searched in the text field only.
     text_only: bool,
-}
-
-fn citation_regex() -> Regex {
-    Regex::new(r"(?i)^\s*(?:\d+\s*U\.?\s?S\.?\s?C\.?\s*)?(?P<pre>§+|art\.?|article|artikel|artículo|articolo|статья|ст\.|s\.|ss\.|sec\.|section|para\.)?\s*(?P<num>\d+[a-z]?(?:[-.]\d+[a-z]?)*(?:-[a-z]+)?)(?P<sub>(?:\([a-z0-9]+\))*)\s*$")
-        .expect("valid regex")
 }
 
 impl Engine {
@@ -510,25 +509,20 @@ impl Engine {
             query: req.query.clone(),
             error,
         };
-        // A citation typed as the query goes straight to that provision.
-        let route = citation_regex()
-            .captures(&req.query)
-            .filter(|_| !req.baseline)
-            .and_then(|c| {
-                let pre = c.name("pre").map(|m| m.as_str().to_lowercase());
-                let sub = c.name("sub").map(|m| m.as_str()).unwrap_or("");
-                (pre.is_some() || !sub.is_empty()).then(|| {
-                    (
-                        pre,
-                        c["num"].to_lowercase(),
-                        format!("{}{}", &c["num"], sub),
-                    )
-                })
-            });
-        let node = match &route {
-            Some((_, _, words)) => query::parse(words).map_err(qerr)?,
-            None => query::parse(&req.query).map_err(qerr)?,
+        // A citation typed as the query goes straight to that provision (see `citation`).
+        let asked = req.query.clone();
+        let (rewritten, routing) = match self.route_citation(req)? {
+            citation::Route::Routed(resp) => return Ok(*resp),
+            citation::Route::Ranked { query, routing } => (
+                query.map(|query| SearchRequest {
+                    query,
+                    ..req.clone()
+                }),
+                routing,
+            ),
         };
+        let req = rewritten.as_ref().unwrap_or(req);
+        let node = query::parse(&req.query).map_err(qerr)?;
         let langs = req.langs.clone();
         let mut expansions = Expansions::new();
         self.text_only = req.baseline;
@@ -538,7 +532,7 @@ impl Engine {
 
         // A query naming a concept of the taxonomy (in any language) also finds passages tagged
         // with it, whatever their language.
-        let concepts: Vec<String> = if route.is_none() && !req.baseline {
+        let concepts: Vec<String> = if !req.baseline {
             self.taxonomy
                 .concepts_for_query(&req.query)
                 .iter()
@@ -548,21 +542,8 @@ impl Engine {
             Vec::new()
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = self.filters(req);
-        let main: Box<dyn Query> = match &route {
-            Some((_, key, _)) => {
-                let cite = TermQuery::new(
-                    Term::from_field_text(self.fields().citation_key, key),
-                    IndexRecordOption::Basic,
-                );
-                Box::new(BooleanQuery::new(vec![
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(cite), 50.0)),
-                    ),
-                    (Occur::Should, planned),
-                ]))
-            }
-            None if is_plain(&node) && !concepts.is_empty() => {
+        let main: Box<dyn Query> = match concepts.is_empty() {
+            false if is_plain(&node) => {
                 let mut qs: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, planned)];
                 for c in &concepts {
                     let tag = TermQuery::new(
@@ -597,7 +578,7 @@ impl Engine {
                 }
                 Box::new(BooleanQuery::new(qs))
             }
-            None => planned,
+            _ => planned,
         };
         clauses.push((Occur::Must, main));
         let full = BooleanQuery::new(clauses);
@@ -632,8 +613,7 @@ impl Engine {
             let mut why = format!("index score {score:.3} (bm25 + concept)");
             let mut s = score;
             let rerank = !req.baseline;
-            if rerank && matches!(p.kind.as_str(), "analysis" | "ngo-statement") && route.is_none()
-            {
+            if rerank && matches!(p.kind.as_str(), "analysis" | "ngo-statement") {
                 // Lawyers look for provisions first; commentary about them ranks after.
                 why.push_str(", commentary → ×0.75");
                 s *= 0.75;
@@ -646,24 +626,6 @@ impl Engine {
                 let bonus = 1.0 + 0.5 / (w as f32).max(1.0);
                 why.push_str(&format!(", words within {w} → ×{bonus:.2}"));
                 s *= bonus;
-            }
-            if let Some((pre, key, query_words)) = &route {
-                if citation_key(&p.citation) == *key {
-                    let designator_ok = match pre.as_deref() {
-                        None => true,
-                        Some(pr) => designator_matches(pr, &p.citation),
-                    };
-                    let mut bonus = if designator_ok { 100.0 } else { 20.0 };
-                    let want = citation_subsection(query_words);
-                    let have = citation_subsection(&p.citation);
-                    if !have.is_empty() && want.starts_with(&have) {
-                        bonus += 50.0;
-                    } else if !have.is_empty() && !want.is_empty() {
-                        bonus -= 10.0;
-                    }
-                    why.push_str(&format!(", citation {} → +{bonus}", p.citation));
-                    s += bonus;
-                }
             }
             for c in p.concepts.iter().filter(|c| concepts.contains(c)) {
                 why.push_str(&format!(", concept {c}"));
@@ -678,7 +640,7 @@ impl Engine {
         scored.sort_by(order);
         // Document crowding: each further passage of the same document weighs a little less, so
         // the first page shows many provisions rather than one statute's many sections.
-        if route.is_none() && !req.baseline {
+        if !req.baseline {
             let mut seen: HashMap<String, i32> = HashMap::new();
             for item in scored.iter_mut() {
                 let k = seen.entry(item.1.doc_id.clone()).or_insert(0);
@@ -732,11 +694,12 @@ impl Engine {
             })
             .collect();
         Ok(SearchResponse {
-            query: req.query.clone(),
+            query: asked,
             total_hits,
             offset: req.offset,
             hits,
             parsed: req.explain.then(|| query::explain_tree(&node)),
+            routing,
         })
     }
 
@@ -804,19 +767,6 @@ fn is_plain(n: &Node) -> bool {
         Node::Word { field: None, .. } | Node::Phrase { field: None, .. } => true,
         Node::Ranked(v) => v.iter().all(is_plain),
         _ => false,
-    }
-}
-
-fn designator_matches(pre: &str, citation: &str) -> bool {
-    let c = citation.to_lowercase();
-    if pre.starts_with('§') {
-        c.contains('§')
-    } else if pre.starts_with("art") || pre.starts_with("ст") {
-        c.contains("art")
-    } else if pre.starts_with('s') {
-        c.starts_with("s.") || c.contains(", s.") || c.starts_with("sec")
-    } else {
-        true
     }
 }
 
@@ -902,22 +852,5 @@ mod tests {
         let chars: Vec<char> = s.chars().collect();
         let [a, b] = hl[0];
         assert_eq!(chars[a..b].iter().collect::<String>(), "needle");
-    }
-
-    #[test]
-    fn citation_queries_are_recognised() {
-        let re = citation_regex();
-        for q in [
-            "§ 202a",
-            "Art. 2",
-            "1030(a)(2)",
-            "18 U.S.C. § 1030",
-            "s. 3",
-            "art. 154-A",
-            "Article 323-3-1",
-        ] {
-            assert!(re.is_match(q), "{q}");
-        }
-        assert!(!re.is_match("illegal access"));
     }
 }
