@@ -190,10 +190,34 @@ pub fn render(
             }
         }
         Format::Text => {
-            if let Some(p) = &r.parsed {
-                s.push_str(&style.dim("parsed query:\n"));
-                s.push_str(p);
-                s.push('\n');
+            match (&r.routing, &r.parsed) {
+                (Some(routing), Some(p)) => {
+                    s.push_str(&style.dim("read as a citation:\n"));
+                    s.push_str(&routing.describe().join("\n"));
+                    s.push('\n');
+                    if routing.instruments.is_empty() {
+                        s.push_str(&style.dim("parsed query:\n"));
+                        s.push_str(p);
+                        s.push('\n');
+                    }
+                }
+                (Some(routing), None) if routing.ambiguous || routing.fallback.is_some() => {
+                    // Always say when a citation was ambiguous or answered by a fallback.
+                    for line in routing
+                        .describe()
+                        .iter()
+                        .filter(|l| l.starts_with("  ambiguous") || l.starts_with("  fallback"))
+                    {
+                        s.push_str(&style.dim(line.trim_start()));
+                        s.push('\n');
+                    }
+                }
+                (None, Some(p)) => {
+                    s.push_str(&style.dim("parsed query:\n"));
+                    s.push_str(p);
+                    s.push('\n');
+                }
+                _ => {}
             }
             let shown_to = r.offset + r.hits.len();
             s.push_str(&style.dim(&format!(

@@ -3,12 +3,15 @@
 //! The manifest (`corpus/sources.toml`) lists every document cyberlex knows, with facts only: where the
 //! bytes are served, what format they are in, their hash, their jurisdiction and language. The
 //! jurisdiction table (`corpus/jurisdictions.toml`) lets users type `DE`, `de` or `Germany`.
-//! Both files are compiled into the binary, and a different manifest can be loaded from disk.
+//! The instrument table (`corpus/instruments.toml`) names the instruments as lawyers cite them
+//! (`StGB`, `УК РФ`, `Budapest Convention`). All are compiled into the binary, and a different manifest can be loaded from disk.
 
+pub mod instruments;
 mod jurisdictions;
 mod manifest;
 pub mod taxonomy;
 
+pub use instruments::{Instrument, Instruments};
 pub use jurisdictions::{Jurisdiction, Jurisdictions};
 pub use manifest::{Format, Manifest, Source};
 pub use taxonomy::{Concept, Tag, Taxonomy};

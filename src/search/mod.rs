@@ -10,6 +10,7 @@
 //! ordered list of named rules ([`rules`]) that read fast fields and positions only; the stored
 //! text is read, and highlighted ([`highlight`]), for the hits that are printed.
 
+pub mod citation;
 pub mod compare;
 pub mod currency;
 pub mod highlight;
@@ -150,6 +151,9 @@ pub struct SearchResponse {
     pub mode: Mode,
     /// What the search could not do fully (e.g. the budget ran out); empty when all went well.
     pub warnings: Vec<String>,
+    /// How a query typed as a citation was read (absent when it was not one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<citation::Routing>,
 }
 
 /// A citation typed as the query, read as: designator (`§`, `art.`), routing key, and the words
@@ -1017,11 +1021,29 @@ impl Engine {
         let started = Instant::now();
         let budget = req.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let deadline = Deadline::new(started + budget);
+        // A citation typed with or without its instrument goes straight to the provision
+        // (`citation`); one that resolves to nothing is ranked without its designator.
+        let (rewritten, routing) = match self.resolve_citation(req)? {
+            citation::Route::Routed(resp) => return Ok(*resp),
+            citation::Route::Ranked { query, routing } => (
+                query.map(|query| SearchRequest {
+                    query,
+                    ..req.clone()
+                }),
+                routing,
+            ),
+        };
+        let req = rewritten.as_ref().unwrap_or(req);
         let qerr = |error| SearchError::Query {
             query: req.query.clone(),
             error,
         };
-        let route = self.route_citation(req);
+        // The simple reading of a bare citation only when the resolver did not take it.
+        let route = if routing.is_none() {
+            self.route_citation(req)
+        } else {
+            None
+        };
         let node = match &route {
             Some(r) => query::parse(&r.words).map_err(qerr)?,
             None => query::parse(&req.query).map_err(qerr)?,
@@ -1232,6 +1254,7 @@ impl Engine {
             parsed,
             mode,
             warnings,
+            routing,
         })
     }
 

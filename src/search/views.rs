@@ -38,7 +38,10 @@ Two modes, as Westlaw has them:
 Fields:  heading:access  citation:202a  title:convention  text:access
          jurisdiction:DE  kind:convention  lang:de
 Filters: --jurisdiction DE (repeatable; codes or names), --kind, --lang, --since YEAR, --concept ID
-Citations typed as the query go straight to the provision: § 202a, Art. 2, s. 3, 1030(a)(2)
+Citations typed as the query go straight to the provision: § 202a, Art. 2, s. 3, 1030(a)(2),
+with their instrument or country in any order: § 202a StGB, StGB § 202a, Art. 272 УК РФ,
+article 2 of the Budapest Convention, Section 14 Kenya, 刑法第二百八十五条 (names as in
+corpus/instruments.toml). A number several instruments hold returns them grouped, said ambiguous.
 
 Precedence, tightest first: connectors, NOT, AND, words side by side, OR, %.
 Words are matched as typed (accents folded) and by their forms (access, accesses, accessed); in

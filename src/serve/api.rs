@@ -185,6 +185,7 @@ impl Params {
             explain: self.explain,
             baseline: false,
             snippet_chars: 240,
+            timeout: None,
         })
     }
 

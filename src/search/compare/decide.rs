@@ -219,6 +219,8 @@ mod tests {
             label: String::new(),
             year: None,
             concepts: Vec::new(),
+            version_date: None,
+            completeness: String::new(),
         }
     }
 
