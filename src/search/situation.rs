@@ -54,15 +54,20 @@ pub const PHRASE_CANDIDATES: usize = 40;
 pub const MAX_DF_SHARE: f64 = 0.2;
 /// A word in fewer passages than this is a name or a typo, not a legal term.
 pub const MIN_DF: u64 = 2;
+/// A word in only a handful of passages is as likely a name as a legal term: its idf is capped
+/// at that of a word in this share of the passages (at least [`RARE_DF_MIN`]).
+pub const RARE_SHARE: f64 = 0.005;
+pub const RARE_DF_MIN: u64 = 5;
 /// A pair of words is a phrase when at least this share of the passages holding its rarer word
 /// hold the pair side by side.
 pub const MIN_COLLOCATION: f64 = 0.1;
-/// Bonus of a passage tagged with a concept the description names by a taxonomy label.
-pub const LABEL_BONUS: f32 = 3.0;
-/// Bonus of a passage tagged with a concept recognised from lay cues.
-pub const CUE_BONUS: f32 = 2.0;
-/// Bonus of a passage of a jurisdiction the description names.
-pub const PLACE_BONUS: f32 = 4.0;
+/// Bonus of a passage tagged with a concept the description names by a taxonomy label, as a
+/// share of the best text match's score.
+pub const LABEL_BONUS: f32 = 0.5;
+/// Bonus of a passage tagged with a concept recognised from lay cues (share of the best match).
+pub const CUE_BONUS: f32 = 0.35;
+/// Bonus of a passage of a jurisdiction the description names (share of the best match).
+pub const PLACE_BONUS: f32 = 0.4;
 /// Weight of commentary (analyses, statements) against provisions.
 pub const COMMENTARY: f32 = 0.6;
 /// Weight of each further passage of a document already ranked (mild crowding: the applicable
@@ -109,6 +114,7 @@ pub struct RecognisedConcept {
     pub id: String,
     /// `label "unauthorised access"` or `cue password + database`.
     pub rule: String,
+    /// The bonus of its passages, as a share of the best text match's score.
     pub bonus: f32,
 }
 
@@ -412,14 +418,6 @@ impl Engine {
                         should.push((Occur::Should, boosted(Box::new(q), w * b)));
                     }
                 }
-                for c in &p.concepts {
-                    let q = ConstScoreQuery::new(term_query(f.concepts, &c.id), c.bonus);
-                    should.push((Occur::Should, Box::new(q)));
-                }
-                for (code, _) in &p.places {
-                    let q = ConstScoreQuery::new(term_query(f.jurisdiction, code), PLACE_BONUS);
-                    should.push((Occur::Should, Box::new(q)));
-                }
             }
         }
         let filter_req = SearchRequest {
@@ -430,13 +428,36 @@ impl Engine {
             concepts: req.concepts.clone(),
             ..Default::default()
         };
+        let searcher = self.searcher().clone();
+        // Bonuses are shares of the best text match, so they weigh the same whatever the
+        // description's length (BM25 sums grow with the number of terms).
+        let mut scale = 0.0f32;
+        if let Some(p) = &plan {
+            let mut clauses = self.filters(&filter_req);
+            let text_part: Vec<(Occur, Box<dyn Query>)> =
+                should.iter().map(|(o, q)| (*o, q.box_clone())).collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(text_part))));
+            let best = searcher.search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(1).order_by_score(),
+            )?;
+            scale = best.first().map_or(1.0, |(s, _)| *s).max(1.0);
+            for c in &p.concepts {
+                let q = ConstScoreQuery::new(term_query(f.concepts, &c.id), c.bonus * scale);
+                should.push((Occur::Should, Box::new(q)));
+            }
+            for (code, _) in &p.places {
+                let q =
+                    ConstScoreQuery::new(term_query(f.jurisdiction, code), PLACE_BONUS * scale);
+                should.push((Occur::Should, Box::new(q)));
+            }
+        }
         let mut clauses = self.filters(&filter_req);
         clauses.push((Occur::Must, Box::new(BooleanQuery::new(should))));
         let full = BooleanQuery::new(clauses);
 
         let want = req.offset + req.limit.max(1);
         let n_candidates = (want * 3 + 50).min(super::MAX_CANDIDATES);
-        let searcher = self.searcher().clone();
         let total_hits = searcher.search(&full, &Count)?;
         let top = searcher.search(&full, &TopDocs::with_limit(n_candidates).order_by_score())?;
 
@@ -464,10 +485,14 @@ impl Engine {
             if let Some(plan) = &plan {
                 why.push_str(&format!(" (bm25 over the chosen terms"));
                 for c in plan.concepts.iter().filter(|c| p.concepts.contains(&c.id)) {
-                    why.push_str(&format!(", concept {} +{}", c.id, c.bonus));
+                    why.push_str(&format!(", concept {} +{:.2}", c.id, c.bonus * scale));
                 }
                 if plan.places.iter().any(|(c, _)| *c == p.jurisdiction) {
-                    why.push_str(&format!(", jurisdiction {} named +{PLACE_BONUS}", p.jurisdiction));
+                    why.push_str(&format!(
+                        ", jurisdiction {} named +{:.2}",
+                        p.jurisdiction,
+                        PLACE_BONUS * scale
+                    ));
                 }
                 why.push(')');
                 if matches!(p.kind.as_str(), "analysis" | "ngo-statement") {
@@ -587,39 +612,64 @@ impl Engine {
         let searcher = self.searcher().clone();
         let lang = detect_language(text).filter(|l| self.languages.iter().any(|x| x == l));
         let desc = TextAnalysis::new(lang.unwrap_or("")).analyze(text);
-        let n = searcher.num_docs().max(1);
-        let df_of = |field: Field, t: &str| -> Result<u64, SearchError> {
-            Ok(searcher.doc_freq(&Term::from_field_text(field, t))?)
+        // Statistics of the description's language: its passages' stemmed field (only passages
+        // of that language are indexed there), else the base text field over the whole index.
+        let stem_field = lang.and_then(|l| f.stemmed_field(l));
+        let n_all = searcher.num_docs().max(1);
+        let n = match lang {
+            Some(l) => searcher
+                .doc_freq(&Term::from_field_text(f.language, l))?
+                .max(1),
+            None => n_all,
         };
+        let df_of = |t: &str, stem: &str| -> Result<u64, SearchError> {
+            Ok(match stem_field {
+                Some(sf) => searcher.doc_freq(&Term::from_field_text(sf, stem))?,
+                None => searcher.doc_freq(&Term::from_field_text(f.text, t))?,
+            })
+        };
+        let text_df = |t: &str| -> Result<u64, SearchError> {
+            Ok(searcher.doc_freq(&Term::from_field_text(f.text, t))?)
+        };
+        let rare_df = (RARE_SHARE * n as f64).max(RARE_DF_MIN as f64) as u64;
+        let capped_idf = |df: u64| idf(df.max(rare_df), n);
+        let common = |df: u64| df as f64 > MAX_DF_SHARE * n as f64;
 
         // 1. salient terms, grouped by stem
         let mut groups: HashMap<String, (HashMap<String, usize>, usize)> = HashMap::new();
+        let mut stem_of: HashMap<String, String> = HashMap::new();
         for t in desc.toks.iter().filter(|t| is_wordlike(&t.base)) {
             let g = groups.entry(t.stem.clone()).or_default();
             *g.0.entry(t.base.clone()).or_default() += 1;
             g.1 += 1;
+            stem_of.insert(t.base.clone(), t.stem.clone());
         }
-        let mut idf_of: HashMap<String, f32> = HashMap::new();
+        let mut df_cache: HashMap<String, u64> = HashMap::new();
         let mut terms: Vec<Group> = Vec::new();
         let mut keys: Vec<_> = groups.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         for (stem, (forms, tf)) in keys {
-            // The most frequent form, then the one the index holds most often.
+            // The form the index holds most often stands for the group.
             let mut best: Option<(String, u64)> = None;
             let mut forms: Vec<_> = forms.into_iter().collect();
             forms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             for (form, _) in forms.iter().take(3) {
-                let df = df_of(f.text, form)?;
-                idf_of.insert(form.clone(), idf(df, n));
+                let df = text_df(form)?;
                 if best.as_ref().is_none_or(|(_, d)| df > *d) {
                     best = Some((form.clone(), df));
                 }
             }
-            let Some((base, df)) = best else { continue };
-            if df < MIN_DF || df as f64 > MAX_DF_SHARE * n as f64 {
+            let Some((base, base_df)) = best else { continue };
+            let df = if stem_field.is_some() {
+                df_of(&base, &stem)?
+            } else {
+                base_df
+            };
+            df_cache.insert(base.clone(), df);
+            if df.max(base_df) < MIN_DF || common(df) {
                 continue;
             }
-            let weight = (1.0 + (tf as f32).ln()) * idf(df, n);
+            let weight = (1.0 + (tf as f32).ln()) * capped_idf(df);
             terms.push(Group {
                 base,
                 stem,
@@ -631,7 +681,7 @@ impl Engine {
         terms.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.base.cmp(&b.base)));
         terms.truncate(MAX_TERMS);
 
-        // 2. phrases: adjacent pairs the index holds side by side often enough
+        // 2. phrases: adjacent pairs of content words the index holds side by side often enough
         let mut pairs: HashMap<(String, String), usize> = HashMap::new();
         for w in desc.toks.windows(2) {
             let (a, b) = (&w[0], &w[1]);
@@ -647,19 +697,27 @@ impl Engine {
         }
         let chosen: HashSet<&str> = terms.iter().map(|g| g.base.as_str()).collect();
         let mut cands: Vec<((String, String), usize, f32)> = Vec::new();
+        let mut pairs: Vec<_> = pairs.into_iter().collect();
+        pairs.sort();
         for ((a, b), tf) in pairs {
             if !chosen.contains(a.as_str()) && !chosen.contains(b.as_str()) {
                 continue;
             }
-            let ia = match idf_of.get(&a) {
-                Some(x) => *x,
-                None => idf(df_of(f.text, &a)?, n),
+            let mut word_df = |w: &str| -> Result<u64, SearchError> {
+                if let Some(d) = df_cache.get(w) {
+                    return Ok(*d);
+                }
+                let stem = stem_of.get(w).cloned().unwrap_or_else(|| w.to_string());
+                let d = df_of(w, &stem)?;
+                df_cache.insert(w.to_string(), d);
+                Ok(d)
             };
-            let ib = match idf_of.get(&b) {
-                Some(x) => *x,
-                None => idf(df_of(f.text, &b)?, n),
-            };
-            cands.push(((a, b), tf, (1.0 + (tf as f32).ln()) * (ia + ib)));
+            let (da, db) = (word_df(&a)?, word_df(&b)?);
+            // Both words carry content: a statistical stopword makes no legal phrase.
+            if common(da) || common(db) {
+                continue;
+            }
+            cands.push(((a, b), tf, (1.0 + (tf as f32).ln()) * (capped_idf(da) + capped_idf(db))));
         }
         cands.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)));
         cands.truncate(PHRASE_CANDIDATES);
@@ -670,11 +728,11 @@ impl Engine {
                 Term::from_field_text(f.text, &b),
             ]);
             let df = searcher.search(&q, &Count)? as u64;
-            let rarer = df_of(f.text, &a)?.min(df_of(f.text, &b)?).max(1);
+            let rarer = text_df(&a)?.min(text_df(&b)?).max(1);
             if df < MIN_DF || (df as f64) < MIN_COLLOCATION * rarer as f64 {
                 continue;
             }
-            let weight = (1.0 + (tf as f32).ln()) * idf(df, n);
+            let weight = (1.0 + (tf as f32).ln()) * capped_idf(df);
             phrases.push((vec![a, b], tf, df, weight));
         }
         phrases.sort_by(|x, y| y.3.total_cmp(&x.3).then(x.0.cmp(&y.0)));
@@ -795,13 +853,21 @@ fn explain_plan(
     } else {
         s.push_str("concepts:\n");
         for c in concepts {
-            s.push_str(&format!("  {:<24} +{} ({})\n", c.id, c.bonus, c.rule));
+            s.push_str(&format!(
+                "  {:<24} +{:.0}% of the best match ({})\n",
+                c.id,
+                c.bonus * 100.0,
+                c.rule
+            ));
         }
     }
     if let Some(p) = plan.filter(|p| !p.places.is_empty()) {
         s.push_str("jurisdictions named:\n");
         for (code, word) in &p.places {
-            s.push_str(&format!("  {code:<6} +{PLACE_BONUS} (\"{word}\")\n"));
+            s.push_str(&format!(
+                "  {code:<6} +{:.0}% of the best match (\"{word}\")\n",
+                PLACE_BONUS * 100.0
+            ));
         }
     }
     s
