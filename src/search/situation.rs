@@ -40,7 +40,8 @@ use super::query::QueryError;
 use super::{snippet, Engine, Hit, SearchError, SearchRequest, SearchResponse};
 use crate::corpus::taxonomy::{contains_phrase, fold};
 use crate::corpus::Jurisdictions;
-use crate::index::analyzers::is_cjk;
+use crate::index::analyzers::{is_cjk, STEMMED};
+use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyzer};
 
 /// Longest description accepted.
 pub const MAX_SITUATION_BYTES: usize = 64 * 1024;
@@ -150,6 +151,8 @@ struct Place {
 #[serde(deny_unknown_fields)]
 struct CueFile {
     #[serde(default)]
+    stopwords: HashMap<String, Vec<String>>,
+    #[serde(default)]
     cue: Vec<Cue>,
     #[serde(default)]
     place: Vec<Place>,
@@ -159,6 +162,8 @@ const CUES: &str = include_str!("../../corpus/situation.toml");
 
 /// Lay cues and place words, folded once.
 pub struct Cues {
+    /// Folded function words of every language (a story's words, not a statute's).
+    stopwords: HashSet<String>,
     cues: Vec<(String, Vec<Vec<String>>)>,
     places: Vec<(String, Vec<String>)>,
 }
@@ -191,6 +196,7 @@ impl Cues {
             }
         }
         Ok(Cues {
+            stopwords: f.stopwords.values().flatten().map(|w| fold(w)).collect(),
             cues: f
                 .cue
                 .into_iter()
@@ -205,6 +211,40 @@ impl Cues {
                 .collect(),
             places,
         })
+    }
+
+    /// A function word: in the data list, or in tantivy's stop list for `lang`.
+    fn is_stopword(&self, lang: Option<&str>, folded: &str, raw: &str) -> bool {
+        if self.stopwords.contains(folded) {
+            return true;
+        }
+        let Some(l) = lang else { return false };
+        static FILTERS: OnceLock<HashMap<&'static str, Option<std::sync::Mutex<TextAnalyzer>>>> =
+            OnceLock::new();
+        let filters = FILTERS.get_or_init(|| {
+            STEMMED
+                .iter()
+                .map(|(code, language)| {
+                    let a = StopWordFilter::new(*language).map(|f| {
+                        std::sync::Mutex::new(
+                            TextAnalyzer::builder(SimpleTokenizer::default())
+                                .filter(LowerCaser)
+                                .filter(f)
+                                .build(),
+                        )
+                    });
+                    (*code, a)
+                })
+                .collect()
+        });
+        match filters.get(l) {
+            Some(Some(m)) => {
+                let mut a = m.lock().unwrap_or_else(|e| e.into_inner());
+                let mut ts = a.token_stream(raw);
+                !ts.advance()
+            }
+            _ => false,
+        }
     }
 
     /// Concept ids the cues name (for the test that every one exists in the taxonomy).
@@ -638,7 +678,13 @@ impl Engine {
         // 1. salient terms, grouped by stem
         let mut groups: HashMap<String, (HashMap<String, usize>, usize)> = HashMap::new();
         let mut stem_of: HashMap<String, String> = HashMap::new();
-        for t in desc.toks.iter().filter(|t| is_wordlike(&t.base)) {
+        let cues = Cues::builtin();
+        let stop = |t: &crate::search::highlight::Tok| {
+            !is_wordlike(&t.base)
+                || cues.is_stopword(lang, &t.base, text.get(t.range.clone()).unwrap_or(""))
+        };
+        let stopped: Vec<bool> = desc.toks.iter().map(stop).collect();
+        for t in desc.toks.iter().zip(&stopped).filter(|(_, s)| !**s).map(|(t, _)| t) {
             let g = groups.entry(t.stem.clone()).or_default();
             *g.0.entry(t.base.clone()).or_default() += 1;
             g.1 += 1;
@@ -683,9 +729,9 @@ impl Engine {
 
         // 2. phrases: adjacent pairs of content words the index holds side by side often enough
         let mut pairs: HashMap<(String, String), usize> = HashMap::new();
-        for w in desc.toks.windows(2) {
+        for (i, w) in desc.toks.windows(2).enumerate() {
             let (a, b) = (&w[0], &w[1]);
-            if a.sentence != b.sentence
+            if stopped[i] || stopped[i + 1] || a.sentence != b.sentence
                 || a.base == b.base
                 || !is_wordlike(&a.base)
                 || !is_wordlike(&b.base)
