@@ -243,8 +243,16 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
 type SplitRow = (String, Option<(Scores, usize)>, (Scores, usize));
 
 /// Mean scores per `split` of the query set (`tune`, `heldout`), when the set has splits.
-fn split_rows(qrels: &Qrels, ranked: Option<&[QueryResult]>, base: &[QueryResult]) -> Vec<SplitRow> {
-    let mut names: Vec<&str> = qrels.queries.iter().filter_map(|q| q.split.as_deref()).collect();
+fn split_rows(
+    qrels: &Qrels,
+    ranked: Option<&[QueryResult]>,
+    base: &[QueryResult],
+) -> Vec<SplitRow> {
+    let mut names: Vec<&str> = qrels
+        .queries
+        .iter()
+        .filter_map(|q| q.split.as_deref())
+        .collect();
     names.sort_unstable();
     names.dedup();
     let mean_of = |v: &[QueryResult], name: &str| {
@@ -259,7 +267,13 @@ fn split_rows(qrels: &Qrels, ranked: Option<&[QueryResult]>, base: &[QueryResult
     };
     names
         .into_iter()
-        .map(|n| (n.to_string(), ranked.map(|r| mean_of(r, n)), mean_of(base, n)))
+        .map(|n| {
+            (
+                n.to_string(),
+                ranked.map(|r| mean_of(r, n)),
+                mean_of(base, n),
+            )
+        })
         .collect()
 }
 

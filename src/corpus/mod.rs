@@ -7,6 +7,7 @@
 
 mod jurisdictions;
 mod manifest;
+pub mod own;
 pub mod taxonomy;
 
 pub use jurisdictions::{Jurisdiction, Jurisdictions};
@@ -29,6 +30,8 @@ pub enum CorpusError {
     Invalid { path: PathBuf, message: String },
     #[error("unknown source id `{id}`; `cyberlex sources` lists the known ids")]
     UnknownSource { id: String },
+    #[error("folder {path}: {message}")]
+    Folder { path: PathBuf, message: String },
     #[error("unknown jurisdiction `{input}`; known: {known}")]
     UnknownJurisdiction { input: String, known: String },
 }

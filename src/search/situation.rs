@@ -53,8 +53,13 @@ pub const MAX_PHRASES: usize = 12;
 pub const PHRASE_CANDIDATES: usize = 40;
 /// A word in more than this share of the passages is too common to carry the story.
 pub const MAX_DF_SHARE: f64 = 0.2;
-/// A word in fewer passages than this is a name or a typo, not a legal term.
+/// A word in fewer passages than this is a name or a typo, not a legal term (in an index, or a
+/// language, of at least [`SMALL_INDEX`] passages).
 pub const MIN_DF: u64 = 2;
+/// Below this many passages, a word in a single passage is kept.
+pub const SMALL_INDEX: u64 = 500;
+/// A word is never too common while it is in at most this many passages.
+pub const COMMON_DF_MIN: u64 = 20;
 /// A word in only a handful of passages is as likely a name as a legal term: its idf is capped
 /// at that of a word in this share of the passages (at least [`RARE_DF_MIN`]).
 pub const RARE_SHARE: f64 = 0.005;
@@ -318,35 +323,7 @@ pub fn reads_as_prose(query: &str) -> bool {
 }
 
 /// ISO 639-1 of the description's language, when the detector is confident enough.
-pub fn detect_language(text: &str) -> Option<&'static str> {
-    use whatlang::Lang::*;
-    let info = whatlang::detect(text)?;
-    if info.confidence() < 0.3 {
-        return None;
-    }
-    Some(match info.lang() {
-        Eng => "en",
-        Deu => "de",
-        Fra => "fr",
-        Nld => "nl",
-        Spa => "es",
-        Por => "pt",
-        Ita => "it",
-        Rus => "ru",
-        Cmn => "zh",
-        Jpn => "ja",
-        Kor => "ko",
-        Ara => "ar",
-        Afr => "af",
-        Ind => "ms",
-        Swe => "sv",
-        Dan => "da",
-        Pol => "pl",
-        Tur => "tr",
-        Ukr => "uk",
-        _ => return None,
-    })
-}
+pub use crate::corpus::own::{detect_language, detect_language_among};
 
 fn idf(df: u64, n: u64) -> f32 {
     let (df, n) = (df as f64, n as f64);
@@ -432,7 +409,10 @@ impl Engine {
                         Term::from_field_text(f.text, term),
                         IndexRecordOption::WithFreqs,
                     );
-                    should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), n as f32))));
+                    should.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(q), n as f32)),
+                    ));
                 }
             }
             Some(p) => {
@@ -488,8 +468,7 @@ impl Engine {
                 should.push((Occur::Should, Box::new(q)));
             }
             for (code, _) in &p.places {
-                let q =
-                    ConstScoreQuery::new(term_query(f.jurisdiction, code), PLACE_BONUS * scale);
+                let q = ConstScoreQuery::new(term_query(f.jurisdiction, code), PLACE_BONUS * scale);
                 should.push((Occur::Should, Box::new(q)));
             }
         }
@@ -508,7 +487,10 @@ impl Engine {
                 p.terms.iter().map(|g| g.base.clone()).collect(),
                 p.terms.iter().map(|g| g.stem.clone()).collect(),
             ),
-            None => (desc.toks.iter().map(|t| t.base.clone()).collect(), HashSet::new()),
+            None => (
+                desc.toks.iter().map(|t| t.base.clone()).collect(),
+                HashSet::new(),
+            ),
         };
         let mut scored = Vec::with_capacity(top.len());
         let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
@@ -546,11 +528,12 @@ impl Engine {
             }
             scored.push((s, p, ranges, why));
         }
-        let order = |a: &(f32, crate::segment::Passage, Vec<Range<usize>>, String),
-                     b: &(f32, crate::segment::Passage, Vec<Range<usize>>, String)| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
-        };
+        let order =
+            |a: &(f32, crate::segment::Passage, Vec<Range<usize>>, String),
+             b: &(f32, crate::segment::Passage, Vec<Range<usize>>, String)| {
+                b.0.total_cmp(&a.0)
+                    .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
+            };
         scored.sort_by(order);
         if plan.is_some() && SITUATION_CROWDING < 1.0 {
             let mut seen: HashMap<String, i32> = HashMap::new();
@@ -631,7 +614,9 @@ impl Engine {
                 )
             }
         };
-        let parsed = req.explain.then(|| explain_plan(&terms, &concepts, plan.as_ref()));
+        let parsed = req
+            .explain
+            .then(|| explain_plan(&terms, &concepts, plan.as_ref()));
         Ok(SituationResponse {
             search: SearchResponse {
                 query: req.text.clone(),
@@ -651,7 +636,7 @@ impl Engine {
     fn plan_situation(&mut self, text: &str) -> Result<Plan, SearchError> {
         let f = self.fields().clone();
         let searcher = self.searcher().clone();
-        let lang = detect_language(text).filter(|l| self.languages.iter().any(|x| x == l));
+        let lang = detect_language_among(text, &self.languages);
         let desc = TextAnalysis::new(lang.unwrap_or("")).analyze(text);
         // Statistics of the description's language: its passages' stemmed field (only passages
         // of that language are indexed there), else the base text field over the whole index.
@@ -674,7 +659,10 @@ impl Engine {
         };
         let rare_df = (RARE_SHARE * n as f64).max(RARE_DF_MIN as f64) as u64;
         let capped_idf = |df: u64| idf(df.max(rare_df), n);
-        let common = |df: u64| df as f64 > MAX_DF_SHARE * n as f64;
+        // In a small index (a folder of one's own, a language with a few passages) shares say
+        // little: a word is common only past an absolute floor, and a word in one passage counts.
+        let common = |df: u64| df as f64 > (MAX_DF_SHARE * n as f64).max(COMMON_DF_MIN as f64);
+        let min_df = if n >= SMALL_INDEX { MIN_DF } else { 1 };
 
         // 1. salient terms, grouped by stem
         let mut groups: HashMap<String, (HashMap<String, usize>, usize)> = HashMap::new();
@@ -685,7 +673,13 @@ impl Engine {
                 || cues.is_stopword(lang, &t.base, text.get(t.range.clone()).unwrap_or(""))
         };
         let stopped: Vec<bool> = desc.toks.iter().map(stop).collect();
-        for t in desc.toks.iter().zip(&stopped).filter(|(_, s)| !**s).map(|(t, _)| t) {
+        for t in desc
+            .toks
+            .iter()
+            .zip(&stopped)
+            .filter(|(_, s)| !**s)
+            .map(|(t, _)| t)
+        {
             let g = groups.entry(t.stem.clone()).or_default();
             *g.0.entry(t.base.clone()).or_default() += 1;
             g.1 += 1;
@@ -706,14 +700,16 @@ impl Engine {
                     best = Some((form.clone(), df));
                 }
             }
-            let Some((base, base_df)) = best else { continue };
+            let Some((base, base_df)) = best else {
+                continue;
+            };
             let df = if stem_field.is_some() {
                 df_of(&base, &stem)?
             } else {
                 base_df
             };
             df_cache.insert(base.clone(), df);
-            if df.max(base_df) < MIN_DF || common(df) {
+            if df.max(base_df) < min_df || common(df) {
                 continue;
             }
             let weight = (1.0 + (tf as f32).ln()) * capped_idf(df);
@@ -732,7 +728,9 @@ impl Engine {
         let mut pairs: HashMap<(String, String), usize> = HashMap::new();
         for (i, w) in desc.toks.windows(2).enumerate() {
             let (a, b) = (&w[0], &w[1]);
-            if stopped[i] || stopped[i + 1] || a.sentence != b.sentence
+            if stopped[i]
+                || stopped[i + 1]
+                || a.sentence != b.sentence
                 || a.base == b.base
                 || !is_wordlike(&a.base)
                 || !is_wordlike(&b.base)
@@ -764,7 +762,11 @@ impl Engine {
             if common(da) || common(db) {
                 continue;
             }
-            cands.push(((a, b), tf, (1.0 + (tf as f32).ln()) * (capped_idf(da) + capped_idf(db))));
+            cands.push((
+                (a, b),
+                tf,
+                (1.0 + (tf as f32).ln()) * (capped_idf(da) + capped_idf(db)),
+            ));
         }
         cands.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)));
         cands.truncate(PHRASE_CANDIDATES);
@@ -776,7 +778,7 @@ impl Engine {
             ]);
             let df = searcher.search(&q, &Count)? as u64;
             let rarer = text_df(&a)?.min(text_df(&b)?).max(1);
-            if df < MIN_DF || (df as f64) < MIN_COLLOCATION * rarer as f64 {
+            if df < min_df || (df as f64) < MIN_COLLOCATION * rarer as f64 {
                 continue;
             }
             let weight = (1.0 + (tf as f32).ln()) * capped_idf(df);
@@ -929,7 +931,10 @@ mod tests {
     fn every_cue_names_a_concept_of_the_taxonomy() {
         let t = Taxonomy::builtin();
         for id in Cues::builtin().concept_ids() {
-            assert!(t.get(id).is_some(), "corpus/situation.toml names unknown concept {id}");
+            assert!(
+                t.get(id).is_some(),
+                "corpus/situation.toml names unknown concept {id}"
+            );
         }
         let known = Jurisdictions::builtin();
         for (code, _) in &Cues::builtin().places {
@@ -972,11 +977,15 @@ mod tests {
     #[test]
     fn language_is_detected() {
         assert_eq!(
-            detect_language("Der Täter hat sich unbefugt Zugang zu den Daten verschafft und sie weitergegeben."),
+            detect_language(
+                "Der Täter hat sich unbefugt Zugang zu den Daten verschafft und sie weitergegeben."
+            ),
             Some("de")
         );
         assert_eq!(
-            detect_language("The employee kept the password and logged in after he had left the company."),
+            detect_language(
+                "The employee kept the password and logged in after he had left the company."
+            ),
             Some("en")
         );
     }
