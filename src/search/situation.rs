@@ -477,7 +477,8 @@ impl Engine {
         let full = BooleanQuery::new(clauses);
 
         let want = req.offset + req.limit.max(1);
-        let n_candidates = (want * 3 + 50).min(super::MAX_CANDIDATES);
+        // Re-ranking only weighs commentary down: a few candidates beyond the page suffice.
+        let n_candidates = (want * 2 + 20).min(super::MAX_CANDIDATES);
         let total_hits = searcher.search(&full, &Count)?;
         let top = searcher.search(&full, &TopDocs::with_limit(n_candidates).order_by_score())?;
 
@@ -493,20 +494,13 @@ impl Engine {
             ),
         };
         let mut scored = Vec::with_capacity(top.len());
-        let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let p = f.from_document(&doc);
-            let analysis = analyses
-                .entry(p.language.clone())
-                .or_insert_with(|| TextAnalysis::new(&p.language));
-            let analyzed = analysis.analyze(&p.text);
-            let same_lang = lang == Some(p.language.as_str());
-            let (ranges, matched) = matches(&analyzed, &bases, &stems, same_lang);
             let mut s = score;
             let mut why = format!("index score {score:.3}");
             if let Some(plan) = &plan {
-                why.push_str(&format!(" (bm25 over the chosen terms"));
+                why.push_str(" (bm25 over the chosen terms");
                 for c in plan.concepts.iter().filter(|c| p.concepts.contains(&c.id)) {
                     why.push_str(&format!(", concept {} +{:.2}", c.id, c.bonus * scale));
                 }
@@ -523,17 +517,13 @@ impl Engine {
                     s *= COMMENTARY;
                 }
             }
-            if !matched.is_empty() {
-                why.push_str(&format!("; matched: {}", matched.join(", ")));
-            }
-            scored.push((s, p, ranges, why));
+            scored.push((s, p, why));
         }
-        let order =
-            |a: &(f32, crate::segment::Passage, Vec<Range<usize>>, String),
-             b: &(f32, crate::segment::Passage, Vec<Range<usize>>, String)| {
-                b.0.total_cmp(&a.0)
-                    .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
-            };
+        let order = |a: &(f32, crate::segment::Passage, String),
+                     b: &(f32, crate::segment::Passage, String)| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.passage_id.cmp(&b.1.passage_id))
+        };
         scored.sort_by(order);
         if plan.is_some() && SITUATION_CROWDING < 1.0 {
             let mut seen: HashMap<String, i32> = HashMap::new();
@@ -542,7 +532,7 @@ impl Engine {
                 if *k > 0 {
                     let w = SITUATION_CROWDING.powi(*k);
                     item.0 *= w;
-                    item.3
+                    item.2
                         .push_str(&format!("; passage {} of its document → ×{w:.2}", *k + 1));
                 }
                 *k += 1;
@@ -554,37 +544,48 @@ impl Engine {
         } else {
             req.snippet_chars
         };
-        let hits = scored
+        // Only the hits shown are analysed for highlights.
+        let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
+        let mut hits = Vec::new();
+        for (i, (score, p, mut why)) in scored
             .into_iter()
             .skip(req.offset)
             .take(req.limit)
             .enumerate()
-            .map(|(i, (score, p, ranges, why))| {
-                let (snip, hl) = snippet(&p.text, &ranges, chars);
-                Hit {
-                    rank: req.offset + i + 1,
-                    score,
-                    text_highlights: ranges
-                        .iter()
-                        .map(|r| [char_offset(&p.text, r.start), char_offset(&p.text, r.end)])
-                        .collect(),
-                    passage_id: p.passage_id,
-                    doc_id: p.doc_id,
-                    title: p.title,
-                    jurisdiction: p.jurisdiction,
-                    kind: p.kind,
-                    language: p.language,
-                    citation: p.citation,
-                    heading: p.heading,
-                    path: p.path,
-                    snippet: snip,
-                    highlights: hl,
-                    text: p.text,
-                    url: p.url,
-                    explanation: req.explain.then(|| format!("{why} → {score:.3}")),
-                }
-            })
-            .collect();
+        {
+            let analysis = analyses
+                .entry(p.language.clone())
+                .or_insert_with(|| TextAnalysis::new(&p.language));
+            let analyzed = analysis.analyze(&p.text);
+            let same_lang = lang == Some(p.language.as_str());
+            let (ranges, matched) = matches(&analyzed, &bases, &stems, same_lang);
+            if !matched.is_empty() {
+                why.push_str(&format!("; matched: {}", matched.join(", ")));
+            }
+            let (snip, hl) = snippet(&p.text, &ranges, chars);
+            hits.push(Hit {
+                rank: req.offset + i + 1,
+                score,
+                text_highlights: ranges
+                    .iter()
+                    .map(|r| [char_offset(&p.text, r.start), char_offset(&p.text, r.end)])
+                    .collect(),
+                passage_id: p.passage_id,
+                doc_id: p.doc_id,
+                title: p.title,
+                jurisdiction: p.jurisdiction,
+                kind: p.kind,
+                language: p.language,
+                citation: p.citation,
+                heading: p.heading,
+                path: p.path,
+                snippet: snip,
+                highlights: hl,
+                text: p.text,
+                url: p.url,
+                explanation: req.explain.then(|| format!("{why} → {score:.3}")),
+            });
+        }
         let (terms, concepts, places) = match &plan {
             None => (Vec::new(), Vec::new(), Vec::new()),
             Some(p) => {
