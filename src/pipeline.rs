@@ -542,10 +542,15 @@ fn run(
             }
             Err(e) => {
                 tracing::warn!("{e}");
+                // An own file is named by its path: the user knows files, not source ids.
+                let reason = match own::path_of(s).filter(|_| own::is_own(s)) {
+                    Some(p) => format!("{}: {e}", p.display()),
+                    None => e.to_string(),
+                };
                 failures.push(Failure {
                     source_id: s.id.clone(),
                     stage: "extract".into(),
-                    reason: e.to_string(),
+                    reason,
                 });
             }
         }
