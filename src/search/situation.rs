@@ -72,6 +72,9 @@ pub const MIN_COLLOCATION: f64 = 0.1;
 pub const LABEL_BONUS: f32 = 0.5;
 /// Bonus of a passage tagged with a concept recognised from lay cues (share of the best match).
 pub const CUE_BONUS: f32 = 0.5;
+/// Share of the bonus of each further recognised concept a passage carries (the best one counts
+/// in full).
+pub const CONCEPT_TIE: f32 = 0.2;
 /// Bonus of a passage of a jurisdiction the description names (share of the best match).
 pub const PLACE_BONUS: f32 = 0.5;
 /// Weight of commentary (analyses, statements) against provisions.
@@ -463,8 +466,20 @@ impl Engine {
                 &TopDocs::with_limit(1).order_by_score(),
             )?;
             scale = best.first().map_or(1.0, |(s, _)| *s).max(1.0);
-            for c in &p.concepts {
-                let q = ConstScoreQuery::new(term_query(f.concepts, &c.id), c.bonus * scale);
+            // A passage tagged with several recognised concepts (a convention article that
+            // bundles every offence) earns its best concept's bonus and a fifth of the others'.
+            let tagged: Vec<Box<dyn Query>> = p
+                .concepts
+                .iter()
+                .map(|c| {
+                    Box::new(ConstScoreQuery::new(
+                        term_query(f.concepts, &c.id),
+                        c.bonus * scale,
+                    )) as Box<dyn Query>
+                })
+                .collect();
+            if !tagged.is_empty() {
+                let q = DisjunctionMaxQuery::with_tie_breaker(tagged, CONCEPT_TIE);
                 should.push((Occur::Should, Box::new(q)));
             }
             for (code, _) in &p.places {
