@@ -45,6 +45,10 @@ use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyz
 
 /// Longest description accepted.
 pub const MAX_SITUATION_BYTES: usize = 64 * 1024;
+/// A word the description writes with a capital inside sentences at least this share of the
+/// times (and at least [`NAME_MIN`] times) is a name of the story (`the Group`), not a term.
+pub const NAME_SHARE: f64 = 0.8;
+pub const NAME_MIN: usize = 2;
 /// Most single terms chosen.
 pub const MAX_TERMS: usize = 32;
 /// Most phrases chosen.
@@ -688,7 +692,36 @@ impl Engine {
             !is_wordlike(&t.base)
                 || cues.is_stopword(lang, &t.base, text.get(t.range.clone()).unwrap_or(""))
         };
-        let stopped: Vec<bool> = desc.toks.iter().map(stop).collect();
+        // Names of the story (`the Group`, `Mr. O.`): words written with a capital in the
+        // middle of sentences nearly every time (not in German, which capitalises every noun).
+        let mut capitals: HashMap<&str, (usize, usize)> = HashMap::new();
+        if lang != Some("de") {
+            for (i, t) in desc.toks.iter().enumerate() {
+                let mid = i > 0 && desc.toks[i - 1].sentence == t.sentence;
+                if !mid {
+                    continue;
+                }
+                let raw = text.get(t.range.clone()).unwrap_or("");
+                let e = capitals.entry(t.base.as_str()).or_default();
+                e.1 += 1;
+                let mut cs = raw.chars();
+                let upper = cs.next().is_some_and(char::is_uppercase)
+                    && cs.next().is_some_and(char::is_lowercase);
+                if upper {
+                    e.0 += 1;
+                }
+            }
+        }
+        let is_name = |base: &str| {
+            capitals
+                .get(base)
+                .is_some_and(|(up, all)| *all >= NAME_MIN && *up as f64 >= NAME_SHARE * *all as f64)
+        };
+        let stopped: Vec<bool> = desc
+            .toks
+            .iter()
+            .map(|t| stop(t) || is_name(&t.base))
+            .collect();
         for t in desc
             .toks
             .iter()
