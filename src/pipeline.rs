@@ -13,7 +13,7 @@ use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{Manifest, Source, Taxonomy};
+use crate::corpus::{own, Manifest, Source, Taxonomy};
 use crate::crawl::{self, CrawlOptions, Provenance};
 use crate::extract::{self, ExtractError};
 use crate::index::{current_generation, IndexError, NewGeneration, OpenIndex};
@@ -30,6 +30,9 @@ pub fn passages_of(
 ) -> Result<Vec<Segmented>, ExtractError> {
     let run = || -> Result<Vec<Segmented>, ExtractError> {
         let docs = extract::extract(source, bytes)?;
+        // An own document's title and language come from its text.
+        let described = own::is_own(source).then(|| describe_own(source, &docs));
+        let source = described.as_ref().unwrap_or(source);
         Ok(docs
             .par_iter()
             .map(|d| segment::segment(source, d, profiles))
@@ -56,6 +59,9 @@ fn fetch_bounded(
     s: &Source,
     opts: &CrawlOptions,
 ) -> Result<crawl::Fetched, Box<dyn std::error::Error + Send + Sync>> {
+    if own::is_own(s) {
+        return read_own(s);
+    }
     if let Some(path) = opts
         .mirror
         .as_deref()
@@ -80,6 +86,66 @@ fn fetch_bounded(
         }
     }
     Ok(crawl::fetch(s, opts)?)
+}
+
+/// The title and language of an own document, from its first document's text.
+fn describe_own(source: &Source, docs: &[extract::Document]) -> Source {
+    let Some(d) = docs.first() else {
+        return source.clone();
+    };
+    let headings: Vec<&str> = d
+        .blocks
+        .iter()
+        .filter(|b| b.kind == extract::BlockKind::Heading)
+        .map(|b| b.text.as_str())
+        .take(1)
+        .collect();
+    let mut sample = String::new();
+    for b in &d.blocks {
+        if sample.len() > 20_000 {
+            break;
+        }
+        sample.push_str(&b.text);
+        sample.push('\n');
+    }
+    own::describe(source, d.title.as_deref(), &headings, &sample)
+}
+
+/// Read one of the user's own files (`build --dir`); its size was checked when the folder was
+/// scanned, and is checked again here in case the file grew since.
+fn read_own(s: &Source) -> Result<crawl::Fetched, Box<dyn std::error::Error + Send + Sync>> {
+    let path = own::path_of(s).ok_or_else(|| format!("{}: not a file URL: {}", s.id, s.url))?;
+    let limit = extract::MAX_DOCUMENT_BYTES as u64;
+    let meta = std::fs::metadata(&path)
+        .map_err(|e| format!("{}: cannot read {}: {e}", s.id, path.display()))?;
+    if meta.len() > limit {
+        return Err(format!(
+            "{}: {} is {} bytes, over the limit of {limit} bytes for one document: refused without reading it",
+            s.id,
+            path.display(),
+            meta.len()
+        )
+        .into());
+    }
+    let bytes = std::fs::read(&path)
+        .map_err(|e| format!("{}: cannot read {}: {e}", s.id, path.display()))?;
+    let sha256 = crawl::sha256_hex(&bytes);
+    let provenance = Provenance {
+        source_id: s.id.clone(),
+        url: s.url.clone(),
+        final_url: s.url.clone(),
+        origin: crawl::Origin::Mirror,
+        bytes: bytes.len() as u64,
+        sha256,
+        sha256_matches: None,
+        fetched_at: crawl::now_rfc3339(),
+        content_type: None,
+        status: None,
+        etag: None,
+        last_modified: None,
+        encoding: None,
+    };
+    Ok(crawl::Fetched { bytes, provenance })
 }
 
 /// What to build, and how.
@@ -278,15 +344,57 @@ fn read_state(generation: &Path) -> Option<BuildState> {
 /// current one (same sources, same bytes, same code): then the current index is kept as it is.
 /// Unchanged sources reuse the passages of the previous build instead of being extracted again.
 pub fn build(manifest: &Manifest, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with(manifest, &[], opts)
+}
+
+/// [`build`], plus every document of the user's folders (`build --dir`): each file is a source
+/// (see [`own`]); a file that is refused (unsupported, too large, a symbolic link out of the
+/// folder, a duplicate id) is reported as a failure of the `fetch` stage and the build goes on.
+pub fn build_with(
+    manifest: &Manifest,
+    folders: &[PathBuf],
+    opts: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
     let threads = opts.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| BuildError::Pool(e.to_string()))?;
-    let sources = manifest.select(&opts.only, opts.include_bulk)?;
+    let mut sources = if manifest.sources.is_empty() {
+        Vec::new()
+    } else {
+        manifest.select(&opts.only, opts.include_bulk)?
+    };
+    let mut refused = Vec::new();
+    for dir in folders {
+        let folder = own::scan(dir, extract::MAX_DOCUMENT_BYTES as u64)?;
+        for r in folder.refused {
+            refused.push(Failure {
+                source_id: r.id,
+                stage: "fetch".into(),
+                reason: format!("{}: {}", r.path.display(), r.reason),
+            });
+        }
+        for s in folder.sources {
+            if let Some(other) = sources.iter().find(|o| o.id == s.id) {
+                refused.push(Failure {
+                    source_id: s.id.clone(),
+                    stage: "fetch".into(),
+                    reason: format!(
+                        "{}: same document id as {} ({}): rename the file",
+                        own::path_of(&s).unwrap_or_default().display(),
+                        other.id,
+                        other.url
+                    ),
+                });
+            } else {
+                sources.push(s);
+            }
+        }
+    }
     let profiles = Profiles::builtin();
     let started = Instant::now();
-    pool.install(|| run(&sources, &profiles, opts, threads, started))
+    pool.install(|| run(&sources, &profiles, opts, threads, started, refused))
 }
 
 fn run(
@@ -295,9 +403,10 @@ fn run(
     opts: &BuildOptions,
     threads: usize,
     started: Instant,
+    refused: Vec<Failure>,
 ) -> Result<BuildReport, BuildError> {
     let mut stages = Vec::new();
-    let mut failures = Vec::new();
+    let mut failures = refused;
     let mut timed = |stage: &'static str, t: Instant| {
         stages.push(StageTime {
             stage,
@@ -433,10 +542,15 @@ fn run(
             }
             Err(e) => {
                 tracing::warn!("{e}");
+                // An own file is named by its path: the user knows files, not source ids.
+                let reason = match own::path_of(s).filter(|_| own::is_own(s)) {
+                    Some(p) => format!("{}: {e}", p.display()),
+                    None => e.to_string(),
+                };
                 failures.push(Failure {
                     source_id: s.id.clone(),
                     stage: "extract".into(),
-                    reason: e.to_string(),
+                    reason,
                 });
             }
         }

@@ -87,11 +87,13 @@ fn metrics_on_hand_made_rankings() {
             ndcg: 1.0,
             recall: 0.5,
             mrr: 1.0,
+            ap: 1.0,
         },
         Scores {
             ndcg: 0.0,
             recall: 0.5,
             mrr: 0.0,
+            ap: 0.0,
         },
     ]);
     assert_eq!(
@@ -99,7 +101,8 @@ fn metrics_on_hand_made_rankings() {
         Scores {
             ndcg: 0.5,
             recall: 0.5,
-            mrr: 0.5
+            mrr: 0.5,
+            ap: 0.5,
         }
     );
 }

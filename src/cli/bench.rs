@@ -117,6 +117,10 @@ pub struct QueryBench {
     pub limit: usize,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// A described situation (about 3,000 characters) timed with `cyberlex situation`, warm
+    /// (20 samples per pass); skipped when the file is absent.
+    #[arg(long, value_name = "FILE", default_value = "bench/situation.txt")]
+    pub situation: PathBuf,
 }
 
 pub fn run(a: BenchArgs) -> anyhow::Result<Outcome> {
@@ -700,8 +704,10 @@ fn query_bench(a: QueryBench) -> anyhow::Result<Outcome> {
     }
     warm.sort_by(f64::total_cmp);
     cold.sort_by(f64::total_cmp);
+    let situation = situation_latency(&engine, &a)?;
     let errors = rows.iter().filter(|r| r.error.is_some()).count();
     let out = json!({
+        "situation_ms": situation,
         "machine": machine(),
         "index": a.index,
         "passages": engine.num_passages(),
@@ -736,6 +742,15 @@ fn query_bench(a: QueryBench) -> anyhow::Result<Outcome> {
                     l["max"].as_f64().unwrap_or(0.0)
                 ));
             }
+            if let Some(l) = out["situation_ms"].as_object() {
+                s.push_str(&format!(
+                    "  situation ({} chars) p50 {:.2} ms · p99 {:.2} ms · max {:.2} ms\n",
+                    l["chars"],
+                    l["p50"].as_f64().unwrap_or(0.0),
+                    l["p99"].as_f64().unwrap_or(0.0),
+                    l["max"].as_f64().unwrap_or(0.0)
+                ));
+            }
             s.push_str(&format!(
                 "  index open           median {:.2} ms\n\n{:>9} {:>9} {:>9}  query\n",
                 out["open_ms"]["median"].as_f64().unwrap_or(0.0),
@@ -761,4 +776,28 @@ fn query_bench(a: QueryBench) -> anyhow::Result<Outcome> {
     }
     anyhow::ensure!(errors == 0, "{errors} queries failed");
     Ok(Outcome::Found)
+}
+
+/// Warm latency of `situation` on the description in `a.situation` (`null` when absent).
+fn situation_latency(engine: &Engine, a: &QueryBench) -> anyhow::Result<Value> {
+    let Ok(text) = std::fs::read_to_string(&a.situation) else {
+        return Ok(Value::Null);
+    };
+    let req = crate::search::situation::SituationRequest {
+        text: text.trim().to_string(),
+        limit: a.limit,
+        snippet_chars: 240,
+        ..Default::default()
+    };
+    engine.situation(&req)?;
+    let mut v = Vec::new();
+    for _ in 0..a.runs.max(1) * 20 {
+        let t = Instant::now();
+        engine.situation(&req)?;
+        v.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    v.sort_by(f64::total_cmp);
+    let mut l = latency(&v);
+    l["chars"] = json!(req.text.chars().count());
+    Ok(l)
 }

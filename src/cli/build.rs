@@ -12,6 +12,11 @@ use crate::pipeline::{self, BuildError, BuildOptions, BuildReport};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
+    /// Also index a folder of your own documents (repeatable): every .txt .md .html .htm .xml
+    /// .json .pdf file is a document; alone (without --mirror or --sources), only the folders.
+    /// An optional cyberlex.toml in the folder sets `jurisdiction`, `kind`, `language`, `date`.
+    #[arg(long = "dir", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
     /// Read sources from this mirror (`DIR/<host><path>`, the `wget -x` layout) instead of the network.
     #[arg(long, value_name = "DIR")]
     pub mirror: Option<PathBuf>,
@@ -47,8 +52,21 @@ pub struct BuildArgs {
 pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
     let manifest = match &a.sources {
         Some(p) => Manifest::load(p)?,
+        // `build --dir DIR` alone indexes only the user's folders.
+        None if !a.dirs.is_empty() && a.mirror.is_none() => Manifest {
+            path: PathBuf::from("(own folders only)"),
+            sources: Vec::new(),
+        },
         None => Manifest::builtin(),
     };
+    for d in &a.dirs {
+        if !d.is_dir() {
+            anyhow::bail!(
+                "folder {} does not exist; pass the folder that holds your documents (--dir DIR)",
+                d.display()
+            );
+        }
+    }
     if let Some(m) = &a.mirror {
         if !m.is_dir() {
             anyhow::bail!(
@@ -76,7 +94,7 @@ pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
         only: a.only.clone(),
         progress: style.stderr_tty,
     };
-    match pipeline::build(&manifest, &opts) {
+    match pipeline::build_with(&manifest, &a.dirs, &opts) {
         Ok(report) => {
             if a.json {
                 print(&json_pretty(&report)?)?;

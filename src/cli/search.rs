@@ -11,6 +11,11 @@ use crate::search::{Engine, SearchError, SearchRequest, SearchResponse};
 
 pub use crate::search::views::QUERY_HELP;
 
+/// What `search` says to a query that reads as a description of facts.
+pub const SITUATION_HINT: &str = "this reads as a description of facts, not a query: \
+describe the situation with `cyberlex situation \"...\"` (or `--file FILE`), which picks the \
+salient terms and legal concepts itself and never reads quotes, parentheses or AND as operators";
+
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// The query (see `cyberlex help query`).
@@ -86,11 +91,22 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         snippet_chars: 240,
         timeout: Some(a.timeout),
     };
+    if crate::search::situation::reads_as_prose(&a.query) {
+        anyhow::bail!("{}", SITUATION_HINT);
+    }
     let engine = Engine::open(&a.index)?;
     let resp = match engine.search(&req) {
         Ok(r) => r,
         Err(SearchError::Query { query, error }) => {
-            anyhow::bail!("cannot parse the query: {error}\n{}", error.pointer(&query))
+            let hint = if query.split_whitespace().count() >= 12 {
+                format!("\n{SITUATION_HINT}")
+            } else {
+                String::new()
+            };
+            anyhow::bail!(
+                "cannot parse the query: {error}\n{}{hint}",
+                error.pointer(&query)
+            )
         }
         Err(e) => return Err(e.into()),
     };

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::output::{json_pretty, print, Style};
 use super::Outcome;
-use crate::corpus::Manifest;
+use crate::corpus::{own, Jurisdictions, Manifest};
 use crate::crawl;
 
 #[derive(Debug, Args)]
@@ -20,16 +20,30 @@ pub struct SourcesArgs {
     /// A manifest in the format of corpus/sources.toml (default: the built-in one).
     #[arg(long, value_name = "FILE")]
     pub sources: Option<PathBuf>,
+    /// Also list the documents of this folder of your own (as `build --dir` indexes them; repeatable).
+    #[arg(long = "dir", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
-    let manifest = match &a.sources {
+    let mut manifest = match &a.sources {
         Some(p) => Manifest::load(p)?,
+        None if !a.dirs.is_empty() && a.mirror.is_none() => Manifest {
+            path: PathBuf::from("(own folders only)"),
+            sources: Vec::new(),
+        },
         None => Manifest::builtin(),
     };
+    let mut refused = Vec::new();
+    for d in &a.dirs {
+        let folder = own::scan(d, crate::extract::MAX_DOCUMENT_BYTES as u64)?;
+        manifest.sources.extend(folder.sources);
+        refused.extend(folder.refused);
+    }
+    let table = Jurisdictions::builtin();
     let statuses = crawl::status(&manifest.sources, &a.cache);
     let in_mirror = |url: &str| {
         a.mirror
@@ -45,7 +59,8 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
                 serde_json::json!({
                     "id": s.id, "format": s.format, "kind": s.kind, "jurisdiction": s.jurisdiction,
                     "language": s.language, "bulk": s.bulk, "url": s.url, "title": s.title,
-                    "in_mirror": in_mirror(&s.url), "cache": st,
+                    "in_mirror": in_mirror(&s.url), "cache": st, "own": own::is_own(s),
+                    "jurisdiction_name": table.name(&s.jurisdiction),
                 })
             })
             .collect();
@@ -54,7 +69,13 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
     }
     let mut out = String::new();
     for (s, st) in manifest.sources.iter().zip(&statuses) {
-        let cache = if st.cached {
+        let cache = if own::is_own(s) {
+            format!(
+                "own file {} · {}",
+                own::path_of(s).unwrap_or_default().display(),
+                table.name(&s.jurisdiction).unwrap_or(&s.jurisdiction)
+            )
+        } else if st.cached {
             let sha = match st.sha256_matches {
                 Some(true) => "sha256 ok",
                 Some(false) => "sha256 DIFFERS",
@@ -90,6 +111,9 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
             mirror,
             if s.bulk { " (bulk)" } else { "" }
         ));
+    }
+    for r in &refused {
+        out.push_str(&format!("{:<58} refused: {}\n", r.path.display(), r.reason));
     }
     print(&out)?;
     Ok(Outcome::Found)

@@ -9,6 +9,7 @@
 pub mod instruments;
 mod jurisdictions;
 mod manifest;
+pub mod own;
 pub mod taxonomy;
 
 pub use instruments::{Instrument, Instruments};
@@ -32,6 +33,8 @@ pub enum CorpusError {
     Invalid { path: PathBuf, message: String },
     #[error("unknown source id `{id}`; `cyberlex sources` lists the known ids")]
     UnknownSource { id: String },
+    #[error("folder {path}: {message}")]
+    Folder { path: PathBuf, message: String },
     #[error("unknown jurisdiction `{input}`; known: {known}")]
     UnknownJurisdiction { input: String, known: String },
 }

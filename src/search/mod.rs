@@ -18,6 +18,7 @@ pub mod inflect;
 pub mod mode;
 pub mod query;
 pub mod rules;
+pub mod situation;
 pub mod spans;
 pub mod views;
 
@@ -939,6 +940,11 @@ impl Engine {
         &self.open.fields
     }
 
+    /// The searcher of the open index (term statistics for `situation`).
+    pub fn searcher(&self) -> &Searcher {
+        &self.searcher
+    }
+
     pub fn num_passages(&self) -> u64 {
         self.searcher.num_docs()
     }
@@ -956,7 +962,7 @@ impl Engine {
         }
     }
 
-    fn filters(&self, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+    pub(crate) fn filters(&self, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields();
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !req.jurisdictions.is_empty() {
