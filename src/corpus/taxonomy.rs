@@ -396,6 +396,16 @@ impl Taxonomy {
             let only_text_label = only_text_label && t_terms[i].is_none();
             // Elements: what the provision does.
             let act = h_acts[i].or(t_acts[i]).map(|p| self.acts.patterns[p].clone());
+            // A text label's own words ("illegal access") are not the without-right element.
+            let unlawful = match (only_text_label, t_labels[i], &unlawful) {
+                (true, Some(p), Some(_)) => {
+                    let rest = t.replace(self.labels.patterns[p].as_str(), " ");
+                    self.markers.get("unlawful").and_then(|m| {
+                        m.first_matches(&rest, 1)[0].map(|q| m.patterns[q].clone())
+                    })
+                }
+                _ => unlawful.clone(),
+            };
             let mut weight = 1.0;
             let mut weigh = |rules: &mut Vec<Rule>, what: String, f: f32| {
                 weight *= f;
@@ -658,7 +668,10 @@ mod tests {
         };
         assert!(ids("illegal access").contains(&"illegal-access".to_string()));
         assert!(ids("Illegal Access").contains(&"illegal-access".to_string()));
-        let tags = t.tag("Ausspähen von Daten", "invented text");
+        let tags = t.tag(
+            "Ausspähen von Daten",
+            "Wer unbefugt erfundene Daten liest, wird bestraft.",
+        );
         assert!(t
             .tag(
                 "Policy",
@@ -723,12 +736,26 @@ mod tests {
                 .map(|g| g.concept)
                 .collect::<Vec<_>>()
         };
-        // A label in the heading tags, in any language.
-        assert!(
-            ids("Computerbetrug", "Wer etwas Erfundenes tut.").contains(&"computer-fraud".into())
-        );
-        assert!(ids("Неправомерный доступ к данным", "").contains(&"illegal-access".into()));
-        assert!(ids("Production order", "An invented order.").contains(&"production-order".into()));
+        // A label in the heading tags, in any language, when the text does what the concept
+        // is: an offence with a without-right or penalty element, a power with an authority.
+        assert!(ids("Computerbetrug", "Wer unbefugt Erfundenes tut, wird bestraft.")
+            .contains(&"computer-fraud".into()));
+        assert!(!ids("Computerbetrug", "Wer etwas Erfundenes tut.").contains(&"computer-fraud".into()));
+        assert!(ids("", "Неправомерный доступ к данным наказывается штрафом.")
+            .contains(&"illegal-access".into()));
+        assert!(ids("Production order", "A judge may make an invented order.")
+            .contains(&"production-order".into()));
+        assert!(!ids("Production order", "An invented order.").contains(&"production-order".into()));
+        // A convention need not restate the elements.
+        let treaty = t.assess(&View {
+            heading: "Illegal access",
+            text: "Each Party shall adopt invented measures.",
+            kind: "convention",
+            ..Default::default()
+        });
+        assert!(treaty
+            .iter()
+            .any(|a| a.concept == "illegal-access" && a.score >= points::THRESHOLD));
         // A key term in the text tags; a label in the text does not.
         assert!(ids(
             "",
@@ -741,9 +768,20 @@ mod tests {
         )
         .is_empty());
         // The rule says which label or term fired.
-        let tags = t.tag("Unauthorised access", "invented");
+        let tags = t.tag("Unauthorised access", "An invented person is liable to a fine.");
         let g = tags.iter().find(|g| g.concept == "illegal-access").unwrap();
         assert_eq!(g.rule, "heading has label \"unauthorised access\"");
+        // Lay aliases name the concept in queries, in any order of words around them.
+        let named = |q: &str, id: &str| t.concepts_for_query(q).iter().any(|c| c.id == id);
+        assert!(named("botnet", "misuse-of-devices"));
+        assert!(named("DDoS", "system-interference"));
+        assert!(named("phishing", "computer-fraud"));
+        assert!(named("ransomware", "data-interference"));
+        assert!(named("compelled disclosure of encryption keys", "search-seizure"));
+        assert!(named("robo de dinero por internet", "computer-fraud"));
+        assert!(!named("internet", "computer-fraud"));
+        // …but never tag a passage.
+        assert!(!ids("Botnet", "A botnet is liable to a fine.").contains(&"misuse-of-devices".into()));
         // Words inside longer words do not match.
         assert!(ids("Extraditions office", "").is_empty());
         // CJK terms match inside running text.
