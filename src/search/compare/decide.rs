@@ -166,7 +166,9 @@ pub fn choose(assessed: &[Assessed], concepts: &[String]) -> Decision {
     let (_, top) = score_of(a, concepts).expect("scored above");
     let mut why = format!("{}: {}", top.concept, top.explain());
     if a.ancillary {
-        why.push_str(&format!("; definition or preamble ×{ANCILLARY} = {score:.1}"));
+        why.push_str(&format!(
+            "; definition or preamble ×{ANCILLARY} = {score:.1}"
+        ));
     }
     if score < points::THRESHOLD {
         return Decision {
@@ -304,7 +306,13 @@ mod tests {
     #[test]
     fn a_headingless_subsection_inherits_its_parent_heading() {
         let ps = vec![
-            passage("usc/1030", "Invented trespass heading: computer trespass", "", &[], 1),
+            passage(
+                "usc/1030",
+                "Invented trespass heading: computer trespass",
+                "",
+                &[],
+                1,
+            ),
             passage(
                 "usc/1030/a",
                 "",
@@ -317,7 +325,10 @@ mod tests {
         let a = assess_all(&t, ps);
         let sub = &a[1].assessments;
         let g = sub.iter().find(|x| x.concept == "illegal-access").unwrap();
-        assert!(g.rules[0].what.starts_with("parent heading has label"), "{g:?}");
+        assert!(
+            g.rules[0].what.starts_with("parent heading has label"),
+            "{g:?}"
+        );
         assert_eq!(choose(&a, &["illegal-access".into()]).best, Some(1));
     }
 }

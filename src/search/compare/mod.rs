@@ -201,7 +201,9 @@ pub fn document_short_title(doc_id: &str, title: &str) -> String {
         if let Some(close) = t[open..].find(')') {
             let inner = t[open + 1..open + close].trim();
             let short = inner.split([',', ';']).next().unwrap_or("").trim();
-            let latin_head = t[..open].chars().all(|c| !crate::index::analyzers::is_cjk(c));
+            let latin_head = t[..open]
+                .chars()
+                .all(|c| !crate::index::analyzers::is_cjk(c));
             let words = short.split_whitespace().count();
             let looks_short = !short.is_empty()
                 && words <= 3
@@ -232,9 +234,11 @@ pub fn document_short_title(doc_id: &str, title: &str) -> String {
 
 /// `StGB § 202a`; the citation alone when it already names its document (`18 U.S.C. § 2511`).
 pub fn cite_with_document(document: &str, citation: &str) -> String {
-    if document.is_empty() || citation.starts_with(document) || document.ends_with(citation) {
-        citation.to_string()
-    } else if citation.contains("U.S.C.") && document.contains("U.S.C.") {
+    let names_itself = document.is_empty()
+        || citation.starts_with(document)
+        || document.ends_with(citation)
+        || (citation.contains("U.S.C.") && document.contains("U.S.C."));
+    if names_itself {
         citation.to_string()
     } else {
         format!("{document} {citation}")
@@ -306,7 +310,6 @@ impl Engine {
         }
         Ok(out)
     }
-
 
     /// Every provision of one jurisdiction of these kinds, in document order; a convention's row
     /// holds only its own instrument.
@@ -512,31 +515,33 @@ impl Engine {
         };
         let hit = self.search(&req)?.hits.into_iter().next();
         let only = convention_documents(j);
-        Ok(match hit.filter(|h| only.is_none_or(|d| d.contains(&h.doc_id.as_str()))) {
-            Some(h) => CompareRow {
-                jurisdiction: j.to_string(),
-                jurisdiction_name: name,
-                matched: true,
-                document: Some(document_short_title(&h.doc_id, &h.title)),
-                doc_id: Some(h.doc_id),
-                passage_id: Some(h.passage_id),
-                citation: Some(h.citation),
-                heading: Some(h.heading),
-                language: Some(h.language),
-                snippet: Some(h.snippet),
-                score: Some(h.score),
-                kind: Some(h.kind),
-                title: Some(h.title),
-                url: Some(h.url),
-                concepts: Vec::new(),
-                why: Some(format!(
-                    "by words (the query names no concept): {}",
-                    h.explanation.unwrap_or_default()
-                )),
-                runners_up: Vec::new(),
+        Ok(
+            match hit.filter(|h| only.is_none_or(|d| d.contains(&h.doc_id.as_str()))) {
+                Some(h) => CompareRow {
+                    jurisdiction: j.to_string(),
+                    jurisdiction_name: name,
+                    matched: true,
+                    document: Some(document_short_title(&h.doc_id, &h.title)),
+                    doc_id: Some(h.doc_id),
+                    passage_id: Some(h.passage_id),
+                    citation: Some(h.citation),
+                    heading: Some(h.heading),
+                    language: Some(h.language),
+                    snippet: Some(h.snippet),
+                    score: Some(h.score),
+                    kind: Some(h.kind),
+                    title: Some(h.title),
+                    url: Some(h.url),
+                    concepts: Vec::new(),
+                    why: Some(format!(
+                        "by words (the query names no concept): {}",
+                        h.explanation.unwrap_or_default()
+                    )),
+                    runners_up: Vec::new(),
+                },
+                None => unmatched(j, name, Some("no passage matches the query".into())),
             },
-            None => unmatched(j, name, Some("no passage matches the query".into())),
-        })
+        )
     }
 
     /// Jurisdictions × concepts: every cell is the decision of [`decide::choose`] for that one
@@ -682,7 +687,10 @@ mod tests {
 
     #[test]
     fn short_titles_of_documents() {
-        assert_eq!(document_short_title("de-stgb", "Strafgesetzbuch (StGB)"), "StGB");
+        assert_eq!(
+            document_short_title("de-stgb", "Strafgesetzbuch (StGB)"),
+            "StGB"
+        );
         assert_eq!(
             document_short_title("x", "Code pénal, Article 323-1"),
             "Code pénal"
@@ -695,7 +703,10 @@ mod tests {
             "Malabo Convention"
         );
         assert_eq!(
-            document_short_title("x", "18 U.S.C. Chapter 119 — Wire interception (§§ 2510-2523)"),
+            document_short_title(
+                "x",
+                "18 U.S.C. Chapter 119 — Wire interception (§§ 2510-2523)"
+            ),
             "18 U.S.C. Chapter 119"
         );
         assert_eq!(cite_with_document("StGB", "§ 202a"), "StGB § 202a");
