@@ -170,6 +170,8 @@ pub struct Taxonomy {
     aliases: Vec<Vec<String>>,
     /// Marker name → folded word starts, all languages.
     markers: BTreeMap<String, PhraseSet>,
+    /// The element markers read in the text, in one automaton (owner = index in [`TEXT_MARKERS`]).
+    text_markers: PhraseSet,
 }
 
 /// Lower case, accents folded, whitespace collapsed: the form labels are compared in.
@@ -182,6 +184,9 @@ pub fn fold(s: &str) -> String {
         .collect();
     crate::extract::collapse_ws(&stripped.replace(['’', '\''], "'"))
 }
+
+/// Markers read in a passage's text.
+const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime"];
 
 /// Marker names the taxonomy file must define.
 pub const MARKERS: &[&str] = &[
@@ -218,7 +223,14 @@ impl Taxonomy {
                 )
             })
             .collect();
+        let text_markers = PhraseSet::new(
+            TEXT_MARKERS
+                .iter()
+                .map(|m| f.markers.get(*m).map(&folded).unwrap_or_default()),
+            true,
+        );
         Ok(Taxonomy {
+            text_markers,
             concepts: f.concept,
             labels,
             terms,
@@ -290,15 +302,26 @@ impl Taxonomy {
             .acts
             .first_matches(if h.is_empty() { &ph } else { &h }, n);
         let listed = t_labels.iter().filter(|x| x.is_some()).count();
+        let some = |v: &[Option<usize>]| v.iter().any(Option::is_some);
+        if !(some(&h_labels)
+            || some(&t_labels)
+            || some(&p_labels)
+            || some(&t_terms)
+            || some(&h_acts)
+            || some(&path_labels))
+        {
+            // No concept's wording: nothing to weigh (most passages of a code).
+            return Vec::new();
+        }
         // A convention obliges its Parties to create offences and powers; its articles need
         // not restate a penalty or name an authority.
         let treaty = matches!(v.kind, "convention" | "protocol");
         let t_acts = self.acts.first_matches(&t, n);
         // Elements are read in the text: a heading names the concept, the text does it.
+        let found = self.text_markers.first_matches(&t, TEXT_MARKERS.len());
         let marker = |name: &str| -> Option<String> {
-            self.markers
-                .get(name)
-                .and_then(|m| m.first_matches(&t, 1)[0].map(|p| m.patterns[p].clone()))
+            let k = TEXT_MARKERS.iter().position(|m| *m == name)?;
+            found[k].map(|p| self.text_markers.patterns[p].clone())
         };
         let head: String = format!(
             "{h} {}",
