@@ -17,6 +17,9 @@ use crate::segment::Passage;
 
 /// Weight of definitions and preambles against operative provisions.
 pub const ANCILLARY: f32 = 0.5;
+/// Weight of an unnumbered paragraph (`¶ 72`) against a numbered provision, which is what a
+/// lawyer cites.
+pub const UNNUMBERED: f32 = 0.9;
 
 /// A definition (`s. 97 (“unauthorised access”)`, `Definition of …`) or a preamble.
 pub fn is_ancillary(citation: &str, heading: &str) -> bool {
@@ -111,11 +114,14 @@ fn score_of<'a>(a: &'a Assessed, concepts: &[String]) -> Option<(f32, &'a Assess
         .iter()
         .filter(|x| concepts.contains(&x.concept))
         .max_by(|x, y| x.score.total_cmp(&y.score))?;
-    let s = if a.ancillary {
+    let mut s = if a.ancillary {
         best.score * ANCILLARY
     } else {
         best.score
     };
+    if a.passage.citation.starts_with('¶') {
+        s *= UNNUMBERED;
+    }
     Some((s, best))
 }
 
