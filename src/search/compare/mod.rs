@@ -237,7 +237,10 @@ pub fn cite_with_document(document: &str, citation: &str) -> String {
     let names_itself = document.is_empty()
         || citation.starts_with(document)
         || document.ends_with(citation)
-        || (citation.contains("U.S.C.") && document.contains("U.S.C."));
+        || (citation.contains("U.S.C.") && document.contains("U.S.C."))
+        || [", s. ", ", art. ", ", § ", ", Art. "]
+            .iter()
+            .any(|m| citation.contains(m));
     if names_itself {
         citation.to_string()
     } else {
@@ -710,6 +713,10 @@ mod tests {
             "18 U.S.C. Chapter 119"
         );
         assert_eq!(cite_with_document("StGB", "§ 202a"), "StGB § 202a");
+        assert_eq!(
+            cite_with_document("Protecting Canadians", "Criminal Code, s. 342.1"),
+            "Criminal Code, s. 342.1"
+        );
         assert_eq!(
             cite_with_document("18 U.S.C. Chapter 119", "18 U.S.C. § 2511"),
             "18 U.S.C. § 2511"
