@@ -213,6 +213,14 @@ pub fn document_short_title(doc_id: &str, title: &str) -> String {
             if looks_short && latin_head && (words == 1 || short.contains("Convention")) {
                 return short.to_string();
             }
+            // A right-to-left title (Arabic) reads badly in a left-to-right line: its English
+            // name in parentheses, when there is one.
+            let rtl = t[..open]
+                .chars()
+                .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+            if rtl && short.is_ascii() && !short.is_empty() && words <= 6 {
+                return short.to_string();
+            }
         }
     }
     let mut cut = t.len();
@@ -711,6 +719,13 @@ mod tests {
                 "18 U.S.C. Chapter 119 — Wire interception (§§ 2510-2523)"
             ),
             "18 U.S.C. Chapter 119"
+        );
+        assert_eq!(
+            document_short_title(
+                "x",
+                "اتفاقية الأمم المتحدة (United Nations Convention against Cybercrime, Arabic text)"
+            ),
+            "United Nations Convention against Cybercrime"
         );
         assert_eq!(cite_with_document("StGB", "§ 202a"), "StGB § 202a");
         assert_eq!(
