@@ -172,3 +172,177 @@ fn matrix_cells_are_explained_by_tag_rules() {
     let text = String::from_utf8(csv.stdout).unwrap();
     assert!(text.starts_with("jurisdiction,illegal-access,"), "{text}");
 }
+
+/// The three views of one question give one answer: for every concept of the taxonomy and
+/// every jurisdiction, `compare QUERY` (the concept's label), `compare --article coe:N` and the
+/// matrix cell name the same provision with the same explanation.
+#[test]
+fn compare_article_and_matrix_agree_on_every_cell() {
+    let Some(idx) = index() else { return };
+    let mut e = Engine::open(idx).unwrap();
+    let t = e.taxonomy.clone();
+    let m = e.matrix(&[], &[], false).unwrap();
+    assert!(m.rows.len() > 20, "{} rows", m.rows.len());
+    let mut cells = 0;
+    for c in &t.concepts {
+        // A label naming this concept alone.
+        let label = c
+            .labels
+            .values()
+            .flatten()
+            .find(|l| {
+                let named = t.concepts_for_query(l);
+                named.len() == 1 && named[0].id == c.id
+            })
+            .unwrap_or_else(|| panic!("{}: no label names it alone", c.id));
+        let by_query = e
+            .compare(&CompareRequest {
+                query: label.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(by_query.concepts, vec![c.id.clone()], "{label}");
+        let article = c
+            .articles
+            .get("coe")
+            .into_iter()
+            .flatten()
+            .find(|n| {
+                cyberlex::search::compare::concepts_of_article(&t, "coe", n) == [c.id.as_str()]
+            })
+            .map(|n| format!("coe:{n}"));
+        let by_article = article.as_ref().map(|a| {
+            e.compare(&CompareRequest {
+                article: Some(a.clone()),
+                ..Default::default()
+            })
+            .unwrap()
+        });
+        for row in &m.rows {
+            let cell = row.cells.get(&c.id);
+            let want = cell.map(|x| x.passage_id.clone());
+            let q = by_query
+                .rows
+                .iter()
+                .find(|r| r.jurisdiction == row.jurisdiction)
+                .unwrap_or_else(|| panic!("{label}: no row for {}", row.jurisdiction));
+            assert_eq!(
+                q.passage_id, want,
+                "{} {label}: query vs matrix",
+                row.jurisdiction
+            );
+            if let Some(x) = cell {
+                assert_eq!(
+                    q.why.as_deref(),
+                    Some(x.why.as_str()),
+                    "{}",
+                    row.jurisdiction
+                );
+                assert_eq!(q.document.as_deref(), Some(x.document.as_str()));
+            }
+            if let (Some(a), Some(resp)) = (&article, &by_article) {
+                if let Some(r) = resp
+                    .rows
+                    .iter()
+                    .find(|r| r.jurisdiction == row.jurisdiction)
+                {
+                    assert_eq!(
+                        r.passage_id, want,
+                        "{} {a}: article vs matrix",
+                        row.jurisdiction
+                    );
+                    assert_eq!(r.why, q.why, "{} {a}", row.jurisdiction);
+                }
+            }
+            cells += 1;
+        }
+    }
+    assert!(cells >= 21 * 20, "{cells} cells");
+}
+
+/// Convention rows hold one instrument; cells name their document.
+#[test]
+fn matrix_rows_keep_to_one_instrument_and_name_documents() {
+    let Some(idx) = index() else { return };
+    let mut e = Engine::open(idx).unwrap();
+    let m = e
+        .matrix(&["UN".into(), "DE".into(), "COE".into()], &[], false)
+        .unwrap();
+    for row in &m.rows {
+        for cell in row.cells.values() {
+            match row.jurisdiction.as_str() {
+                "UN" => assert!(
+                    cell.doc_id.starts_with("un-cybercrime-convention-2024"),
+                    "{cell:?}"
+                ),
+                "COE" => assert_eq!(cell.doc_id, "coe-budapest-convention-2001"),
+                _ => {}
+            }
+        }
+    }
+    let de = m.rows.iter().find(|r| r.jurisdiction == "DE").unwrap();
+    assert_eq!(de.cells["illegal-access"].label(), "StGB § 202a");
+    // Judged from the StPO's text: § 100a is the interception of telecommunications.
+    assert_eq!(de.cells["content-interception"].label(), "StPO § 100a");
+    let out = Command::cargo_bin("cyberlex")
+        .unwrap()
+        .args(["matrix", "--format", "text", "--index"])
+        .arg(idx)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("StGB § 202a"), "{text}");
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line}");
+    }
+}
+
+/// Lay terms reach the provisions (judged from the texts: s. 3LA of the Crimes Act as amended
+/// is the order to assist access to a computer, Sv art. 125k the order to decrypt).
+#[test]
+fn lay_terms_reach_the_provisions() {
+    let Some(idx) = index() else { return };
+    let mut e = Engine::open(idx).unwrap();
+    let r = e
+        .compare(&CompareRequest {
+            query: "compelled disclosure of encryption keys".into(),
+            jurisdictions: vec!["AU".into(), "NL".into(), "PK".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(r.concepts, vec!["compelled-assistance".to_string()]);
+    for (j, want) in [
+        ("AU", "au-cth-cybercrime-act-2001/3la"),
+        ("NL", "nl-wetboek-van-strafvordering/125k"),
+    ] {
+        let row = r.rows.iter().find(|x| x.jurisdiction == j).unwrap();
+        assert_eq!(row.passage_id.as_deref(), Some(want), "{row:?}");
+    }
+    let pk = r.rows.iter().find(|x| x.jurisdiction == "PK").unwrap();
+    assert!(
+        pk.passage_id
+            .as_deref()
+            .is_some_and(|p| p.ends_with("/35") || p.ends_with("/32")),
+        "{pk:?}"
+    );
+    let mut hits = |q: &str| {
+        e.search(&cyberlex::search::SearchRequest {
+            query: q.into(),
+            limit: 20,
+            ..Default::default()
+        })
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.passage_id)
+        .collect::<Vec<_>>()
+    };
+    let keys = hits("compelled disclosure of encryption keys");
+    assert!(
+        keys.iter().any(|p| p == "au-cth-cybercrime-act-2001/3la"),
+        "{keys:?}"
+    );
+    for q in ["botnet", "DDoS", "phishing", "ransomware"] {
+        assert!(!hits(q).is_empty(), "{q} reaches nothing");
+    }
+}

@@ -192,6 +192,67 @@ pub fn by_split(results: &[CellResult]) -> BTreeMap<String, SplitScore> {
     out
 }
 
+/// The report of `cyberlex eval --truth`: accuracies per split (only the `splits` asked for),
+/// and with `cells`, the wrong cells of those splits.
+pub fn report_text(results: &[CellResult], splits: &[String], cells: bool) -> String {
+    let scores = by_split(results);
+    let mut s = format!(
+        "{:<9} {:>16} {:>16}\n",
+        "split", "provision cells", "none unmatched"
+    );
+    for (name, x) in scores.iter().filter(|(n, _)| splits.contains(n)) {
+        s.push_str(&format!(
+            "{name:<9} {:>6.3} ({:>3}/{:<3}) {:>6.3} ({:>3}/{:<3})\n",
+            x.provision_accuracy(),
+            x.provision_right,
+            x.provision_cells,
+            x.none_accuracy(),
+            x.none_right,
+            x.none_cells
+        ));
+    }
+    if cells {
+        s.push_str("\nwrong cells:\n");
+        for r in results
+            .iter()
+            .filter(|r| !r.right && splits.contains(&r.split))
+        {
+            s.push_str(&format!(
+                "  {:<8} {:<4} {:<24} got {}{}\n",
+                r.split,
+                r.jurisdiction,
+                r.concept,
+                r.got.as_deref().unwrap_or("none"),
+                if r.none { " (expected none)" } else { "" }
+            ));
+        }
+    }
+    s
+}
+
+/// The JSON report: per split accuracies, and the cells of the splits asked for.
+pub fn report_json(results: &[CellResult], splits: &[String]) -> serde_json::Value {
+    let scores: BTreeMap<String, serde_json::Value> = by_split(results)
+        .into_iter()
+        .filter(|(n, _)| splits.contains(n))
+        .map(|(n, x)| {
+            (
+                n,
+                serde_json::json!({
+                    "provision_accuracy": x.provision_accuracy(),
+                    "none_accuracy": x.none_accuracy(),
+                    "counts": x,
+                }),
+            )
+        })
+        .collect();
+    let cells: Vec<&CellResult> = results
+        .iter()
+        .filter(|r| splits.contains(&r.split))
+        .collect();
+    serde_json::json!({ "splits": scores, "cells": cells })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,65 +317,4 @@ split = "heldout"
         let bad = TABLE.replace("none = true", "none = false");
         assert!(TruthTable::parse(&bad).is_err());
     }
-}
-
-/// The report of `cyberlex eval --truth`: accuracies per split (only the `splits` asked for),
-/// and with `cells`, the wrong cells of those splits.
-pub fn report_text(results: &[CellResult], splits: &[String], cells: bool) -> String {
-    let scores = by_split(results);
-    let mut s = format!(
-        "{:<9} {:>16} {:>16}\n",
-        "split", "provision cells", "none unmatched"
-    );
-    for (name, x) in scores.iter().filter(|(n, _)| splits.contains(n)) {
-        s.push_str(&format!(
-            "{name:<9} {:>6.3} ({:>3}/{:<3}) {:>6.3} ({:>3}/{:<3})\n",
-            x.provision_accuracy(),
-            x.provision_right,
-            x.provision_cells,
-            x.none_accuracy(),
-            x.none_right,
-            x.none_cells
-        ));
-    }
-    if cells {
-        s.push_str("\nwrong cells:\n");
-        for r in results
-            .iter()
-            .filter(|r| !r.right && splits.contains(&r.split))
-        {
-            s.push_str(&format!(
-                "  {:<8} {:<4} {:<24} got {}{}\n",
-                r.split,
-                r.jurisdiction,
-                r.concept,
-                r.got.as_deref().unwrap_or("none"),
-                if r.none { " (expected none)" } else { "" }
-            ));
-        }
-    }
-    s
-}
-
-/// The JSON report: per split accuracies, and the cells of the splits asked for.
-pub fn report_json(results: &[CellResult], splits: &[String]) -> serde_json::Value {
-    let scores: BTreeMap<String, serde_json::Value> = by_split(results)
-        .into_iter()
-        .filter(|(n, _)| splits.contains(n))
-        .map(|(n, x)| {
-            (
-                n,
-                serde_json::json!({
-                    "provision_accuracy": x.provision_accuracy(),
-                    "none_accuracy": x.none_accuracy(),
-                    "counts": x,
-                }),
-            )
-        })
-        .collect();
-    let cells: Vec<&CellResult> = results
-        .iter()
-        .filter(|r| splits.contains(&r.split))
-        .collect();
-    serde_json::json!({ "splits": scores, "cells": cells })
 }

@@ -67,7 +67,12 @@ fn fit(s: &str, n: usize) -> String {
 
 /// One block per jurisdiction, one line per concept: `  concept  StGB § 202a — heading`.
 fn text(m: &Matrix, explain: bool) -> String {
-    let w = m.concepts.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+    let w = m
+        .concepts
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut s = String::new();
     for r in &m.rows {
         let name = r.jurisdiction_name.as_deref().unwrap_or("");

@@ -170,6 +170,8 @@ pub struct Taxonomy {
     aliases: Vec<Vec<String>>,
     /// Marker name → folded word starts, all languages.
     markers: BTreeMap<String, PhraseSet>,
+    /// The element markers read in the text, in one automaton (owner = index in [`TEXT_MARKERS`]).
+    text_markers: PhraseSet,
 }
 
 /// Lower case, accents folded, whitespace collapsed: the form labels are compared in.
@@ -182,6 +184,9 @@ pub fn fold(s: &str) -> String {
         .collect();
     crate::extract::collapse_ws(&stripped.replace(['’', '\''], "'"))
 }
+
+/// Markers read in a passage's text.
+const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime"];
 
 /// Marker names the taxonomy file must define.
 pub const MARKERS: &[&str] = &[
@@ -218,7 +223,14 @@ impl Taxonomy {
                 )
             })
             .collect();
+        let text_markers = PhraseSet::new(
+            TEXT_MARKERS
+                .iter()
+                .map(|m| f.markers.get(*m).map(&folded).unwrap_or_default()),
+            true,
+        );
         Ok(Taxonomy {
+            text_markers,
             concepts: f.concept,
             labels,
             terms,
@@ -245,7 +257,9 @@ impl Taxonomy {
                         .values()
                         .flatten()
                         .any(|l| contains_phrase(&q, &fold(l)))
-                    || self.aliases[*i].iter().any(|a| contains_words_in_order(&q, a))
+                    || self.aliases[*i]
+                        .iter()
+                        .any(|a| contains_words_in_order(&q, a))
             })
             .map(|(_, c)| c)
             .collect()
@@ -284,17 +298,30 @@ impl Taxonomy {
         let t_labels = self.labels.first_matches(&t, n);
         let p_labels = self.labels.first_matches(&ph, n);
         let t_terms = self.terms.first_matches(&t, n);
-        let h_acts = self.acts.first_matches(if h.is_empty() { &ph } else { &h }, n);
+        let h_acts = self
+            .acts
+            .first_matches(if h.is_empty() { &ph } else { &h }, n);
         let listed = t_labels.iter().filter(|x| x.is_some()).count();
+        let some = |v: &[Option<usize>]| v.iter().any(Option::is_some);
+        if !(some(&h_labels)
+            || some(&t_labels)
+            || some(&p_labels)
+            || some(&t_terms)
+            || some(&h_acts)
+            || some(&path_labels))
+        {
+            // No concept's wording: nothing to weigh (most passages of a code).
+            return Vec::new();
+        }
         // A convention obliges its Parties to create offences and powers; its articles need
         // not restate a penalty or name an authority.
         let treaty = matches!(v.kind, "convention" | "protocol");
         let t_acts = self.acts.first_matches(&t, n);
         // Elements are read in the text: a heading names the concept, the text does it.
+        let found = self.text_markers.first_matches(&t, TEXT_MARKERS.len());
         let marker = |name: &str| -> Option<String> {
-            self.markers
-                .get(name)
-                .and_then(|m| m.first_matches(&t, 1)[0].map(|p| m.patterns[p].clone()))
+            let k = TEXT_MARKERS.iter().position(|m| *m == name)?;
+            found[k].map(|p| self.text_markers.patterns[p].clone())
         };
         let head: String = format!(
             "{h} {}",
@@ -395,7 +422,19 @@ impl Taxonomy {
             let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
             let only_text_label = only_text_label && t_terms[i].is_none();
             // Elements: what the provision does.
-            let act = h_acts[i].or(t_acts[i]).map(|p| self.acts.patterns[p].clone());
+            let act = h_acts[i]
+                .or(t_acts[i])
+                .map(|p| self.acts.patterns[p].clone());
+            // A text label's own words ("illegal access") are not the without-right element.
+            let unlawful = match (only_text_label, t_labels[i], &unlawful) {
+                (true, Some(p), Some(_)) => {
+                    let rest = t.replace(self.labels.patterns[p].as_str(), " ");
+                    self.markers
+                        .get("unlawful")
+                        .and_then(|m| m.first_matches(&rest, 1)[0].map(|q| m.patterns[q].clone()))
+                }
+                _ => unlawful.clone(),
+            };
             let mut weight = 1.0;
             let mut weigh = |rules: &mut Vec<Rule>, what: String, f: f32| {
                 weight *= f;
@@ -411,7 +450,11 @@ impl Taxonomy {
                         add(&mut rules, format!("act \"{a}\""), points::ELEMENT);
                     }
                     if let Some(w) = &unlawful {
-                        add(&mut rules, format!("without-right element \"{w}\""), points::ELEMENT);
+                        add(
+                            &mut rules,
+                            format!("without-right element \"{w}\""),
+                            points::ELEMENT,
+                        );
                     }
                     if let Some(w) = &penalty {
                         add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
@@ -449,7 +492,11 @@ impl Taxonomy {
                 }
                 "cooperation" => {
                     if let Some(w) = &foreign {
-                        add(&mut rules, format!("foreign request \"{w}\""), points::ELEMENT);
+                        add(
+                            &mut rules,
+                            format!("foreign request \"{w}\""),
+                            points::ELEMENT,
+                        );
                     }
                 }
                 "liability" => {
@@ -457,7 +504,11 @@ impl Taxonomy {
                         add(&mut rules, format!("act \"{a}\""), points::ELEMENT);
                     }
                     if let Some(g) = &general_part {
-                        add(&mut rules, format!("general part \"{g}\""), points::GENERAL_PART);
+                        add(
+                            &mut rules,
+                            format!("general part \"{g}\""),
+                            points::GENERAL_PART,
+                        );
                     }
                     if let Some(w) = &penalty {
                         add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
@@ -599,9 +650,9 @@ fn at_word_boundaries(hay: &str, start: usize, end: usize, needle: &str, prefix:
         .is_none_or(|c| !c.is_alphanumeric())
         && (prefix
             || hay[end..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric()))
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric()))
 }
 
 /// Does `hay` contain `needle` at word boundaries (or anywhere, for CJK needles)?
@@ -658,7 +709,10 @@ mod tests {
         };
         assert!(ids("illegal access").contains(&"illegal-access".to_string()));
         assert!(ids("Illegal Access").contains(&"illegal-access".to_string()));
-        let tags = t.tag("Ausspähen von Daten", "invented text");
+        let tags = t.tag(
+            "Ausspähen von Daten",
+            "Wer unbefugt erfundene Daten liest, wird bestraft.",
+        );
         assert!(t
             .tag(
                 "Policy",
@@ -723,12 +777,35 @@ mod tests {
                 .map(|g| g.concept)
                 .collect::<Vec<_>>()
         };
-        // A label in the heading tags, in any language.
+        // A label in the heading tags, in any language, when the text does what the concept
+        // is: an offence with a without-right or penalty element, a power with an authority.
+        assert!(ids(
+            "Computerbetrug",
+            "Wer unbefugt Erfundenes tut, wird bestraft."
+        )
+        .contains(&"computer-fraud".into()));
         assert!(
-            ids("Computerbetrug", "Wer etwas Erfundenes tut.").contains(&"computer-fraud".into())
+            !ids("Computerbetrug", "Wer etwas Erfundenes tut.").contains(&"computer-fraud".into())
         );
-        assert!(ids("Неправомерный доступ к данным", "").contains(&"illegal-access".into()));
-        assert!(ids("Production order", "An invented order.").contains(&"production-order".into()));
+        assert!(
+            ids("", "Неправомерный доступ к данным наказывается штрафом.")
+                .contains(&"illegal-access".into())
+        );
+        assert!(
+            ids("Production order", "A judge may make an invented order.")
+                .contains(&"production-order".into())
+        );
+        assert!(!ids("Production order", "An invented order.").contains(&"production-order".into()));
+        // A convention need not restate the elements.
+        let treaty = t.assess(&View {
+            heading: "Illegal access",
+            text: "Each Party shall adopt invented measures.",
+            kind: "convention",
+            ..Default::default()
+        });
+        assert!(treaty
+            .iter()
+            .any(|a| a.concept == "illegal-access" && a.score >= points::THRESHOLD));
         // A key term in the text tags; a label in the text does not.
         assert!(ids(
             "",
@@ -741,9 +818,28 @@ mod tests {
         )
         .is_empty());
         // The rule says which label or term fired.
-        let tags = t.tag("Unauthorised access", "invented");
+        let tags = t.tag(
+            "Unauthorised access",
+            "An invented person is liable to a fine.",
+        );
         let g = tags.iter().find(|g| g.concept == "illegal-access").unwrap();
         assert_eq!(g.rule, "heading has label \"unauthorised access\"");
+        // Lay aliases name the concept in queries, in any order of words around them.
+        let named = |q: &str, id: &str| t.concepts_for_query(q).iter().any(|c| c.id == id);
+        assert!(named("botnet", "misuse-of-devices"));
+        assert!(named("DDoS", "system-interference"));
+        assert!(named("phishing", "computer-fraud"));
+        assert!(named("ransomware", "data-interference"));
+        assert!(named(
+            "compelled disclosure of encryption keys",
+            "compelled-assistance"
+        ));
+        assert!(named("robo de dinero por internet", "computer-fraud"));
+        assert!(!named("internet", "computer-fraud"));
+        // …but never tag a passage.
+        assert!(
+            !ids("Botnet", "A botnet is liable to a fine.").contains(&"misuse-of-devices".into())
+        );
         // Words inside longer words do not match.
         assert!(ids("Extraditions office", "").is_empty());
         // CJK terms match inside running text.

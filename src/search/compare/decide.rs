@@ -17,6 +17,9 @@ use crate::segment::Passage;
 
 /// Weight of definitions and preambles against operative provisions.
 pub const ANCILLARY: f32 = 0.5;
+/// Weight of an unnumbered paragraph (`¶ 72`) against a numbered provision, which is what a
+/// lawyer cites.
+pub const UNNUMBERED: f32 = 0.9;
 
 /// A definition (`s. 97 (“unauthorised access”)`, `Definition of …`) or a preamble.
 pub fn is_ancillary(citation: &str, heading: &str) -> bool {
@@ -111,11 +114,14 @@ fn score_of<'a>(a: &'a Assessed, concepts: &[String]) -> Option<(f32, &'a Assess
         .iter()
         .filter(|x| concepts.contains(&x.concept))
         .max_by(|x, y| x.score.total_cmp(&y.score))?;
-    let s = if a.ancillary {
+    let mut s = if a.ancillary {
         best.score * ANCILLARY
     } else {
         best.score
     };
+    if a.passage.citation.starts_with('¶') {
+        s *= UNNUMBERED;
+    }
     Some((s, best))
 }
 
@@ -166,7 +172,9 @@ pub fn choose(assessed: &[Assessed], concepts: &[String]) -> Decision {
     let (_, top) = score_of(a, concepts).expect("scored above");
     let mut why = format!("{}: {}", top.concept, top.explain());
     if a.ancillary {
-        why.push_str(&format!("; definition or preamble ×{ANCILLARY} = {score:.1}"));
+        why.push_str(&format!(
+            "; definition or preamble ×{ANCILLARY} = {score:.1}"
+        ));
     }
     if score < points::THRESHOLD {
         return Decision {
@@ -306,7 +314,13 @@ mod tests {
     #[test]
     fn a_headingless_subsection_inherits_its_parent_heading() {
         let ps = vec![
-            passage("usc/1030", "Invented trespass heading: computer trespass", "", &[], 1),
+            passage(
+                "usc/1030",
+                "Invented trespass heading: computer trespass",
+                "",
+                &[],
+                1,
+            ),
             passage(
                 "usc/1030/a",
                 "",
@@ -319,7 +333,10 @@ mod tests {
         let a = assess_all(&t, ps);
         let sub = &a[1].assessments;
         let g = sub.iter().find(|x| x.concept == "illegal-access").unwrap();
-        assert!(g.rules[0].what.starts_with("parent heading has label"), "{g:?}");
+        assert!(
+            g.rules[0].what.starts_with("parent heading has label"),
+            "{g:?}"
+        );
         assert_eq!(choose(&a, &["illegal-access".into()]).best, Some(1));
     }
 }

@@ -201,7 +201,9 @@ pub fn document_short_title(doc_id: &str, title: &str) -> String {
         if let Some(close) = t[open..].find(')') {
             let inner = t[open + 1..open + close].trim();
             let short = inner.split([',', ';']).next().unwrap_or("").trim();
-            let latin_head = t[..open].chars().all(|c| !crate::index::analyzers::is_cjk(c));
+            let latin_head = t[..open]
+                .chars()
+                .all(|c| !crate::index::analyzers::is_cjk(c));
             let words = short.split_whitespace().count();
             let looks_short = !short.is_empty()
                 && words <= 3
@@ -209,6 +211,14 @@ pub fn document_short_title(doc_id: &str, title: &str) -> String {
                 && !short.chars().any(|c| c.is_ascii_digit())
                 && short.chars().next().is_some_and(|c| c.is_uppercase());
             if looks_short && latin_head && (words == 1 || short.contains("Convention")) {
+                return short.to_string();
+            }
+            // A right-to-left title (Arabic) reads badly in a left-to-right line: its English
+            // name in parentheses, when there is one.
+            let rtl = t[..open]
+                .chars()
+                .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+            if rtl && short.is_ascii() && !short.is_empty() && words <= 6 {
                 return short.to_string();
             }
         }
@@ -232,9 +242,14 @@ pub fn document_short_title(doc_id: &str, title: &str) -> String {
 
 /// `StGB § 202a`; the citation alone when it already names its document (`18 U.S.C. § 2511`).
 pub fn cite_with_document(document: &str, citation: &str) -> String {
-    if document.is_empty() || citation.starts_with(document) || document.ends_with(citation) {
-        citation.to_string()
-    } else if citation.contains("U.S.C.") && document.contains("U.S.C.") {
+    let names_itself = document.is_empty()
+        || citation.starts_with(document)
+        || document.ends_with(citation)
+        || (citation.contains("U.S.C.") && document.contains("U.S.C."))
+        || [", s. ", ", art. ", ", § ", ", Art. "]
+            .iter()
+            .any(|m| citation.contains(m));
+    if names_itself {
         citation.to_string()
     } else {
         format!("{document} {citation}")
@@ -306,7 +321,6 @@ impl Engine {
         }
         Ok(out)
     }
-
 
     /// Every provision of one jurisdiction of these kinds, in document order; a convention's row
     /// holds only its own instrument.
@@ -512,31 +526,33 @@ impl Engine {
         };
         let hit = self.search(&req)?.hits.into_iter().next();
         let only = convention_documents(j);
-        Ok(match hit.filter(|h| only.is_none_or(|d| d.contains(&h.doc_id.as_str()))) {
-            Some(h) => CompareRow {
-                jurisdiction: j.to_string(),
-                jurisdiction_name: name,
-                matched: true,
-                document: Some(document_short_title(&h.doc_id, &h.title)),
-                doc_id: Some(h.doc_id),
-                passage_id: Some(h.passage_id),
-                citation: Some(h.citation),
-                heading: Some(h.heading),
-                language: Some(h.language),
-                snippet: Some(h.snippet),
-                score: Some(h.score),
-                kind: Some(h.kind),
-                title: Some(h.title),
-                url: Some(h.url),
-                concepts: Vec::new(),
-                why: Some(format!(
-                    "by words (the query names no concept): {}",
-                    h.explanation.unwrap_or_default()
-                )),
-                runners_up: Vec::new(),
+        Ok(
+            match hit.filter(|h| only.is_none_or(|d| d.contains(&h.doc_id.as_str()))) {
+                Some(h) => CompareRow {
+                    jurisdiction: j.to_string(),
+                    jurisdiction_name: name,
+                    matched: true,
+                    document: Some(document_short_title(&h.doc_id, &h.title)),
+                    doc_id: Some(h.doc_id),
+                    passage_id: Some(h.passage_id),
+                    citation: Some(h.citation),
+                    heading: Some(h.heading),
+                    language: Some(h.language),
+                    snippet: Some(h.snippet),
+                    score: Some(h.score),
+                    kind: Some(h.kind),
+                    title: Some(h.title),
+                    url: Some(h.url),
+                    concepts: Vec::new(),
+                    why: Some(format!(
+                        "by words (the query names no concept): {}",
+                        h.explanation.unwrap_or_default()
+                    )),
+                    runners_up: Vec::new(),
+                },
+                None => unmatched(j, name, Some("no passage matches the query".into())),
             },
-            None => unmatched(j, name, Some("no passage matches the query".into())),
-        })
+        )
     }
 
     /// Jurisdictions × concepts: every cell is the decision of [`decide::choose`] for that one
@@ -682,7 +698,10 @@ mod tests {
 
     #[test]
     fn short_titles_of_documents() {
-        assert_eq!(document_short_title("de-stgb", "Strafgesetzbuch (StGB)"), "StGB");
+        assert_eq!(
+            document_short_title("de-stgb", "Strafgesetzbuch (StGB)"),
+            "StGB"
+        );
         assert_eq!(
             document_short_title("x", "Code pénal, Article 323-1"),
             "Code pénal"
@@ -695,10 +714,24 @@ mod tests {
             "Malabo Convention"
         );
         assert_eq!(
-            document_short_title("x", "18 U.S.C. Chapter 119 — Wire interception (§§ 2510-2523)"),
+            document_short_title(
+                "x",
+                "18 U.S.C. Chapter 119 — Wire interception (§§ 2510-2523)"
+            ),
             "18 U.S.C. Chapter 119"
         );
+        assert_eq!(
+            document_short_title(
+                "x",
+                "اتفاقية الأمم المتحدة (United Nations Convention against Cybercrime, Arabic text)"
+            ),
+            "United Nations Convention against Cybercrime"
+        );
         assert_eq!(cite_with_document("StGB", "§ 202a"), "StGB § 202a");
+        assert_eq!(
+            cite_with_document("Protecting Canadians", "Criminal Code, s. 342.1"),
+            "Criminal Code, s. 342.1"
+        );
         assert_eq!(
             cite_with_document("18 U.S.C. Chapter 119", "18 U.S.C. § 2511"),
             "18 U.S.C. § 2511"
