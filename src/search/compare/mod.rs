@@ -191,10 +191,18 @@ pub fn concepts_of_article<'t>(t: &'t Taxonomy, code: &str, num: &str) -> Vec<&'
 }
 
 /// The short title of a document, for matrix cells and compare rows (`StGB`, `Code pénal`,
-/// `18 U.S.C. Chapter 119`). Derived from the manifest title: an abbreviation or short name in
-/// parentheses (`Strafgesetzbuch (StGB)`, `(Malabo Convention)`), else the title up to its
-/// first qualifier. (The one place to rewire to the instruments table when it exists.)
+/// `18 U.S.C. Chapter 119`): the instruments table's (`corpus/instruments.toml`) where it lists
+/// the document; else derived from the title (a user's own documents): an abbreviation or short
+/// name in parentheses (`Strafgesetzbuch (StGB)`, `(Malabo Convention)`), else the title up to
+/// its first qualifier.
 pub fn document_short_title(doc_id: &str, title: &str) -> String {
+    static TABLE: std::sync::OnceLock<crate::corpus::Instruments> = std::sync::OnceLock::new();
+    if let Some(short) = TABLE
+        .get_or_init(crate::corpus::Instruments::builtin)
+        .short_title(doc_id)
+    {
+        return short.to_string();
+    }
     let t = title.trim();
     // An abbreviation or short name in parentheses, early in the title.
     if let Some(open) = t.find('(') {
