@@ -160,24 +160,58 @@ pub struct Route {
     pub words: String,
 }
 
-/// The fast columns of one segment the ranking reads, opened once.
-struct Columns {
-    passage_id: Option<StrColumn>,
-    doc_id: Option<StrColumn>,
-    kind: Option<StrColumn>,
-    language: Option<StrColumn>,
-    citation: Option<StrColumn>,
-    heading: Option<StrColumn>,
+/// A string fast column of one segment. Small dictionaries (kind, language, doc id) are decoded
+/// once when the index is opened; large ones (passage ids, citations, headings) are read per
+/// document, and only by the rules that need them (each read decodes a dictionary block).
+pub struct Column {
+    col: Option<StrColumn>,
+    decoded: Option<Vec<String>>,
 }
 
-fn column_str(c: &Option<StrColumn>, doc: u32) -> String {
-    let mut s = String::new();
-    if let Some(c) = c {
-        if let Some(ord) = c.ords().first(doc) {
+impl Column {
+    fn open(col: Option<StrColumn>, decode: bool) -> Result<Column, SearchError> {
+        let decoded = match (&col, decode) {
+            (Some(c), true) => {
+                let mut v = Vec::new();
+                let mut stream = c.dictionary().stream()?;
+                while stream.advance() {
+                    v.push(String::from_utf8_lossy(stream.key()).to_string());
+                }
+                Some(v)
+            }
+            _ => None,
+        };
+        Ok(Column { col, decoded })
+    }
+
+    /// The column's dictionary ordinal for `doc` (ordinals sort like the strings).
+    pub fn ord(&self, doc: u32) -> Option<u64> {
+        self.col.as_ref()?.ords().first(doc)
+    }
+
+    pub fn get(&self, doc: u32) -> String {
+        let Some(ord) = self.ord(doc) else {
+            return String::new();
+        };
+        if let Some(v) = &self.decoded {
+            return v.get(ord as usize).cloned().unwrap_or_default();
+        }
+        let mut s = String::new();
+        if let Some(c) = &self.col {
             let _ = c.ord_to_str(ord, &mut s);
         }
+        s
     }
-    s
+}
+
+/// The fast columns of one segment the ranking reads, opened once per index.
+pub struct Columns {
+    pub passage_id: Column,
+    pub doc_id: Column,
+    pub kind: Column,
+    pub language: Column,
+    pub citation: Column,
+    pub heading: Column,
 }
 
 /// A searchable index and what is needed to plan queries on it. Searching takes `&self`: an
@@ -908,12 +942,12 @@ impl Engine {
             }
             let ff = seg.fast_fields();
             columns.push(Columns {
-                passage_id: ff.str(FAST_PASSAGE_ID)?,
-                doc_id: ff.str(FAST_DOC_ID)?,
-                kind: ff.str(FAST_KIND)?,
-                language: ff.str(FAST_LANGUAGE)?,
-                citation: ff.str(FAST_CITATION)?,
-                heading: ff.str(FAST_HEADING)?,
+                passage_id: Column::open(ff.str(FAST_PASSAGE_ID)?, false)?,
+                doc_id: Column::open(ff.str(FAST_DOC_ID)?, true)?,
+                kind: Column::open(ff.str(FAST_KIND)?, true)?,
+                language: Column::open(ff.str(FAST_LANGUAGE)?, true)?,
+                citation: Column::open(ff.str(FAST_CITATION)?, false)?,
+                heading: Column::open(ff.str(FAST_HEADING)?, false)?,
             });
         }
         let mut languages: Vec<String> = languages.into_iter().collect();
@@ -1001,12 +1035,10 @@ impl Engine {
         Candidate {
             score,
             addr,
-            passage_id: column_str(&c.passage_id, d),
-            doc_id: column_str(&c.doc_id, d),
-            kind: column_str(&c.kind, d),
-            language: column_str(&c.language, d),
-            citation: column_str(&c.citation, d),
-            heading: column_str(&c.heading, d),
+            passage_ord: c.passage_id.ord(d).unwrap_or(u64::MAX),
+            doc_id: c.doc_id.get(d),
+            kind: c.kind.get(d),
+            language: c.language.get(d),
             why: Vec::new(),
         }
     }
@@ -1036,7 +1068,7 @@ impl Engine {
             planner.query_langs = planner.query_languages(&node);
         }
         let planned = planner.plan(&node, &req.langs).map_err(qerr)?;
-        if std::env::var_os("CYBERLEX_DEBUG_PLAN").is_some() { eprintln!("{planned:?}"); }
+        tracing::debug!(?planned, "planned query");
 
         // A ranked query naming a concept of the taxonomy (in any language) also finds passages
         // tagged with it, whatever their language. Exact queries never expand.
@@ -1138,6 +1170,7 @@ impl Engine {
             rerank: !req.baseline,
             searcher: &self.searcher,
             fields: self.fields(),
+            columns: &self.columns,
         };
         rules::rank(&rules::default_rules(), &ctx, &mut cands)?;
 
@@ -1165,7 +1198,10 @@ impl Engine {
             // A hit found through a concept shows the concept's wording that is in its text.
             for cid in &carried {
                 if let Some(k) = self.taxonomy.get(cid) {
-                    for w in k.terms.values().chain(k.labels.values()).flatten() {
+                    let own = |m: &std::collections::BTreeMap<String, Vec<String>>| {
+                        m.get(&p.language).cloned().unwrap_or_default()
+                    };
+                    for w in own(&k.terms).iter().chain(own(&k.labels).iter()) {
                         ranges.extend(m.wording(w, &analyzed));
                     }
                 }

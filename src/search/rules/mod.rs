@@ -18,7 +18,7 @@ mod words;
 use tantivy::{DocAddress, Searcher};
 
 use super::query::Node;
-use super::{Route, SearchError};
+use super::{Columns, Route, SearchError};
 use crate::index::Fields;
 
 /// A passage being ranked: what the rules read, its score and the rules' explanations.
@@ -26,12 +26,11 @@ use crate::index::Fields;
 pub struct Candidate {
     pub score: f32,
     pub addr: DocAddress,
-    pub passage_id: String,
+    /// Ordinal of the passage id in its segment's dictionary (sorts like the id).
+    pub passage_ord: u64,
     pub doc_id: String,
     pub kind: String,
     pub language: String,
-    pub citation: String,
-    pub heading: String,
     /// `rule: effect`, in the order the rules ran.
     pub why: Vec<String>,
 }
@@ -51,6 +50,26 @@ pub struct Context<'a> {
     pub rerank: bool,
     pub searcher: &'a Searcher,
     pub fields: &'a Fields,
+    /// Per segment: the fast columns (citation, heading, passage id) rules read on demand.
+    pub columns: &'a [Columns],
+}
+
+impl Context<'_> {
+    pub fn citation(&self, c: &Candidate) -> String {
+        self.columns[c.addr.segment_ord as usize]
+            .citation
+            .get(c.addr.doc_id)
+    }
+    pub fn heading(&self, c: &Candidate) -> String {
+        self.columns[c.addr.segment_ord as usize]
+            .heading
+            .get(c.addr.doc_id)
+    }
+    pub fn passage_id(&self, c: &Candidate) -> String {
+        self.columns[c.addr.segment_ord as usize]
+            .passage_id
+            .get(c.addr.doc_id)
+    }
 }
 
 /// One stage of the ranking.
@@ -71,12 +90,17 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
     ]
 }
 
-/// Best first; ties on `passage_id`, so the same index always ranks the same way.
-pub fn sort(cands: &mut [Candidate]) {
+/// Best first; ties on `passage_id`, so the same index always ranks the same way (within a
+/// segment the dictionary ordinals order the ids; across segments the ids are read).
+pub fn sort(ctx: &Context, cands: &mut [Candidate]) {
     cands.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.passage_id.cmp(&b.passage_id))
+        b.score.total_cmp(&a.score).then_with(|| {
+            if a.addr.segment_ord == b.addr.segment_ord {
+                a.passage_ord.cmp(&b.passage_ord)
+            } else {
+                ctx.passage_id(a).cmp(&ctx.passage_id(b))
+            }
+        })
     });
 }
 
@@ -91,6 +115,6 @@ pub fn rank(
             r.apply(ctx, cands)?;
         }
     }
-    sort(cands);
+    sort(ctx, cands);
     Ok(())
 }
