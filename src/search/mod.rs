@@ -189,6 +189,25 @@ impl Column {
         self.col.as_ref()?.ords().first(doc)
     }
 
+    /// The strings of `ords` (sorted, deduplicated), decoded block by block in one pass.
+    pub fn strings_of(&self, ords: &[u64]) -> HashMap<u64, String> {
+        let mut out = HashMap::with_capacity(ords.len());
+        if let Some(v) = &self.decoded {
+            for &o in ords {
+                out.insert(o, v.get(o as usize).cloned().unwrap_or_default());
+            }
+            return out;
+        }
+        if let Some(c) = &self.col {
+            let mut i = 0;
+            let _ = c.dictionary().sorted_ords_to_term_cb(ords, |bytes| {
+                out.insert(ords[i], String::from_utf8_lossy(bytes).to_string());
+                i += 1;
+            });
+        }
+        out
+    }
+
     pub fn get(&self, doc: u32) -> String {
         let Some(ord) = self.ord(doc) else {
             return String::new();
@@ -1036,6 +1055,7 @@ impl Engine {
             score,
             addr,
             passage_ord: c.passage_id.ord(d).unwrap_or(u64::MAX),
+            passage_id: String::new(),
             doc_id: c.doc_id.get(d),
             kind: c.kind.get(d),
             language: c.language.get(d),

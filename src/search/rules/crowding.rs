@@ -19,7 +19,7 @@ impl Rule for Crowding {
         if ctx.route.is_some() {
             return Ok(());
         }
-        sort(ctx, cands);
+        sort(cands);
         let mut seen: HashMap<String, i32> = HashMap::new();
         for c in cands.iter_mut() {
             let k = seen.entry(c.doc_id.clone()).or_insert(0);

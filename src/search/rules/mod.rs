@@ -28,6 +28,8 @@ pub struct Candidate {
     pub addr: DocAddress,
     /// Ordinal of the passage id in its segment's dictionary (sorts like the id).
     pub passage_ord: u64,
+    /// The passage id, resolved for all candidates at once before ranking (ties break on it).
+    pub passage_id: String,
     pub doc_id: String,
     pub kind: String,
     pub language: String,
@@ -90,18 +92,32 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
     ]
 }
 
-/// Best first; ties on `passage_id`, so the same index always ranks the same way (within a
-/// segment the dictionary ordinals order the ids; across segments the ids are read).
-pub fn sort(ctx: &Context, cands: &mut [Candidate]) {
+/// Best first; ties on `passage_id`, so the same index always ranks the same way.
+pub fn sort(cands: &mut [Candidate]) {
     cands.sort_by(|a, b| {
-        b.score.total_cmp(&a.score).then_with(|| {
-            if a.addr.segment_ord == b.addr.segment_ord {
-                a.passage_ord.cmp(&b.passage_ord)
-            } else {
-                ctx.passage_id(a).cmp(&ctx.passage_id(b))
-            }
-        })
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.passage_id.cmp(&b.passage_id))
     });
+}
+
+/// Fill every candidate's `passage_id`, one pass over each segment's dictionary.
+fn resolve_ids(ctx: &Context, cands: &mut [Candidate]) {
+    let mut by_segment: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
+    for c in cands.iter() {
+        by_segment
+            .entry(c.addr.segment_ord)
+            .or_default()
+            .push(c.passage_ord);
+    }
+    for (seg, mut ords) in by_segment {
+        ords.sort_unstable();
+        ords.dedup();
+        let names = ctx.columns[seg as usize].passage_id.strings_of(&ords);
+        for c in cands.iter_mut().filter(|c| c.addr.segment_ord == seg) {
+            c.passage_id = names.get(&c.passage_ord).cloned().unwrap_or_default();
+        }
+    }
 }
 
 /// Run every rule, then sort.
@@ -110,11 +126,12 @@ pub fn rank(
     ctx: &Context,
     cands: &mut [Candidate],
 ) -> Result<(), SearchError> {
+    resolve_ids(ctx, cands);
     for r in rules {
         if ctx.rerank || r.name() == "words" {
             r.apply(ctx, cands)?;
         }
     }
-    sort(ctx, cands);
+    sort(cands);
     Ok(())
 }
