@@ -33,7 +33,10 @@ impl Rule for Exactness {
             let heading = ctx.heading(c);
             if !heading.is_empty() && fold(&heading) == q {
                 c.score *= HEADING_IS_QUERY;
-                c.note("exactness", format!("heading is the query → ×{HEADING_IS_QUERY}"));
+                c.note(
+                    "exactness",
+                    format!("heading is the query → ×{HEADING_IS_QUERY}"),
+                );
             }
         }
         Ok(())
