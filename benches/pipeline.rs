@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut engine = Engine::open(&opts.index_dir).unwrap();
+    let engine = Engine::open(&opts.index_dir).unwrap();
     let mut g = c.benchmark_group("query");
     for q in [
         "Gerät",

@@ -45,7 +45,7 @@
 //! })?;
 //! assert_eq!(report.passages, 2); // Art. 1 and Art. 2
 //!
-//! let mut engine = Engine::open(&dir.path().join("index"))?;
+//! let engine = Engine::open(&dir.path().join("index"))?;
 //! let found = engine.search(&SearchRequest { query: "enter w/3 gadget".into(), limit: 5, ..Default::default() })?;
 //! assert_eq!(found.hits[0].citation, "Art. 1");
 //! assert_eq!(found.hits[0].heading, "Entering gadgets");

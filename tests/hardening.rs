@@ -448,7 +448,7 @@ fn build(mirror: &Path, index: &Path, only: &[&str]) {
 
 /// The passage ids the known query finds, in order, searching in this process.
 fn search_ids(index: &Path, q: &str) -> Result<Vec<String>, String> {
-    let mut engine = Engine::open(index).map_err(|e| e.to_string())?;
+    let engine = Engine::open(index).map_err(|e| e.to_string())?;
     let req = SearchRequest {
         query: q.to_string(),
         limit: 10,

@@ -16,8 +16,8 @@ use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::query::{FieldName, Node, Unit, WordKind};
 use super::inflect::same_word;
+use super::query::{FieldName, Node, Unit, WordKind};
 use crate::index::analyzers::{self, break_between, is_cjk, raw_tokens, Break, STEMMED};
 
 /// One token of a passage: its byte range, base term, stem, sentence and paragraph.
@@ -236,13 +236,27 @@ impl Matcher<'_> {
                 ordered,
             } => {
                 let l = self.hits(left, a);
-                let r = self.hits(right, a);
-                let mut out = Vec::new();
+                if l.is_empty() {
+                    return Vec::new();
+                }
+                let mut r = self.hits(right, a);
+                r.sort_by_key(|h| (h.first, h.last));
+                r.dedup_by_key(|h| (h.first, h.last));
+                // Linear in the matches: each left match meets only its nearest right matches,
+                // and a node keeps at most MAX_SPANS matches (no cross product).
+                let mut out: Vec<Hit> = Vec::new();
                 for x in &l {
-                    for y in &r {
+                    let i = r.partition_point(|y| y.first < x.first);
+                    let j = r.partition_point(|y| y.first <= x.last);
+                    let lo = i.saturating_sub(3);
+                    let hi = (i + 3).min(r.len());
+                    let near: Vec<&Hit> = r[lo..hi].iter().chain(r.get(j)).collect();
+                    for y in near {
                         if near_ok(a, x, y, *unit, *ordered) {
                             let mut ranges = x.ranges.clone();
                             ranges.extend(y.ranges.iter().cloned());
+                            ranges.sort_by_key(|r| (r.start, r.end));
+                            ranges.dedup();
                             out.push(Hit {
                                 first: x.first.min(y.first),
                                 last: x.last.max(y.last),
@@ -250,7 +264,12 @@ impl Matcher<'_> {
                             });
                         }
                     }
+                    if out.len() >= super::spans::MAX_SPANS {
+                        break;
+                    }
                 }
+                out.sort_by_key(|h| (h.first, h.last));
+                out.dedup_by_key(|h| (h.first, h.last));
                 out
             }
         }
@@ -490,8 +509,22 @@ mod tests {
         let t = "违反国家规定，侵入计算机信息系统的，处三年以下有期徒刑。";
         assert_eq!(ranges("侵入计算机", t, "zh"), ["侵入计算机"]);
         // Only part of the query occurs: the runs of three characters or more are marked.
-        assert_eq!(ranges("非法侵入计算机信息系统", t, "zh"), ["侵入计算机信息系统"]);
+        assert_eq!(
+            ranges("非法侵入计算机信息系统", t, "zh"),
+            ["侵入计算机信息系统"]
+        );
         assert!(ranges("非法", t, "zh").is_empty());
+    }
+
+    #[test]
+    fn long_connector_chains_highlight_without_a_cross_product() {
+        let text = "gadget ".repeat(3000);
+        for connector in ["w/5", "/s", "pre/2"] {
+            let q = vec!["gadget"; 20].join(&format!(" {connector} "));
+            let r = ranges(&q, &text, "en");
+            // Every word is matched; adjacent ones merge into one highlighted run.
+            assert_eq!(r.len(), 1, "{connector}");
+        }
     }
 
     #[test]
@@ -502,7 +535,10 @@ mod tests {
             ranges("providers of service", t, "en"),
             ["providers", "service", "provider"]
         );
-        assert_eq!(ranges("\"providers of a service\"", t, "en"), ["providers of a service"]);
+        assert_eq!(
+            ranges("\"providers of a service\"", t, "en"),
+            ["providers of a service"]
+        );
         // `providers` is a form of `provider` but not of `provided`.
         assert_eq!(ranges("provider", t, "en"), ["providers", "provider"]);
         assert!(!ranges("providers", t, "en").contains(&"provided".to_string()));

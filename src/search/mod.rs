@@ -166,24 +166,77 @@ pub struct Route {
     pub words: String,
 }
 
-/// The fast columns of one segment the ranking reads, opened once.
-struct Columns {
-    passage_id: Option<StrColumn>,
-    doc_id: Option<StrColumn>,
-    kind: Option<StrColumn>,
-    language: Option<StrColumn>,
-    citation: Option<StrColumn>,
-    heading: Option<StrColumn>,
+/// A string fast column of one segment. Small dictionaries (kind, language, doc id) are decoded
+/// once when the index is opened; large ones (passage ids, citations, headings) are read per
+/// document, and only by the rules that need them (each read decodes a dictionary block).
+pub struct Column {
+    col: Option<StrColumn>,
+    decoded: Option<Vec<String>>,
 }
 
-fn column_str(c: &Option<StrColumn>, doc: u32) -> String {
-    let mut s = String::new();
-    if let Some(c) = c {
-        if let Some(ord) = c.ords().first(doc) {
+impl Column {
+    fn open(col: Option<StrColumn>, decode: bool) -> Result<Column, SearchError> {
+        let decoded = match (&col, decode) {
+            (Some(c), true) => {
+                let mut v = Vec::new();
+                let mut stream = c.dictionary().stream()?;
+                while stream.advance() {
+                    v.push(String::from_utf8_lossy(stream.key()).to_string());
+                }
+                Some(v)
+            }
+            _ => None,
+        };
+        Ok(Column { col, decoded })
+    }
+
+    /// The column's dictionary ordinal for `doc` (ordinals sort like the strings).
+    pub fn ord(&self, doc: u32) -> Option<u64> {
+        self.col.as_ref()?.ords().first(doc)
+    }
+
+    /// The strings of `ords` (sorted, deduplicated), decoded block by block in one pass.
+    pub fn strings_of(&self, ords: &[u64]) -> HashMap<u64, String> {
+        let mut out = HashMap::with_capacity(ords.len());
+        if let Some(v) = &self.decoded {
+            for &o in ords {
+                out.insert(o, v.get(o as usize).cloned().unwrap_or_default());
+            }
+            return out;
+        }
+        if let Some(c) = &self.col {
+            let mut i = 0;
+            let _ = c.dictionary().sorted_ords_to_term_cb(ords, |bytes| {
+                out.insert(ords[i], String::from_utf8_lossy(bytes).to_string());
+                i += 1;
+            });
+        }
+        out
+    }
+
+    pub fn get(&self, doc: u32) -> String {
+        let Some(ord) = self.ord(doc) else {
+            return String::new();
+        };
+        if let Some(v) = &self.decoded {
+            return v.get(ord as usize).cloned().unwrap_or_default();
+        }
+        let mut s = String::new();
+        if let Some(c) = &self.col {
             let _ = c.ord_to_str(ord, &mut s);
         }
+        s
     }
-    s
+}
+
+/// The fast columns of one segment the ranking reads, opened once per index.
+pub struct Columns {
+    pub passage_id: Column,
+    pub doc_id: Column,
+    pub kind: Column,
+    pub language: Column,
+    pub citation: Column,
+    pub heading: Column,
 }
 
 /// A searchable index and what is needed to plan queries on it. Searching takes `&self`: an
@@ -411,18 +464,15 @@ impl Planner<'_> {
         let mut found = HashSet::from([base.to_string()]);
         if prefix.chars().count() >= 3 && base.chars().all(char::is_alphabetic) {
             let f = self.e.fields().clone();
-            let mut stemmers: Vec<(&'static str, TextAnalyzer)> = langs
-                .iter()
-                .map(|l| (*l, self.stem[l].clone()))
-                .collect();
+            let mut stemmers: Vec<(&'static str, TextAnalyzer)> =
+                langs.iter().map(|l| (*l, self.stem[l].clone())).collect();
             for field in [f.text, f.heading] {
                 let more = self.scan(field, &prefix, MAX_INFLECTION_SCAN, |t| {
                     if t == base {
                         return Ok(true);
                     }
                     for ((l, a), (_, s)) in stemmers.iter_mut().zip(&stems) {
-                        if inflect::same_word(l, t, base)
-                            && analyzers::analyze(a, t).join("") == *s
+                        if inflect::same_word(l, t, base) && analyzers::analyze(a, t).join("") == *s
                         {
                             return Ok(true);
                         }
@@ -714,7 +764,11 @@ impl Planner<'_> {
                 }
             }
             Node::Phrase { field, text, slop } => SpanNode::Seq {
-                slots: self.terms(None, text).into_iter().map(|t| vec![t]).collect(),
+                slots: self
+                    .terms(None, text)
+                    .into_iter()
+                    .map(|t| vec![t])
+                    .collect(),
                 slop: slop.unwrap_or(0),
                 any_order: slop.is_some(),
                 at: at(field),
@@ -914,12 +968,12 @@ impl Engine {
             }
             let ff = seg.fast_fields();
             columns.push(Columns {
-                passage_id: ff.str(FAST_PASSAGE_ID)?,
-                doc_id: ff.str(FAST_DOC_ID)?,
-                kind: ff.str(FAST_KIND)?,
-                language: ff.str(FAST_LANGUAGE)?,
-                citation: ff.str(FAST_CITATION)?,
-                heading: ff.str(FAST_HEADING)?,
+                passage_id: Column::open(ff.str(FAST_PASSAGE_ID)?, false)?,
+                doc_id: Column::open(ff.str(FAST_DOC_ID)?, true)?,
+                kind: Column::open(ff.str(FAST_KIND)?, true)?,
+                language: Column::open(ff.str(FAST_LANGUAGE)?, true)?,
+                citation: Column::open(ff.str(FAST_CITATION)?, false)?,
+                heading: Column::open(ff.str(FAST_HEADING)?, false)?,
             });
         }
         let mut languages: Vec<String> = languages.into_iter().collect();
@@ -1012,12 +1066,11 @@ impl Engine {
         Candidate {
             score,
             addr,
-            passage_id: column_str(&c.passage_id, d),
-            doc_id: column_str(&c.doc_id, d),
-            kind: column_str(&c.kind, d),
-            language: column_str(&c.language, d),
-            citation: column_str(&c.citation, d),
-            heading: column_str(&c.heading, d),
+            passage_ord: c.passage_id.ord(d).unwrap_or(u64::MAX),
+            passage_id: String::new(),
+            doc_id: c.doc_id.get(d),
+            kind: c.kind.get(d),
+            language: c.language.get(d),
             why: Vec::new(),
         }
     }
@@ -1065,7 +1118,7 @@ impl Engine {
             planner.query_langs = planner.query_languages(&node);
         }
         let planned = planner.plan(&node, &req.langs).map_err(qerr)?;
-        if std::env::var_os("CYBERLEX_DEBUG_PLAN").is_some() { eprintln!("{planned:?}"); }
+        tracing::debug!(?planned, "planned query");
 
         // A ranked query naming a concept of the taxonomy (in any language) also finds passages
         // tagged with it, whatever their language. Exact queries never expand.
@@ -1167,6 +1220,7 @@ impl Engine {
             rerank: !req.baseline,
             searcher: &self.searcher,
             fields: self.fields(),
+            columns: &self.columns,
         };
         rules::rank(&rules::default_rules(), &ctx, &mut cands)?;
 
@@ -1177,7 +1231,12 @@ impl Engine {
         };
         let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
         let mut hits = Vec::new();
-        for (i, c) in cands.into_iter().skip(req.offset).take(req.limit).enumerate() {
+        for (i, c) in cands
+            .into_iter()
+            .skip(req.offset)
+            .take(req.limit)
+            .enumerate()
+        {
             let doc: TantivyDocument = self.searcher.doc(c.addr)?;
             let p = self.fields().from_document(&doc);
             let analysis = analyses
@@ -1194,7 +1253,10 @@ impl Engine {
             // A hit found through a concept shows the concept's wording that is in its text.
             for cid in &carried {
                 if let Some(k) = self.taxonomy.get(cid) {
-                    for w in k.terms.values().chain(k.labels.values()).flatten() {
+                    let own = |m: &std::collections::BTreeMap<String, Vec<String>>| {
+                        m.get(&p.language).cloned().unwrap_or_default()
+                    };
+                    for w in own(&k.terms).iter().chain(own(&k.labels).iter()) {
                         ranges.extend(m.wording(w, &analyzed));
                     }
                 }
@@ -1238,10 +1300,13 @@ impl Engine {
         }
         let parsed = req.explain.then(|| {
             let mut s = query::explain_tree(&node);
-            s.push_str(&format!("mode: {}\n", match mode {
-                Mode::Ranked => "ranked (every expansion)",
-                Mode::Exact => "exact (every hit satisfies the query literally)",
-            }));
+            s.push_str(&format!(
+                "mode: {}\n",
+                match mode {
+                    Mode::Ranked => "ranked (every expansion)",
+                    Mode::Exact => "exact (every hit satisfies the query literally)",
+                }
+            ));
             if !planner.query_langs.is_empty() {
                 s.push_str(&format!(
                     "query language: {} (other languages through concepts only)\n",
@@ -1281,7 +1346,7 @@ impl Engine {
         wording
     }
 
-/// One passage by id.
+    /// One passage by id.
     pub fn passage(&self, passage_id: &str) -> Result<Passage, SearchError> {
         let f = self.fields();
         let q = TermQuery::new(

@@ -18,7 +18,7 @@ mod words;
 use tantivy::{DocAddress, Searcher};
 
 use super::query::Node;
-use super::{Route, SearchError};
+use super::{Columns, Route, SearchError};
 use crate::index::Fields;
 
 /// A passage being ranked: what the rules read, its score and the rules' explanations.
@@ -26,12 +26,13 @@ use crate::index::Fields;
 pub struct Candidate {
     pub score: f32,
     pub addr: DocAddress,
+    /// Ordinal of the passage id in its segment's dictionary (sorts like the id).
+    pub passage_ord: u64,
+    /// The passage id, resolved for all candidates at once before ranking (ties break on it).
     pub passage_id: String,
     pub doc_id: String,
     pub kind: String,
     pub language: String,
-    pub citation: String,
-    pub heading: String,
     /// `rule: effect`, in the order the rules ran.
     pub why: Vec<String>,
 }
@@ -51,6 +52,26 @@ pub struct Context<'a> {
     pub rerank: bool,
     pub searcher: &'a Searcher,
     pub fields: &'a Fields,
+    /// Per segment: the fast columns (citation, heading, passage id) rules read on demand.
+    pub columns: &'a [Columns],
+}
+
+impl Context<'_> {
+    pub fn citation(&self, c: &Candidate) -> String {
+        self.columns[c.addr.segment_ord as usize]
+            .citation
+            .get(c.addr.doc_id)
+    }
+    pub fn heading(&self, c: &Candidate) -> String {
+        self.columns[c.addr.segment_ord as usize]
+            .heading
+            .get(c.addr.doc_id)
+    }
+    pub fn passage_id(&self, c: &Candidate) -> String {
+        self.columns[c.addr.segment_ord as usize]
+            .passage_id
+            .get(c.addr.doc_id)
+    }
 }
 
 /// One stage of the ranking.
@@ -80,12 +101,32 @@ pub fn sort(cands: &mut [Candidate]) {
     });
 }
 
+/// Fill every candidate's `passage_id`, one pass over each segment's dictionary.
+fn resolve_ids(ctx: &Context, cands: &mut [Candidate]) {
+    let mut by_segment: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
+    for c in cands.iter() {
+        by_segment
+            .entry(c.addr.segment_ord)
+            .or_default()
+            .push(c.passage_ord);
+    }
+    for (seg, mut ords) in by_segment {
+        ords.sort_unstable();
+        ords.dedup();
+        let names = ctx.columns[seg as usize].passage_id.strings_of(&ords);
+        for c in cands.iter_mut().filter(|c| c.addr.segment_ord == seg) {
+            c.passage_id = names.get(&c.passage_ord).cloned().unwrap_or_default();
+        }
+    }
+}
+
 /// Run every rule, then sort.
 pub fn rank(
     rules: &[Box<dyn Rule>],
     ctx: &Context,
     cands: &mut [Candidate],
 ) -> Result<(), SearchError> {
+    resolve_ids(ctx, cands);
     for r in rules {
         if ctx.rerank || r.name() == "words" {
             r.apply(ctx, cands)?;
