@@ -71,7 +71,8 @@ pub struct CitationCore {
     pub number: String,
     /// Pinpoint segments below the number, lower case: `1030(a)(2)(C)` → `["a", "2", "c"]`.
     pub pinpoint: Vec<String>,
-    /// Languages the designator is written in (`条` → zh, ja; `조` → ko), empty when any.
+    /// Languages the designator is written in (`条` → zh, ja; `조` → ko; `Статья` → ru), whose
+    /// provisions are preferred; empty when any.
     pub script_langs: Vec<&'static str>,
     /// Byte range of the core in the query.
     pub span: Range<usize>,
@@ -327,6 +328,21 @@ fn pinpoint_text(segs: &[String]) -> String {
     segs.iter().map(|s| format!("({s})")).collect()
 }
 
+/// Languages a designator is written in, when it is particular to them.
+fn designator_langs(des: &str) -> Vec<&'static str> {
+    let d = crate::corpus::taxonomy::fold(des);
+    let d = d.trim_end_matches('.');
+    match d {
+        "статья" | "статьи" | "ст" => vec!["ru"],
+        "المادة" => vec!["ar"],
+        "artikel" => vec!["nl", "de"],
+        "articulo" | "articulos" => vec!["es"],
+        "articolo" => vec!["it"],
+        "artigo" => vec!["pt"],
+        _ => Vec::new(),
+    }
+}
+
 fn designator_kind(des: &str) -> Designator {
     let d = des.to_lowercase();
     if d.starts_with('§') {
@@ -466,10 +482,10 @@ fn find_core(masked: &str, qualified: bool) -> Option<CitationCore> {
         let des = c["des"].to_string();
         return Some(with_extra(CitationCore {
             kind: Some(designator_kind(&des)),
+            script_langs: designator_langs(&des),
             designator: Some(des),
             number: normalize_number(&c["num"]),
             pinpoint: pinpoint_segments(&c["pin"]),
-            script_langs: Vec::new(),
             span: m.range(),
         }));
     }
@@ -638,10 +654,10 @@ impl Engine {
                 )
             })
             .collect();
+        // Documents the query named, by instrument or by country.
         let named_docs: HashSet<&str> = parsed
             .qualifiers
             .iter()
-            .filter(|q| q.matched == "instrument")
             .flat_map(|q| q.doc_ids.iter().map(String::as_str))
             .collect();
         if !named_docs.is_empty() {
@@ -694,11 +710,6 @@ impl Engine {
                 if !qualified {
                     continue;
                 }
-                if !core.script_langs.is_empty()
-                    && !core.script_langs.contains(&p.language.as_str())
-                {
-                    continue;
-                }
                 found.push(Candidate {
                     passage: p,
                     kind,
@@ -708,6 +719,13 @@ impl Engine {
             }
         }
 
+        // A designator written in a language (`第…条`, `Статья`, `artigo`) prefers provisions in it.
+        if found
+            .iter()
+            .any(|c| core.script_langs.contains(&c.passage.language.as_str()))
+        {
+            found.retain(|c| core.script_langs.contains(&c.passage.language.as_str()));
+        }
         // The designator: a query that typed one gets provisions so designated; when it named
         // its instrument and the instrument designates otherwise (`Art. 32 StPO`), the
         // instrument's own designation is taken, and said.
@@ -730,27 +748,6 @@ impl Engine {
                 ));
             }
         }
-        // An amending provision (`Criminal Code, s. 162.1`) answers for its host act only when
-        // the query named no instrument, or named the host.
-        if !named_docs.is_empty() {
-            let q_lower = crate::corpus::taxonomy::fold(&req.query);
-            let own: Vec<bool> = found
-                .iter()
-                .map(|c| {
-                    c.host
-                        .as_deref()
-                        .is_none_or(|h| q_lower.contains(&crate::corpus::taxonomy::fold(h)))
-                })
-                .collect();
-            if own.iter().any(|o| *o) {
-                let mut i = 0;
-                found.retain(|_| {
-                    i += 1;
-                    own[i - 1]
-                });
-            }
-        }
-
         if found.is_empty() {
             routing.fallback = Some(format!(
                 "no passage is cited {}{}{}; ranked search{}",
@@ -832,6 +829,20 @@ impl Engine {
             .collect();
         let mut hits: Vec<(Passage, Vec<Range<usize>>, f32, String)> = Vec::new();
         for g in &mut groups {
+            // A provision cited under a host (`Criminal Code, s. 162.1` in an amending act,
+            // `Suppl. Prov. 19, Art. 3`) answers when the query names the host, or when the
+            // instrument has no provision of that number of its own.
+            let folded_query = crate::corpus::taxonomy::fold(&req.query);
+            let names_host = |c: &Candidate| {
+                c.host
+                    .as_deref()
+                    .is_some_and(|h| folded_query.contains(&crate::corpus::taxonomy::fold(h)))
+            };
+            if g.items.iter().any(names_host) {
+                g.items.retain(names_host);
+            } else if g.items.iter().any(|c| c.host.is_none()) {
+                g.items.retain(|c| c.host.is_none());
+            }
             // Segments of the pinpoint the returned passages hold, when short of the query's.
             let mut held: Option<Vec<String>> = None;
             if !core.pinpoint.is_empty() {
@@ -1161,6 +1172,17 @@ mod tests {
         assert_eq!(core("Art. 1 Legge 48/2008").number, "1");
         assert_eq!(core("Legge 48/2008 art. 1").number, "1");
         assert_eq!(core("18 U.S.C. § 1030").number, "1030");
+    }
+
+    #[test]
+    fn designators_written_in_one_language_say_so() {
+        assert_eq!(core("Статья 272").script_langs, ["ru"]);
+        assert_eq!(core("artigo 154-A").script_langs, ["pt"]);
+        assert_eq!(core("المادة 2").script_langs, ["ar"]);
+        assert!(core("Art. 2 Budapest").script_langs.is_empty());
+        assert_eq!(core("§ 202a").kind, Some(Designator::Paragraph));
+        assert!(Designator::Section.accepts(Designator::Paragraph));
+        assert!(!Designator::Article.accepts(Designator::Section));
     }
 
     #[test]
