@@ -211,12 +211,12 @@ impl Routing {
 /// What `Engine::search` does with a query, as decided here.
 pub enum Route {
     /// The citation resolved: these are the hits.
-    Routed(Box<SearchResponse>),
+    Routed(SearchResponse),
     /// Rank it: with `query` instead of the typed query when set (a citation that resolved to
     /// nothing, its designator dropped), and `routing` on the response when it was a citation.
     Ranked {
         query: Option<String>,
-        routing: Option<Routing>,
+        routing: Option<Box<Routing>>,
     },
 }
 
@@ -251,7 +251,7 @@ const NUM: &str = r"\d+[º°ª]?[a-z]{0,3}(?:[-.]\d+[a-z]{0,3}|-[a-z]{1,2}\b)*";
 const PIN: &str = r"(?:\s?\([0-9a-z]{1,5}\))*";
 /// Letters and digits may not touch a citation.
 const LEFT: &str = r"(?:^|[^\p{L}\p{N}])";
-const CJK_NUM: &str = r"[0-9０-９〇零一二两三四五六七八九十百千]+";
+const CJK_NUM: &str = r"[0-9０-９〇零一二两三四五六七八九十百千]{1,12}";
 
 impl Regexes {
     fn new() -> Regexes {
@@ -773,7 +773,7 @@ impl Engine {
                     .map(|q| format!(" for `{q}`"))
                     .unwrap_or_default()
             ));
-            return ranked(fallback_query, Some(routing));
+            return ranked(fallback_query, Some(Box::new(routing)));
         }
 
         // Group by instrument.
@@ -975,14 +975,14 @@ impl Engine {
                 }
             })
             .collect();
-        Ok(Route::Routed(Box::new(SearchResponse {
+        Ok(Route::Routed(SearchResponse {
             query: req.query.clone(),
             total_hits,
             offset: req.offset,
             hits,
             parsed: req.explain.then(|| routing.describe().join("\n")),
-            routing: Some(routing),
-        })))
+            routing: Some(Box::new(routing)),
+        }))
     }
 
     /// Mentions of instrument `i`: how many other instruments name it in their text by one of

@@ -114,7 +114,7 @@ pub struct SearchResponse {
     pub parsed: Option<String>,
     /// How a query typed as a citation was read (absent when it was not one).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub routing: Option<citation::Routing>,
+    pub routing: Option<Box<citation::Routing>>,
 }
 
 /// A searchable index and what is needed to plan queries on it.
@@ -512,7 +512,7 @@ impl Engine {
         // A citation typed as the query goes straight to that provision (see `citation`).
         let asked = req.query.clone();
         let (rewritten, routing) = match self.route_citation(req)? {
-            citation::Route::Routed(resp) => return Ok(*resp),
+            citation::Route::Routed(resp) => return Ok(resp),
             citation::Route::Ranked { query, routing } => (
                 query.map(|query| SearchRequest {
                     query,
