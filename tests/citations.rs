@@ -309,6 +309,15 @@ fn designators_do_not_search_as_words() {
     let r = search("Art. 32 StPO");
     assert_eq!(ids(&r), ["de-stpo/32"]);
     assert!(!r.routing.unwrap().notes.is_empty());
+    // A section is not a German paragraph, but is the US Code's §.
+    let r = search("s. 3");
+    assert!(
+        r.hits.iter().all(|h| !h.citation.starts_with('§')),
+        "{:?}",
+        ids(&r)
+    );
+    let r = search("Section 1030");
+    assert_eq!(ids(&r)[0], "us-18usc1030/1030");
     // A provision the instrument does not have: said, then a ranked search without `Art.`.
     let r = search("Art. 999 StGB");
     let routing = r.routing.unwrap();

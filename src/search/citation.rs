@@ -629,15 +629,14 @@ impl Engine {
         };
         // The fallback when nothing resolves: rank the query without its designator, so that
         // `Art.` does not match the word "Art" in a heading.
-        let fallback_query =
-            (core.designator.is_some() && core.script_langs.is_empty()).then(|| {
-                let mut q = req.query.clone();
-                q.replace_range(
-                    core.span.clone(),
-                    &format!(" {}{} ", core.number, pinpoint_text(&core.pinpoint)),
-                );
-                crate::extract::collapse_ws(&q)
-            });
+        let fallback_query = core.designator.is_some().then(|| {
+            let mut q = req.query.clone();
+            q.replace_range(
+                core.span.clone(),
+                &format!(" {}{} ", core.number, pinpoint_text(&core.pinpoint)),
+            );
+            crate::extract::collapse_ws(&q)
+        });
 
         // Candidates: passages whose citation key is the number, within the request's filters;
         // for named instruments also their unkeyed passages (definitions `s. 2 (“asset”)`).
@@ -730,7 +729,16 @@ impl Engine {
         // its instrument and the instrument designates otherwise (`Art. 32 StPO`), the
         // instrument's own designation is taken, and said.
         if let Some(want) = core.kind {
-            let strict: Vec<bool> = found.iter().map(|c| want.accepts(c.kind)).collect();
+            // `Section 1030` is the US Code's § 1030; a German § is not a section.
+            let strict: Vec<bool> = found
+                .iter()
+                .map(|c| {
+                    want.accepts(c.kind)
+                        && (want != Designator::Section
+                            || c.kind != Designator::Paragraph
+                            || c.passage.citation.contains("U.S.C."))
+                })
+                .collect();
             if strict.iter().any(|s| *s) || named_docs.is_empty() {
                 let mut i = 0;
                 found.retain(|_| {
