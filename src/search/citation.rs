@@ -71,7 +71,8 @@ pub struct CitationCore {
     pub number: String,
     /// Pinpoint segments below the number, lower case: `1030(a)(2)(C)` → `["a", "2", "c"]`.
     pub pinpoint: Vec<String>,
-    /// Languages the designator is written in (`条` → zh, ja; `조` → ko), empty when any.
+    /// Languages the designator is written in (`条` → zh, ja; `조` → ko; `Статья` → ru), whose
+    /// provisions are preferred; empty when any.
     pub script_langs: Vec<&'static str>,
     /// Byte range of the core in the query.
     pub span: Range<usize>,
@@ -210,12 +211,12 @@ impl Routing {
 /// What `Engine::search` does with a query, as decided here.
 pub enum Route {
     /// The citation resolved: these are the hits.
-    Routed(Box<SearchResponse>),
+    Routed(SearchResponse),
     /// Rank it: with `query` instead of the typed query when set (a citation that resolved to
     /// nothing, its designator dropped), and `routing` on the response when it was a citation.
     Ranked {
         query: Option<String>,
-        routing: Option<Routing>,
+        routing: Option<Box<Routing>>,
     },
 }
 
@@ -250,7 +251,7 @@ const NUM: &str = r"\d+[º°ª]?[a-z]{0,3}(?:[-.]\d+[a-z]{0,3}|-[a-z]{1,2}\b)*";
 const PIN: &str = r"(?:\s?\([0-9a-z]{1,5}\))*";
 /// Letters and digits may not touch a citation.
 const LEFT: &str = r"(?:^|[^\p{L}\p{N}])";
-const CJK_NUM: &str = r"[0-9０-９〇零一二两三四五六七八九十百千]+";
+const CJK_NUM: &str = r"[0-9０-９〇零一二两三四五六七八九十百千]{1,12}";
 
 impl Regexes {
     fn new() -> Regexes {
@@ -325,6 +326,21 @@ fn pinpoint_segments(pin: &str) -> Vec<String> {
 
 fn pinpoint_text(segs: &[String]) -> String {
     segs.iter().map(|s| format!("({s})")).collect()
+}
+
+/// Languages a designator is written in, when it is particular to them.
+fn designator_langs(des: &str) -> Vec<&'static str> {
+    let d = crate::corpus::taxonomy::fold(des);
+    let d = d.trim_end_matches('.');
+    match d {
+        "статья" | "статьи" | "ст" => vec!["ru"],
+        "المادة" => vec!["ar"],
+        "artikel" => vec!["nl", "de"],
+        "articulo" | "articulos" => vec!["es"],
+        "articolo" => vec!["it"],
+        "artigo" => vec!["pt"],
+        _ => Vec::new(),
+    }
 }
 
 fn designator_kind(des: &str) -> Designator {
@@ -466,10 +482,10 @@ fn find_core(masked: &str, qualified: bool) -> Option<CitationCore> {
         let des = c["des"].to_string();
         return Some(with_extra(CitationCore {
             kind: Some(designator_kind(&des)),
+            script_langs: designator_langs(&des),
             designator: Some(des),
             number: normalize_number(&c["num"]),
             pinpoint: pinpoint_segments(&c["pin"]),
-            script_langs: Vec::new(),
             span: m.range(),
         }));
     }
@@ -613,15 +629,14 @@ impl Engine {
         };
         // The fallback when nothing resolves: rank the query without its designator, so that
         // `Art.` does not match the word "Art" in a heading.
-        let fallback_query =
-            (core.designator.is_some() && core.script_langs.is_empty()).then(|| {
-                let mut q = req.query.clone();
-                q.replace_range(
-                    core.span.clone(),
-                    &format!(" {}{} ", core.number, pinpoint_text(&core.pinpoint)),
-                );
-                crate::extract::collapse_ws(&q)
-            });
+        let fallback_query = core.designator.is_some().then(|| {
+            let mut q = req.query.clone();
+            q.replace_range(
+                core.span.clone(),
+                &format!(" {}{} ", core.number, pinpoint_text(&core.pinpoint)),
+            );
+            crate::extract::collapse_ws(&q)
+        });
 
         // Candidates: passages whose citation key is the number, within the request's filters;
         // for named instruments also their unkeyed passages (definitions `s. 2 (“asset”)`).
@@ -638,10 +653,10 @@ impl Engine {
                 )
             })
             .collect();
+        // Documents the query named, by instrument or by country.
         let named_docs: HashSet<&str> = parsed
             .qualifiers
             .iter()
-            .filter(|q| q.matched == "instrument")
             .flat_map(|q| q.doc_ids.iter().map(String::as_str))
             .collect();
         if !named_docs.is_empty() {
@@ -694,11 +709,6 @@ impl Engine {
                 if !qualified {
                     continue;
                 }
-                if !core.script_langs.is_empty()
-                    && !core.script_langs.contains(&p.language.as_str())
-                {
-                    continue;
-                }
                 found.push(Candidate {
                     passage: p,
                     kind,
@@ -708,11 +718,27 @@ impl Engine {
             }
         }
 
+        // A designator written in a language (`第…条`, `Статья`, `artigo`) prefers provisions in it.
+        if found
+            .iter()
+            .any(|c| core.script_langs.contains(&c.passage.language.as_str()))
+        {
+            found.retain(|c| core.script_langs.contains(&c.passage.language.as_str()));
+        }
         // The designator: a query that typed one gets provisions so designated; when it named
         // its instrument and the instrument designates otherwise (`Art. 32 StPO`), the
         // instrument's own designation is taken, and said.
         if let Some(want) = core.kind {
-            let strict: Vec<bool> = found.iter().map(|c| want.accepts(c.kind)).collect();
+            // `Section 1030` is the US Code's § 1030; a German § is not a section.
+            let strict: Vec<bool> = found
+                .iter()
+                .map(|c| {
+                    want.accepts(c.kind)
+                        && (want != Designator::Section
+                            || c.kind != Designator::Paragraph
+                            || c.passage.citation.contains("U.S.C."))
+                })
+                .collect();
             if strict.iter().any(|s| *s) || named_docs.is_empty() {
                 let mut i = 0;
                 found.retain(|_| {
@@ -730,27 +756,6 @@ impl Engine {
                 ));
             }
         }
-        // An amending provision (`Criminal Code, s. 162.1`) answers for its host act only when
-        // the query named no instrument, or named the host.
-        if !named_docs.is_empty() {
-            let q_lower = crate::corpus::taxonomy::fold(&req.query);
-            let own: Vec<bool> = found
-                .iter()
-                .map(|c| {
-                    c.host
-                        .as_deref()
-                        .is_none_or(|h| q_lower.contains(&crate::corpus::taxonomy::fold(h)))
-                })
-                .collect();
-            if own.iter().any(|o| *o) {
-                let mut i = 0;
-                found.retain(|_| {
-                    i += 1;
-                    own[i - 1]
-                });
-            }
-        }
-
         if found.is_empty() {
             routing.fallback = Some(format!(
                 "no passage is cited {}{}{}; ranked search{}",
@@ -776,7 +781,7 @@ impl Engine {
                     .map(|q| format!(" for `{q}`"))
                     .unwrap_or_default()
             ));
-            return ranked(fallback_query, Some(routing));
+            return ranked(fallback_query, Some(Box::new(routing)));
         }
 
         // Group by instrument.
@@ -832,6 +837,20 @@ impl Engine {
             .collect();
         let mut hits: Vec<(Passage, Vec<Range<usize>>, f32, String)> = Vec::new();
         for g in &mut groups {
+            // A provision cited under a host (`Criminal Code, s. 162.1` in an amending act,
+            // `Suppl. Prov. 19, Art. 3`) answers when the query names the host, or when the
+            // instrument has no provision of that number of its own.
+            let folded_query = crate::corpus::taxonomy::fold(&req.query);
+            let names_host = |c: &Candidate| {
+                c.host
+                    .as_deref()
+                    .is_some_and(|h| folded_query.contains(&crate::corpus::taxonomy::fold(h)))
+            };
+            if g.items.iter().any(names_host) {
+                g.items.retain(names_host);
+            } else if g.items.iter().any(|c| c.host.is_none()) {
+                g.items.retain(|c| c.host.is_none());
+            }
             // Segments of the pinpoint the returned passages hold, when short of the query's.
             let mut held: Option<Vec<String>> = None;
             if !core.pinpoint.is_empty() {
@@ -968,7 +987,7 @@ impl Engine {
                 }
             })
             .collect();
-        Ok(Route::Routed(Box::new(SearchResponse {
+        Ok(Route::Routed(SearchResponse {
             query: req.query.clone(),
             total_hits,
             offset: req.offset,
@@ -976,8 +995,8 @@ impl Engine {
             parsed: req.explain.then(|| routing.describe().join("\n")),
             mode: super::mode::Mode::Exact,
             warnings: Vec::new(),
-            routing: Some(routing),
-        })))
+            routing: Some(Box::new(routing)),
+        }))
     }
 
     /// Mentions of instrument `i`: how many other instruments name it in their text by one of
@@ -1171,6 +1190,17 @@ mod tests {
         assert_eq!(core("Art. 1 Legge 48/2008").number, "1");
         assert_eq!(core("Legge 48/2008 art. 1").number, "1");
         assert_eq!(core("18 U.S.C. § 1030").number, "1030");
+    }
+
+    #[test]
+    fn designators_written_in_one_language_say_so() {
+        assert_eq!(core("Статья 272").script_langs, ["ru"]);
+        assert_eq!(core("artigo 154-A").script_langs, ["pt"]);
+        assert_eq!(core("المادة 2").script_langs, ["ar"]);
+        assert!(core("Art. 2 Budapest").script_langs.is_empty());
+        assert_eq!(core("§ 202a").kind, Some(Designator::Paragraph));
+        assert!(Designator::Section.accepts(Designator::Paragraph));
+        assert!(!Designator::Article.accepts(Designator::Section));
     }
 
     #[test]

@@ -154,7 +154,7 @@ pub struct SearchResponse {
     pub warnings: Vec<String>,
     /// How a query typed as a citation was read (absent when it was not one).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub routing: Option<citation::Routing>,
+    pub routing: Option<Box<citation::Routing>>,
 }
 
 /// A citation typed as the query, read as: designator (`§`, `art.`), routing key, and the words
@@ -1083,7 +1083,7 @@ impl Engine {
         // A citation typed with or without its instrument goes straight to the provision
         // (`citation`); one that resolves to nothing is ranked without its designator.
         let (rewritten, routing) = match self.resolve_citation(req)? {
-            citation::Route::Routed(resp) => return Ok(*resp),
+            citation::Route::Routed(resp) => return Ok(resp),
             citation::Route::Ranked { query, routing } => (
                 query.map(|query| SearchRequest {
                     query,
