@@ -47,6 +47,8 @@ fn fast_opts(cache: &Path) -> CrawlOptions {
         max_decompressed_bytes: 1 << 20,
         max_redirects: 5,
         min_host_delay: Duration::ZERO,
+        // Many faults share one test host here; giving a host up is tested on its own.
+        max_host_stalls: 0,
         progress: false,
         ..CrawlOptions::default()
     }
@@ -133,14 +135,16 @@ fn every_fault_ends_in_a_clear_per_source_result() {
     assert!(r.contains("robots.txt") && r.contains("/private/"), "{r}");
     assert_eq!(server.hits("/private/doc"), 0);
 
-    // Timeouts: the slow drip hits the total timeout, the stall the per-read one; both retried.
+    // Timeouts: the slow drip hits the total timeout, the stall the per-read one; a stall is
+    // never retried.
     let r = reason(&report, "slow-drip");
-    assert!(r.contains("timed out") && r.contains("3 attempts"), "{r}");
-    assert_eq!(server.hits("/fault/slow"), 3);
+    assert!(r.contains("timed out") && r.contains("not retrying"), "{r}");
+    assert_eq!(server.hits("/fault/slow"), 1);
     let slow = report.get("slow-drip").unwrap().elapsed;
     assert!(slow < Duration::from_secs(5), "slow drip took {slow:?}");
     let r = reason(&report, "stall");
-    assert!(r.contains("timed out"), "{r}");
+    assert!(r.contains("timed out") && r.contains("stalled"), "{r}");
+    assert_eq!(server.hits("/fault/stall"), 1);
 
     // 500 then 200: retried once.
     assert_eq!(outcome(&report, "flaky"), &Outcome::Fetched);
@@ -860,4 +864,207 @@ fn an_interrupted_crawl_resumes() {
         .map(|l| l.body_bytes)
         .sum();
     assert_eq!(done_bytes, 0, "finished sources are not downloaded again");
+}
+
+// ---- the mirror with injected faults (issue 17) ---------------------------------------------
+
+/// The mirrored sources of the manifest, each host on its own loopback server, with faults put
+/// on some of them, and three extra sources on a server that never answers.
+struct FaultyMirror {
+    _servers: Vec<Server>,
+    sources: Vec<Source>,
+    /// (source id, what was injected)
+    faulted: Vec<(String, &'static str)>,
+}
+
+fn faulty_mirror(mirror: &Path, drip_every: Duration, limit: Duration) -> FaultyMirror {
+    use std::collections::HashMap;
+    let builtin = Manifest::builtin();
+    let mirrored: Vec<Source> = builtin
+        .sources
+        .iter()
+        .filter(|s| in_mirror(mirror, s))
+        .cloned()
+        .collect();
+    let host_of = |s: &Source| s.url.split('/').nth(2).unwrap_or("").to_string();
+    let raw: Vec<&Source> = mirrored
+        .iter()
+        .filter(|s| host_of(s) == "raw.githubusercontent.com")
+        .collect();
+    assert!(raw.len() >= 50, "{} raw sources", raw.len());
+    // `https://host/path?q` → the path the loopback server sees: `/host/path`.
+    let key = |s: &Source| {
+        let rest = s.url.split_once("://").unwrap().1;
+        format!("/{}", rest.split('?').next().unwrap())
+    };
+    let mut faulted = Vec::new();
+    let mut raw_faults = HashMap::new();
+    for (i, fault, what) in [
+        (4, crawl_support::Fault::Drip { every: drip_every, limit }, "drip"),
+        (19, crawl_support::Fault::Stall { limit }, "stall"),
+        (29, crawl_support::Fault::RetryAfter("100".into()), "retry-after-100"),
+        (39, crawl_support::Fault::RetryAfter("86400".into()), "retry-after-huge"),
+    ] {
+        raw_faults.insert(key(raw[i]), fault);
+        faulted.push((raw[i].id.clone(), what));
+    }
+    let mut servers: HashMap<String, Server> = HashMap::new();
+    for s in &mirrored {
+        let host = host_of(s);
+        if servers.contains_key(&host) {
+            continue;
+        }
+        let mut config = Config {
+            mirror: Some(mirror.to_path_buf()),
+            ..Config::default()
+        };
+        if host == "raw.githubusercontent.com" {
+            config.faults = std::mem::take(&mut raw_faults);
+        } else {
+            // Every other mirrored host has a robots.txt that drips.
+            config.robots = RobotsMode::Fault(crawl_support::Fault::Drip {
+                every: drip_every,
+                limit,
+            });
+            for t in mirrored.iter().filter(|t| host_of(t) == host) {
+                faulted.push((t.id.clone(), "robots-drip"));
+            }
+        }
+        servers.insert(host, Server::start(config));
+    }
+    let mut sources: Vec<Source> = mirrored
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            s.url = servers[&host_of(&s)].map_url(&s.url);
+            s
+        })
+        .collect();
+    // A host that accepts connections and never answers, with two sources.
+    let silent = Server::start(Config {
+        all: Some(crawl_support::Fault::Silent { limit }),
+        ..Config::default()
+    });
+    for (n, s) in raw.iter().take(3).enumerate() {
+        let mut s = (*s).clone();
+        s.id = format!("silent-{n}");
+        s.url = silent.map_url(&s.url);
+        faulted.push((s.id.clone(), "silent-host"));
+        sources.push(s);
+    }
+    let mut all: Vec<Server> = servers.into_values().collect();
+    all.push(silent);
+    FaultyMirror {
+        _servers: all,
+        sources,
+        faulted,
+    }
+}
+
+/// Run the crawl of a [`FaultyMirror`] and print what happened to the faulted sources.
+fn crawl_faulty(m: &FaultyMirror, opts: &CrawlOptions) -> (CrawlReport, Duration) {
+    let t = Instant::now();
+    let report = crawl::crawl(&m.sources, opts);
+    let took = t.elapsed();
+    for (id, what) in &m.faulted {
+        let r = report.get(id).unwrap();
+        eprintln!("{id:<48} {what:<18} {:>8.1?} {}", r.elapsed, r.outcome);
+    }
+    eprintln!(
+        "{} sources ({} faulted) in {took:.1?}: {}",
+        m.sources.len(),
+        m.faulted.len(),
+        report.totals
+    );
+    (report, took)
+}
+
+/// The outcomes a faulty mirror must end with, whatever the limits.
+fn assert_faulty_outcomes(m: &FaultyMirror, report: &CrawlReport) {
+    for (id, what) in &m.faulted {
+        let o = outcome(report, id);
+        let r = reason(report, id);
+        match *what {
+            "drip" => assert!(r.contains("too slow"), "{id}: {r}"),
+            "stall" => assert!(r.contains("timed out") && r.contains("stalled"), "{id}: {r}"),
+            "retry-after-100" | "retry-after-huge" => assert!(
+                r.contains("429") && r.contains("Retry-After") && r.contains("not retrying"),
+                "{id}: {r}"
+            ),
+            "robots-drip" => {
+                assert!(matches!(o, Outcome::Unavailable { .. }), "{id}: {o}");
+                assert!(r.contains("robots.txt") && r.contains("too slow"), "{id}: {r}");
+            }
+            // Two stalls in a row (max_host_stalls), then the host is not asked again.
+            "silent-host" if id == "silent-2" => {
+                assert!(r.contains("not asked again"), "{id}: {r}")
+            }
+            "silent-host" => assert!(r.contains("timed out") && r.contains("stalled"), "{id}: {r}"),
+            w => panic!("{w}"),
+        }
+    }
+    for s in &m.sources {
+        if m.faulted.iter().all(|(id, _)| *id != s.id) {
+            assert_eq!(outcome(report, &s.id), &Outcome::Fetched, "{}", s.id);
+        }
+    }
+}
+
+#[test]
+fn a_faulty_mirror_ends_with_every_fault_reported_and_the_rest_fetched() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let m = faulty_mirror(
+        &corpus.join("mirror"),
+        Duration::from_millis(200),
+        Duration::from_secs(60),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Small limits (the defaults are 20 s windows): 1 KiB/s over 1 s, 1 s of silence, 3 s in all.
+    let opts = CrawlOptions {
+        cache: dir.path().to_path_buf(),
+        read_timeout: Duration::from_secs(1),
+        total_timeout: Duration::from_secs(3),
+        min_transfer_rate: 1024,
+        rate_window: Duration::from_secs(1),
+        retry_after_cap: Duration::from_secs(5),
+        retry_after_budget: Duration::from_secs(5),
+        backoff_base: Duration::from_millis(20),
+        min_host_delay: Duration::ZERO,
+        progress: false,
+        ..CrawlOptions::default()
+    };
+    let (report, took) = crawl_faulty(&m, &opts);
+    assert_faulty_outcomes(&m, &report);
+    // Not a benchmark: each fault costs about one limit (1–3 s here) and the hosts run side by
+    // side; before the limits existed this crawl took minutes. 60 s leaves room for a loaded
+    // machine while still catching a fault that is retried or holds the other hosts.
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+}
+
+/// The same at the documented default limits (min_host_delay aside: a loopback server needs no
+/// politeness): `cargo test --test crawl -- --ignored faulty_mirror_at_default --nocapture`.
+/// Issue 17 asks for under 2 minutes in total.
+#[test]
+#[ignore = "a benchmark: about a minute at the default limits"]
+fn bench_faulty_mirror_at_default_limits() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let m = faulty_mirror(
+        &corpus.join("mirror"),
+        Duration::from_millis(500),
+        Duration::from_secs(3000),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        cache: dir.path().to_path_buf(),
+        min_host_delay: Duration::ZERO,
+        progress: false,
+        ..CrawlOptions::default()
+    };
+    let (report, took) = crawl_faulty(&m, &opts);
+    eprintln!("BENCH faulty mirror at default limits: {took:.1?}");
+    assert_faulty_outcomes(&m, &report);
 }
