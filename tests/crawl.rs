@@ -74,6 +74,8 @@ fn print(report: &CrawlReport) {
 
 #[test]
 fn every_fault_ends_in_a_clear_per_source_result() {
+    // Made before the clock runs: the server would otherwise answer later than read_timeout.
+    crawl_support::bomb();
     let server = Server::start(Config::default());
     let base = server.base();
     let dir = tempfile::tempdir().unwrap();
@@ -869,7 +871,7 @@ fn an_interrupted_crawl_resumes() {
 // ---- the mirror with injected faults (issue 17) ---------------------------------------------
 
 /// The mirrored sources of the manifest, each host on its own loopback server, with faults put
-/// on some of them, and three extra sources on a server that never answers.
+/// on some of them, and three extra sources on a server that never answers them.
 struct FaultyMirror {
     _servers: Vec<Server>,
     sources: Vec<Source>,
@@ -940,9 +942,14 @@ fn faulty_mirror(mirror: &Path, drip_every: Duration, limit: Duration) -> Faulty
             s
         })
         .collect();
-    // A host that accepts connections and never answers, with two sources.
+    // A host whose robots.txt is fine and whose documents are never answered: three sources.
+    let silent_faults = raw
+        .iter()
+        .take(3)
+        .map(|s| (key(s), crawl_support::Fault::Silent { limit }))
+        .collect();
     let silent = Server::start(Config {
-        all: Some(crawl_support::Fault::Silent { limit }),
+        faults: silent_faults,
         ..Config::default()
     });
     for (n, s) in raw.iter().take(3).enumerate() {
@@ -1067,4 +1074,224 @@ fn bench_faulty_mirror_at_default_limits() {
     let (report, took) = crawl_faulty(&m, &opts);
     eprintln!("BENCH faulty mirror at default limits: {took:.1?}");
     assert_faulty_outcomes(&m, &report);
+}
+
+#[test]
+fn retry_after_counts_against_a_budget_per_source() {
+    let server = Server::start(Config {
+        faults: [(
+            "/always-429".to_string(),
+            crawl_support::Fault::RetryAfter("1".into()),
+        )]
+        .into(),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        max_retries: 10,
+        retry_after_budget: Duration::from_millis(2500),
+        ..fast_opts(dir.path())
+    };
+    let s = source_at(&server.base(), "busy", "/always-429");
+    let report = crawl::crawl(&[s], &opts);
+    print(&report);
+    let r = reason(&report, "busy");
+    assert!(
+        r.contains("retry_after_budget") && r.contains("not retrying"),
+        "{r}"
+    );
+    // 1 s + 1 s fit in 2.5 s; the third wait does not: three requests, not eleven.
+    assert_eq!(server.hits("/always-429"), 3);
+}
+
+#[test]
+fn robots_txt_is_read_up_to_its_cap_and_the_rest_ignored() {
+    // The rules that count come first; a rule past the cap must not count.
+    let mut body = String::from("User-agent: *\nDisallow: /private/\n");
+    while body.len() < 2 << 20 {
+        body.push_str("# an invented filler line of a very long robots.txt\n");
+    }
+    body.push_str("User-agent: *\nDisallow: /public/\n");
+    let server = Server::start(Config {
+        robots: RobotsMode::Body(body),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        max_robots_bytes: 64 << 10,
+        ..fast_opts(dir.path())
+    };
+    let sources = [
+        source_at(&server.base(), "private", "/private/doc"),
+        source_at(&server.base(), "public", "/public/doc"),
+    ];
+    let report = crawl::crawl(&sources, &opts);
+    print(&report);
+    assert!(matches!(
+        outcome(&report, "private"),
+        Outcome::Unavailable { .. }
+    ));
+    assert_eq!(outcome(&report, "public"), &Outcome::Fetched);
+    assert!(
+        report.totals.bytes < 200 << 10,
+        "robots.txt read whole: {} bytes",
+        report.totals.bytes
+    );
+}
+
+#[test]
+fn a_gzip_bomb_of_900_mb_sent_as_900_kb_is_refused_early() {
+    let body = crawl_support::zeros_gzipped(900_000_000);
+    assert!(body.len() < 1 << 20, "{} bytes sent", body.len());
+    let server = Server::start(Config {
+        faults: [(
+            "/bomb".to_string(),
+            crawl_support::Fault::Bomb(900_000_000),
+        )]
+        .into(),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // The default decoding limits (256 MiB, ratio 100), the fast timeouts.
+    let opts = CrawlOptions {
+        max_decompressed_bytes: CrawlOptions::default().max_decompressed_bytes,
+        total_timeout: Duration::from_secs(10),
+        read_timeout: Duration::from_secs(5),
+        ..fast_opts(dir.path())
+    };
+    let s = source_at(&server.base(), "bomb", "/bomb");
+    let report = crawl::crawl(std::slice::from_ref(&s), &opts);
+    print(&report);
+    let r = reason(&report, "bomb");
+    assert!(
+        r.contains("max_compression_ratio") && r.contains("bomb") && r.contains("cached"),
+        "{r}"
+    );
+    assert_eq!(server.hits("/bomb"), 1, "not retried");
+    let cache = Cache::new(dir.path());
+    assert!(!crawl::status(&[s], dir.path())[0].cached);
+    assert!(
+        std::fs::read_dir(cache.root().join("objects"))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "nothing cached"
+    );
+}
+
+#[test]
+fn without_a_network_the_crawl_ends_at_once_with_one_reason() {
+    // `.invalid` names never resolve (RFC 6761), with or without a network.
+    let sources: Vec<Source> = (0..6)
+        .map(|i| {
+            let mut s = template();
+            s.id = format!("nowhere-{i}");
+            s.url = format!("https://cyberlex-host-{}.invalid/doc-{i}.md", i % 3);
+            s
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let report = crawl::crawl(&sources, &CrawlOptions {
+        cache: dir.path().to_path_buf(),
+        progress: false,
+        ..CrawlOptions::default()
+    });
+    print(&report);
+    let why = report.network_down.clone().expect("the network is down");
+    assert!(why.starts_with("no network:") && why.contains(".invalid"), "{why}");
+    assert_eq!(report.totals.failed, 6);
+    for s in &sources {
+        assert_eq!(reason(&report, &s.id), why, "one reason for all");
+    }
+    assert_eq!(report.totals.requests, 0, "nobody was asked");
+    assert!(!report.is_success());
+    // Nothing was written for sources that did not fail themselves.
+    assert!(Cache::new(dir.path()).load_record("nowhere-0").is_none());
+}
+
+#[test]
+fn one_unreachable_host_is_reported_as_such_and_the_others_are_fetched() {
+    let server = Server::start(Config::default());
+    // A port nobody listens on: connections are refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_addr = closed.local_addr().unwrap();
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let sources = vec![
+        source_at(&format!("http://{closed_addr}"), "refused", "/fault/ok"),
+        source_at(&server.base(), "ok-1", "/fault/ok"),
+        source_at(&server.base(), "ok-2", "/public/doc"),
+    ];
+    let report = crawl::crawl(&sources, &fast_opts(dir.path()));
+    print(&report);
+    assert!(report.network_down.is_none(), "{:?}", report.network_down);
+    let r = reason(&report, "refused");
+    assert!(
+        r.contains("cannot connect") && !r.contains("disallowed"),
+        "a network failure, not a robots.txt verdict: {r}"
+    );
+    assert_eq!(outcome(&report, "ok-1"), &Outcome::Fetched);
+    assert_eq!(outcome(&report, "ok-2"), &Outcome::Fetched);
+}
+
+/// The built-in manifest with every host replaced by a name that never resolves.
+fn unresolvable_manifest(dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sources.toml"))
+        .unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        match line.strip_prefix("url = \"https://") {
+            Some(rest) => {
+                let (host, path) = rest.split_once('/').unwrap();
+                out.push_str(&format!(
+                    "url = \"https://{}.cyberlex-test.invalid/{path}\n",
+                    host.replace('.', "-")
+                ));
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    let p = dir.join("sources.toml");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+#[test]
+fn cli_crawl_and_build_without_a_network_say_so_in_one_line_and_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = unresolvable_manifest(dir.path());
+    let cache = dir.path().join("cache");
+    let index = dir.path().join("index");
+    for args in [
+        vec!["crawl", "--sources"],
+        vec!["build", "--index", index.to_str().unwrap(), "--sources"],
+    ] {
+        let out = assert_cmd::Command::cargo_bin("cyberlex")
+            .unwrap()
+            .args(&args)
+            .arg(&manifest)
+            .arg("--cache")
+            .arg(&cache)
+            .env("NO_COLOR", "1")
+            .env_remove("CYBERLEX_CORPUS")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        eprintln!("{args:?}: {:?}\nstdout: {stdout}\nstderr: {stderr}", out.status);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{args:?}: one line: {stderr}");
+        let line = lines[0];
+        assert!(line.contains("no network"), "{line}");
+        assert!(!line.contains("robots.txt"), "{line}");
+        assert!(
+            line.contains(&format!("cyberlex {} ", args[0])) && line.contains("--mirror"),
+            "the command to use the mirror: {line}"
+        );
+        assert!(stdout.trim().is_empty(), "{args:?}: {stdout}");
+    }
+    assert!(!index.join("CURRENT").exists(), "no index was published");
 }

@@ -151,7 +151,7 @@ pub fn brotli_compress(data: &[u8]) -> Vec<u8> {
 }
 
 /// 64 MiB of zeros, gzipped (about 64 KiB): a decompression bomb.
-fn bomb() -> &'static [u8] {
+pub fn bomb() -> &'static [u8] {
     static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
     BOMB.get_or_init(|| gzip(&vec![0u8; 64 << 20]))
 }
