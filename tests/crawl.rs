@@ -902,10 +902,25 @@ fn faulty_mirror(mirror: &Path, drip_every: Duration, limit: Duration) -> Faulty
     let mut faulted = Vec::new();
     let mut raw_faults = HashMap::new();
     for (i, fault, what) in [
-        (4, crawl_support::Fault::Drip { every: drip_every, limit }, "drip"),
+        (
+            4,
+            crawl_support::Fault::Drip {
+                every: drip_every,
+                limit,
+            },
+            "drip",
+        ),
         (19, crawl_support::Fault::Stall { limit }, "stall"),
-        (29, crawl_support::Fault::RetryAfter("100".into()), "retry-after-100"),
-        (39, crawl_support::Fault::RetryAfter("86400".into()), "retry-after-huge"),
+        (
+            29,
+            crawl_support::Fault::RetryAfter("100".into()),
+            "retry-after-100",
+        ),
+        (
+            39,
+            crawl_support::Fault::RetryAfter("86400".into()),
+            "retry-after-huge",
+        ),
     ] {
         raw_faults.insert(key(raw[i]), fault);
         faulted.push((raw[i].id.clone(), what));
@@ -993,20 +1008,29 @@ fn assert_faulty_outcomes(m: &FaultyMirror, report: &CrawlReport) {
         let r = reason(report, id);
         match *what {
             "drip" => assert!(r.contains("too slow"), "{id}: {r}"),
-            "stall" => assert!(r.contains("timed out") && r.contains("stalled"), "{id}: {r}"),
+            "stall" => assert!(
+                r.contains("timed out") && r.contains("stalled"),
+                "{id}: {r}"
+            ),
             "retry-after-100" | "retry-after-huge" => assert!(
                 r.contains("429") && r.contains("Retry-After") && r.contains("not retrying"),
                 "{id}: {r}"
             ),
             "robots-drip" => {
                 assert!(matches!(o, Outcome::Unavailable { .. }), "{id}: {o}");
-                assert!(r.contains("robots.txt") && r.contains("too slow"), "{id}: {r}");
+                assert!(
+                    r.contains("robots.txt") && r.contains("too slow"),
+                    "{id}: {r}"
+                );
             }
             // Two stalls in a row (max_host_stalls), then the host is not asked again.
             "silent-host" if id == "silent-2" => {
                 assert!(r.contains("not asked again"), "{id}: {r}")
             }
-            "silent-host" => assert!(r.contains("timed out") && r.contains("stalled"), "{id}: {r}"),
+            "silent-host" => assert!(
+                r.contains("timed out") && r.contains("stalled"),
+                "{id}: {r}"
+            ),
             w => panic!("{w}"),
         }
     }
@@ -1073,6 +1097,30 @@ fn bench_faulty_mirror_at_default_limits() {
     };
     let (report, took) = crawl_faulty(&m, &opts);
     eprintln!("BENCH faulty mirror at default limits: {took:.1?}");
+    assert_faulty_outcomes(&m, &report);
+}
+
+/// The same with the default politeness too (1 s between two requests to a host: 80 of the
+/// sources share one host, so about 80 s of it is waiting for turns).
+#[test]
+#[ignore = "a benchmark: about two minutes at the default limits and politeness"]
+fn bench_faulty_mirror_at_default_limits_and_politeness() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let m = faulty_mirror(
+        &corpus.join("mirror"),
+        Duration::from_millis(500),
+        Duration::from_secs(3000),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        cache: dir.path().to_path_buf(),
+        progress: false,
+        ..CrawlOptions::default()
+    };
+    let (report, took) = crawl_faulty(&m, &opts);
+    eprintln!("BENCH faulty mirror at default limits and politeness: {took:.1?}");
     assert_faulty_outcomes(&m, &report);
 }
 
@@ -1144,11 +1192,7 @@ fn a_gzip_bomb_of_900_mb_sent_as_900_kb_is_refused_early() {
     let body = crawl_support::zeros_gzipped(900_000_000);
     assert!(body.len() < 1 << 20, "{} bytes sent", body.len());
     let server = Server::start(Config {
-        faults: [(
-            "/bomb".to_string(),
-            crawl_support::Fault::Bomb(900_000_000),
-        )]
-        .into(),
+        faults: [("/bomb".to_string(), crawl_support::Fault::Bomb(900_000_000))].into(),
         ..Config::default()
     });
     let dir = tempfile::tempdir().unwrap();
@@ -1190,14 +1234,20 @@ fn without_a_network_the_crawl_ends_at_once_with_one_reason() {
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let report = crawl::crawl(&sources, &CrawlOptions {
-        cache: dir.path().to_path_buf(),
-        progress: false,
-        ..CrawlOptions::default()
-    });
+    let report = crawl::crawl(
+        &sources,
+        &CrawlOptions {
+            cache: dir.path().to_path_buf(),
+            progress: false,
+            ..CrawlOptions::default()
+        },
+    );
     print(&report);
     let why = report.network_down.clone().expect("the network is down");
-    assert!(why.starts_with("no network:") && why.contains(".invalid"), "{why}");
+    assert!(
+        why.starts_with("no network:") && why.contains(".invalid"),
+        "{why}"
+    );
     assert_eq!(report.totals.failed, 6);
     for s in &sources {
         assert_eq!(reason(&report, &s.id), why, "one reason for all");
@@ -1280,7 +1330,10 @@ fn cli_crawl_and_build_without_a_network_say_so_in_one_line_and_fail() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
-        eprintln!("{args:?}: {:?}\nstdout: {stdout}\nstderr: {stderr}", out.status);
+        eprintln!(
+            "{args:?}: {:?}\nstdout: {stdout}\nstderr: {stderr}",
+            out.status
+        );
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(lines.len(), 1, "{args:?}: one line: {stderr}");

@@ -268,11 +268,10 @@ impl Session {
         let ratio = self.opts.max_compression_ratio;
         let by_ratio = (received as u64).saturating_mul(ratio).max(1 << 20);
         DecodeLimit {
-            max: self.opts.max_decompressed_bytes.min(if ratio == 0 {
-                u64::MAX
-            } else {
-                by_ratio
-            }),
+            max: self
+                .opts
+                .max_decompressed_bytes
+                .min(if ratio == 0 { u64::MAX } else { by_ratio }),
             max_decompressed_bytes: self.opts.max_decompressed_bytes,
             ratio,
             received: received as u64,
@@ -584,7 +583,8 @@ impl Session {
                 }
             }
             let reader = resp.into_body().into_with_config().limit(u64::MAX).reader();
-            let mut reader = RateGuard::new(reader, self.opts.min_transfer_rate, self.opts.rate_window);
+            let mut reader =
+                RateGuard::new(reader, self.opts.min_transfer_rate, self.opts.rate_window);
             let mut buf = Vec::new();
             let read = (&mut reader).take(max + 1).read_to_end(&mut buf);
             self.stats
@@ -739,14 +739,11 @@ impl<R: Read> Read for RateGuard<R> {
         if self.min_rate > 0 && !self.window.is_zero() && elapsed >= self.window {
             let wanted = self.min_rate as f64 * elapsed.as_secs_f64();
             if (self.bytes as f64) < wanted && n > 0 {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::Other,
-                    TooSlow {
-                        bytes: self.bytes,
-                        window: elapsed,
-                        min_rate: self.min_rate,
-                    },
-                ));
+                return Err(std::io::Error::other(TooSlow {
+                    bytes: self.bytes,
+                    window: elapsed,
+                    min_rate: self.min_rate,
+                }));
             }
             self.started = Instant::now();
             self.bytes = 0;

@@ -514,8 +514,7 @@ impl Fetcher {
         Fetcher {
             opts: opts.clone(),
             cache: Cache::new(&opts.cache),
-            session: (opts.mirror.is_none() && !opts.offline)
-                .then(|| Session::new(opts, shared)),
+            session: (opts.mirror.is_none() && !opts.offline).then(|| Session::new(opts, shared)),
         }
     }
 

@@ -13,11 +13,14 @@ use std::time::{Duration, Instant};
 /// How many unreachable hosts (with none reached) make the network "down", at most.
 const DOWN_AFTER_HOSTS: usize = 3;
 
+/// Whether a name resolved (an error message when it did not).
+type Resolved = Result<(), String>;
+
 /// What a run knows about the network.
 #[derive(Debug, Default)]
 pub(crate) struct Net {
     /// `host:port` → resolution result (an error message when it does not resolve).
-    resolved: Mutex<HashMap<String, Arc<OnceLock<Result<(), String>>>>>,
+    resolved: Mutex<HashMap<String, Arc<OnceLock<Resolved>>>>,
     /// Some host answered something (any HTTP status).
     reached: AtomicBool,
     /// Hosts that could not be connected to, with the first reason.
@@ -169,10 +172,7 @@ mod tests {
     #[test]
     fn loopback_resolves_and_invalid_names_do_not() {
         let net = Net::default();
-        assert_eq!(
-            net.resolve("127.0.0.1:80", Duration::from_secs(5)),
-            Ok(())
-        );
+        assert_eq!(net.resolve("127.0.0.1:80", Duration::from_secs(5)), Ok(()));
         assert!(net
             .probe(&["127.0.0.1:80".into()], Duration::from_secs(5))
             .is_ok());
