@@ -1283,8 +1283,8 @@ fn one_unreachable_host_is_reported_as_such_and_the_others_are_fetched() {
     assert_eq!(outcome(&report, "ok-2"), &Outcome::Fetched);
 }
 
-/// The built-in manifest with every host replaced by a name that never resolves.
-fn unresolvable_manifest(dir: &Path) -> std::path::PathBuf {
+/// The built-in manifest with `https://host/` of every URL replaced by `base(host)`.
+fn manifest_with_hosts(dir: &Path, base: impl Fn(&str) -> String) -> std::path::PathBuf {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sources.toml"))
         .unwrap();
     let mut out = String::new();
@@ -1292,10 +1292,7 @@ fn unresolvable_manifest(dir: &Path) -> std::path::PathBuf {
         match line.strip_prefix("url = \"https://") {
             Some(rest) => {
                 let (host, path) = rest.split_once('/').unwrap();
-                out.push_str(&format!(
-                    "url = \"https://{}.cyberlex-test.invalid/{path}\n",
-                    host.replace('.', "-")
-                ));
+                out.push_str(&format!("url = \"{}/{path}\n", base(host)));
             }
             None => {
                 out.push_str(line);
@@ -1306,6 +1303,111 @@ fn unresolvable_manifest(dir: &Path) -> std::path::PathBuf {
     let p = dir.join("sources.toml");
     std::fs::write(&p, out).unwrap();
     p
+}
+
+/// The built-in manifest with every host replaced by a name that never resolves.
+fn unresolvable_manifest(dir: &Path) -> std::path::PathBuf {
+    manifest_with_hosts(dir, |host| {
+        format!("https://{}.cyberlex-test.invalid", host.replace('.', "-"))
+    })
+}
+
+#[test]
+fn cli_crawl_fails_when_nothing_could_be_fetched() {
+    // Every host answers robots.txt with 503: every source is unavailable, none failed.
+    let server = Server::start(Config {
+        robots: RobotsMode::Status(503),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest_with_hosts(dir.path(), |host| format!("{}/{host}", server.base()));
+    let out = assert_cmd::Command::cargo_bin("cyberlex")
+        .unwrap()
+        .args([
+            "crawl",
+            "--only",
+            "de-stgb",
+            "--only",
+            "de-stpo",
+            "--sources",
+        ])
+        .arg(&manifest)
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("nothing could be fetched"), "{stderr}");
+    assert!(stdout.contains("2 unavailable"), "{stdout}");
+}
+
+#[test]
+fn build_over_the_network_keeps_going_past_a_host_that_never_answers() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let mirror = corpus.join("mirror");
+    let ids = handful(&mirror);
+    let good = Server::start(Config {
+        mirror: Some(mirror.clone()),
+        ..Config::default()
+    });
+    let mut manifest = Manifest::builtin();
+    manifest.sources.retain(|s| ids.contains(&s.id));
+    let silent_id = manifest.sources[0].id.clone();
+    let silent_key = format!("/{}", manifest.sources[0].url.split_once("://").unwrap().1);
+    let silent = Server::start(Config {
+        faults: [(
+            silent_key,
+            crawl_support::Fault::Silent {
+                limit: Duration::from_secs(30),
+            },
+        )]
+        .into(),
+        ..Config::default()
+    });
+    for s in &mut manifest.sources {
+        s.url = if s.id == silent_id {
+            silent.map_url(&s.url)
+        } else {
+            good.map_url(&s.url)
+        };
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let opts = cyberlex::pipeline::BuildOptions {
+        index_dir: dir.path().join("index"),
+        crawl: CrawlOptions {
+            read_timeout: Duration::from_secs(1),
+            ..fast_opts(&dir.path().join("cache"))
+        },
+        threads: 1,
+        memory_budget: 50_000_000,
+        include_bulk: false,
+        only: Vec::new(),
+        progress: false,
+    };
+    let report = cyberlex::pipeline::build(&manifest, &opts).unwrap();
+    assert_eq!(report.sources_built, ids.len() - 1, "{:?}", report.failures);
+    assert_eq!(report.failures.len(), 1);
+    let f = &report.failures[0];
+    assert_eq!(f.source_id, silent_id);
+    assert_eq!(f.stage, "fetch");
+    assert!(
+        f.reason.contains("timed out") && f.reason.contains("stalled"),
+        "{}",
+        f.reason
+    );
+    let fetch = report.stages.iter().find(|s| s.stage == "fetch").unwrap();
+    assert!(
+        fetch.seconds > 0.5,
+        "the fetch stage is timed: {}",
+        fetch.seconds
+    );
+    assert!(report.seconds >= fetch.seconds);
 }
 
 #[test]
