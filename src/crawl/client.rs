@@ -388,6 +388,8 @@ impl Session {
                     }
                     return Ok(Robots::from_status(hop.status, &body, &self.agent_token));
                 }
+                // Down meanwhile (another host decided it): a network problem, not a verdict.
+                Err(e) if !e.connect && self.shared.net.down().is_some() => return Err(e.reason),
                 Err(e) if e.connect => {
                     let reason = format!("cannot connect to {}: {}", current.authority(), e.reason);
                     self.shared.net.unreachable(&current.authority(), &reason);
