@@ -1450,3 +1450,53 @@ fn cli_crawl_and_build_without_a_network_say_so_in_one_line_and_fail() {
     }
     assert!(!index.join("CURRENT").exists(), "no index was published");
 }
+
+#[test]
+fn a_chunked_stream_that_never_ends_is_cut_by_the_rate_or_the_deadline() {
+    let limit = Duration::from_secs(30);
+    let server = Server::start(Config {
+        faults: [
+            (
+                "/endless-slow".to_string(),
+                crawl_support::Fault::Endless {
+                    chunk: 100,
+                    every: Duration::from_millis(200),
+                    limit,
+                },
+            ),
+            (
+                "/endless-fast".to_string(),
+                crawl_support::Fault::Endless {
+                    chunk: 4 << 10,
+                    every: Duration::from_millis(10),
+                    limit,
+                },
+            ),
+        ]
+        .into(),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        total_timeout: Duration::from_secs(3),
+        read_timeout: Duration::from_secs(1),
+        min_transfer_rate: 1024,
+        rate_window: Duration::from_secs(1),
+        max_body_bytes: 256 << 20,
+        ..fast_opts(dir.path())
+    };
+    let sources = [
+        source_at(&server.base(), "slow", "/endless-slow"),
+        source_at(&server.base(), "fast", "/endless-fast"),
+    ];
+    let report = crawl::crawl(&sources, &opts);
+    print(&report);
+    // About 500 bytes/s: below the minimum rate.
+    let r = reason(&report, "slow");
+    assert!(r.contains("too slow") && r.contains("not retrying"), "{r}");
+    // About 400 KB/s, within every size limit: the deadline ends it.
+    let r = reason(&report, "fast");
+    assert!(r.contains("timed out") && r.contains("not retrying"), "{r}");
+    assert_eq!(server.hits("/endless-slow"), 1);
+    assert_eq!(server.hits("/endless-fast"), 1);
+}
