@@ -222,6 +222,9 @@ pub enum BuildError {
     },
     #[error("building the worker pool: {0}")]
     Pool(String),
+    /// No host of the build could be reached and nothing was cached: `reason` in one line.
+    #[error("{reason}; nothing was fetched (after {seconds:.1} s)")]
+    NoNetwork { reason: String, seconds: f64 },
 }
 
 fn bar(show: bool, len: usize, what: &str) -> ProgressBar {
@@ -417,11 +420,32 @@ fn run(
     // fetch
     let t = Instant::now();
     let pb = bar(opts.progress, sources.len(), "fetch");
-    let fetched: Vec<_> = sources
-        .par_iter()
-        .progress_with(pb.clone())
-        .map(|s| (s, fetch_bounded(s, &opts.crawl)))
-        .collect();
+    type Fetch = Result<crawl::Fetched, Box<dyn std::error::Error + Send + Sync>>;
+    let fetched: Vec<(&Source, Fetch)> = if opts.crawl.mirror.is_none() && !opts.crawl.offline {
+        // Over the network: per-host queues (a stalled host holds only its own sources), and
+        // one verdict, quickly, when there is no network at all.
+        let fetcher = crawl::Fetcher::new(&opts.crawl);
+        let _ = fetcher.check_network(sources);
+        let results = fetcher.fetch_all(sources, |_| pb.inc(1));
+        if let Some(reason) = fetcher.network_down() {
+            if results.iter().all(|r| r.is_err()) {
+                pb.finish_and_clear();
+                return Err(BuildError::NoNetwork {
+                    reason,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+            }
+            tracing::warn!("{reason}: building from the cached copies");
+        }
+        let results = results.into_iter().map(|r| r.map_err(Into::into));
+        sources.iter().zip(results).collect()
+    } else {
+        sources
+            .par_iter()
+            .progress_with(pb.clone())
+            .map(|s| (s, fetch_bounded(s, &opts.crawl)))
+            .collect()
+    };
     pb.finish_and_clear();
     timed("fetch", t);
     let mut provenance = Vec::new();
@@ -595,7 +619,7 @@ fn run(
         passages: passages.len(),
         bytes,
         stages: Vec::new(),
-        seconds: 0.0,
+        seconds: started.elapsed().as_secs_f64(),
         threads,
         failures: failures.clone(),
         documents_detail,

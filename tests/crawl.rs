@@ -47,6 +47,8 @@ fn fast_opts(cache: &Path) -> CrawlOptions {
         max_decompressed_bytes: 1 << 20,
         max_redirects: 5,
         min_host_delay: Duration::ZERO,
+        // Many faults share one test host here; giving a host up is tested on its own.
+        max_host_stalls: 0,
         progress: false,
         ..CrawlOptions::default()
     }
@@ -72,6 +74,8 @@ fn print(report: &CrawlReport) {
 
 #[test]
 fn every_fault_ends_in_a_clear_per_source_result() {
+    // Made before the clock runs: the server would otherwise answer later than read_timeout.
+    crawl_support::bomb();
     let server = Server::start(Config::default());
     let base = server.base();
     let dir = tempfile::tempdir().unwrap();
@@ -133,14 +137,16 @@ fn every_fault_ends_in_a_clear_per_source_result() {
     assert!(r.contains("robots.txt") && r.contains("/private/"), "{r}");
     assert_eq!(server.hits("/private/doc"), 0);
 
-    // Timeouts: the slow drip hits the total timeout, the stall the per-read one; both retried.
+    // Timeouts: the slow drip hits the total timeout, the stall the per-read one; a stall is
+    // never retried.
     let r = reason(&report, "slow-drip");
-    assert!(r.contains("timed out") && r.contains("3 attempts"), "{r}");
-    assert_eq!(server.hits("/fault/slow"), 3);
+    assert!(r.contains("timed out") && r.contains("not retrying"), "{r}");
+    assert_eq!(server.hits("/fault/slow"), 1);
     let slow = report.get("slow-drip").unwrap().elapsed;
     assert!(slow < Duration::from_secs(5), "slow drip took {slow:?}");
     let r = reason(&report, "stall");
-    assert!(r.contains("timed out"), "{r}");
+    assert!(r.contains("timed out") && r.contains("stalled"), "{r}");
+    assert_eq!(server.hits("/fault/stall"), 1);
 
     // 500 then 200: retried once.
     assert_eq!(outcome(&report, "flaky"), &Outcome::Fetched);
@@ -860,4 +866,637 @@ fn an_interrupted_crawl_resumes() {
         .map(|l| l.body_bytes)
         .sum();
     assert_eq!(done_bytes, 0, "finished sources are not downloaded again");
+}
+
+// ---- the mirror with injected faults (issue 17) ---------------------------------------------
+
+/// The mirrored sources of the manifest, each host on its own loopback server, with faults put
+/// on some of them, and three extra sources on a server that never answers them.
+struct FaultyMirror {
+    _servers: Vec<Server>,
+    sources: Vec<Source>,
+    /// (source id, what was injected)
+    faulted: Vec<(String, &'static str)>,
+}
+
+fn faulty_mirror(mirror: &Path, drip_every: Duration, limit: Duration) -> FaultyMirror {
+    use std::collections::HashMap;
+    let builtin = Manifest::builtin();
+    let mirrored: Vec<Source> = builtin
+        .sources
+        .iter()
+        .filter(|s| in_mirror(mirror, s))
+        .cloned()
+        .collect();
+    let host_of = |s: &Source| s.url.split('/').nth(2).unwrap_or("").to_string();
+    let raw: Vec<&Source> = mirrored
+        .iter()
+        .filter(|s| host_of(s) == "raw.githubusercontent.com")
+        .collect();
+    assert!(raw.len() >= 50, "{} raw sources", raw.len());
+    // `https://host/path?q` → the path the loopback server sees: `/host/path`.
+    let key = |s: &Source| {
+        let rest = s.url.split_once("://").unwrap().1;
+        format!("/{}", rest.split('?').next().unwrap())
+    };
+    let mut faulted = Vec::new();
+    let mut raw_faults = HashMap::new();
+    for (i, fault, what) in [
+        (
+            4,
+            crawl_support::Fault::Drip {
+                every: drip_every,
+                limit,
+            },
+            "drip",
+        ),
+        (19, crawl_support::Fault::Stall { limit }, "stall"),
+        (
+            29,
+            crawl_support::Fault::RetryAfter("100".into()),
+            "retry-after-100",
+        ),
+        (
+            39,
+            crawl_support::Fault::RetryAfter("86400".into()),
+            "retry-after-huge",
+        ),
+    ] {
+        raw_faults.insert(key(raw[i]), fault);
+        faulted.push((raw[i].id.clone(), what));
+    }
+    let mut servers: HashMap<String, Server> = HashMap::new();
+    for s in &mirrored {
+        let host = host_of(s);
+        if servers.contains_key(&host) {
+            continue;
+        }
+        let mut config = Config {
+            mirror: Some(mirror.to_path_buf()),
+            ..Config::default()
+        };
+        if host == "raw.githubusercontent.com" {
+            config.faults = std::mem::take(&mut raw_faults);
+        } else {
+            // Every other mirrored host has a robots.txt that drips.
+            config.robots = RobotsMode::Fault(crawl_support::Fault::Drip {
+                every: drip_every,
+                limit,
+            });
+            for t in mirrored.iter().filter(|t| host_of(t) == host) {
+                faulted.push((t.id.clone(), "robots-drip"));
+            }
+        }
+        servers.insert(host, Server::start(config));
+    }
+    let mut sources: Vec<Source> = mirrored
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            s.url = servers[&host_of(&s)].map_url(&s.url);
+            s
+        })
+        .collect();
+    // A host whose robots.txt is fine and whose documents are never answered: three sources.
+    let silent_faults = raw
+        .iter()
+        .take(3)
+        .map(|s| (key(s), crawl_support::Fault::Silent { limit }))
+        .collect();
+    let silent = Server::start(Config {
+        faults: silent_faults,
+        ..Config::default()
+    });
+    for (n, s) in raw.iter().take(3).enumerate() {
+        let mut s = (*s).clone();
+        s.id = format!("silent-{n}");
+        s.url = silent.map_url(&s.url);
+        faulted.push((s.id.clone(), "silent-host"));
+        sources.push(s);
+    }
+    let mut all: Vec<Server> = servers.into_values().collect();
+    all.push(silent);
+    FaultyMirror {
+        _servers: all,
+        sources,
+        faulted,
+    }
+}
+
+/// Run the crawl of a [`FaultyMirror`] and print what happened to the faulted sources.
+fn crawl_faulty(m: &FaultyMirror, opts: &CrawlOptions) -> (CrawlReport, Duration) {
+    let t = Instant::now();
+    let report = crawl::crawl(&m.sources, opts);
+    let took = t.elapsed();
+    for (id, what) in &m.faulted {
+        let r = report.get(id).unwrap();
+        eprintln!("{id:<48} {what:<18} {:>8.1?} {}", r.elapsed, r.outcome);
+    }
+    eprintln!(
+        "{} sources ({} faulted) in {took:.1?}: {}",
+        m.sources.len(),
+        m.faulted.len(),
+        report.totals
+    );
+    (report, took)
+}
+
+/// The outcomes a faulty mirror must end with, whatever the limits.
+fn assert_faulty_outcomes(m: &FaultyMirror, report: &CrawlReport) {
+    for (id, what) in &m.faulted {
+        let o = outcome(report, id);
+        let r = reason(report, id);
+        match *what {
+            "drip" => assert!(r.contains("too slow"), "{id}: {r}"),
+            "stall" => assert!(
+                r.contains("timed out") && r.contains("stalled"),
+                "{id}: {r}"
+            ),
+            "retry-after-100" | "retry-after-huge" => assert!(
+                r.contains("429") && r.contains("Retry-After") && r.contains("not retrying"),
+                "{id}: {r}"
+            ),
+            "robots-drip" => {
+                assert!(matches!(o, Outcome::Unavailable { .. }), "{id}: {o}");
+                assert!(
+                    r.contains("robots.txt") && r.contains("too slow"),
+                    "{id}: {r}"
+                );
+            }
+            // Two stalls in a row (max_host_stalls), then the host is not asked again.
+            "silent-host" if id == "silent-2" => {
+                assert!(r.contains("not asked again"), "{id}: {r}")
+            }
+            "silent-host" => assert!(
+                r.contains("timed out") && r.contains("stalled"),
+                "{id}: {r}"
+            ),
+            w => panic!("{w}"),
+        }
+    }
+    for s in &m.sources {
+        if m.faulted.iter().all(|(id, _)| *id != s.id) {
+            assert_eq!(outcome(report, &s.id), &Outcome::Fetched, "{}", s.id);
+        }
+    }
+}
+
+#[test]
+fn a_faulty_mirror_ends_with_every_fault_reported_and_the_rest_fetched() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let m = faulty_mirror(
+        &corpus.join("mirror"),
+        Duration::from_millis(200),
+        Duration::from_secs(60),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Small limits (the defaults are 20 s windows): 1 KiB/s over 1 s, 1 s of silence, 3 s in all.
+    let opts = CrawlOptions {
+        cache: dir.path().to_path_buf(),
+        read_timeout: Duration::from_secs(1),
+        total_timeout: Duration::from_secs(3),
+        min_transfer_rate: 1024,
+        rate_window: Duration::from_secs(1),
+        retry_after_cap: Duration::from_secs(5),
+        retry_after_budget: Duration::from_secs(5),
+        backoff_base: Duration::from_millis(20),
+        min_host_delay: Duration::ZERO,
+        progress: false,
+        ..CrawlOptions::default()
+    };
+    let (report, took) = crawl_faulty(&m, &opts);
+    assert_faulty_outcomes(&m, &report);
+    // Not a benchmark: each fault costs about one limit (1–3 s here) and the hosts run side by
+    // side; before the limits existed this crawl took minutes. 60 s leaves room for a loaded
+    // machine while still catching a fault that is retried or holds the other hosts.
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+}
+
+/// The same at the documented default limits (min_host_delay aside: a loopback server needs no
+/// politeness): `cargo test --test crawl -- --ignored faulty_mirror_at_default --nocapture`.
+/// Issue 17 asks for under 2 minutes in total.
+#[test]
+#[ignore = "a benchmark: about a minute at the default limits"]
+fn bench_faulty_mirror_at_default_limits() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let m = faulty_mirror(
+        &corpus.join("mirror"),
+        Duration::from_millis(500),
+        Duration::from_secs(3000),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        cache: dir.path().to_path_buf(),
+        min_host_delay: Duration::ZERO,
+        progress: false,
+        ..CrawlOptions::default()
+    };
+    let (report, took) = crawl_faulty(&m, &opts);
+    eprintln!("BENCH faulty mirror at default limits: {took:.1?}");
+    assert_faulty_outcomes(&m, &report);
+}
+
+/// The same with the default politeness too (1 s between two requests to a host: 80 of the
+/// sources share one host, so about 80 s of it is waiting for turns).
+#[test]
+#[ignore = "a benchmark: about two minutes at the default limits and politeness"]
+fn bench_faulty_mirror_at_default_limits_and_politeness() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let m = faulty_mirror(
+        &corpus.join("mirror"),
+        Duration::from_millis(500),
+        Duration::from_secs(3000),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        cache: dir.path().to_path_buf(),
+        progress: false,
+        ..CrawlOptions::default()
+    };
+    let (report, took) = crawl_faulty(&m, &opts);
+    eprintln!("BENCH faulty mirror at default limits and politeness: {took:.1?}");
+    assert_faulty_outcomes(&m, &report);
+}
+
+#[test]
+fn retry_after_counts_against_a_budget_per_source() {
+    let server = Server::start(Config {
+        faults: [(
+            "/always-429".to_string(),
+            crawl_support::Fault::RetryAfter("1".into()),
+        )]
+        .into(),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        max_retries: 10,
+        retry_after_budget: Duration::from_millis(2500),
+        ..fast_opts(dir.path())
+    };
+    let s = source_at(&server.base(), "busy", "/always-429");
+    let report = crawl::crawl(&[s], &opts);
+    print(&report);
+    let r = reason(&report, "busy");
+    assert!(
+        r.contains("retry_after_budget") && r.contains("not retrying"),
+        "{r}"
+    );
+    // 1 s + 1 s fit in 2.5 s; the third wait does not: three requests, not eleven.
+    assert_eq!(server.hits("/always-429"), 3);
+}
+
+#[test]
+fn robots_txt_is_read_up_to_its_cap_and_the_rest_ignored() {
+    // The rules that count come first; a rule past the cap must not count.
+    let mut body = String::from("User-agent: *\nDisallow: /private/\n");
+    while body.len() < 2 << 20 {
+        body.push_str("# an invented filler line of a very long robots.txt\n");
+    }
+    body.push_str("User-agent: *\nDisallow: /public/\n");
+    let server = Server::start(Config {
+        robots: RobotsMode::Body(body),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        max_robots_bytes: 64 << 10,
+        ..fast_opts(dir.path())
+    };
+    let sources = [
+        source_at(&server.base(), "private", "/private/doc"),
+        source_at(&server.base(), "public", "/public/doc"),
+    ];
+    let report = crawl::crawl(&sources, &opts);
+    print(&report);
+    assert!(matches!(
+        outcome(&report, "private"),
+        Outcome::Unavailable { .. }
+    ));
+    assert_eq!(outcome(&report, "public"), &Outcome::Fetched);
+    assert!(
+        report.totals.bytes < 200 << 10,
+        "robots.txt read whole: {} bytes",
+        report.totals.bytes
+    );
+}
+
+#[test]
+fn a_gzip_bomb_of_900_mb_sent_as_900_kb_is_refused_early() {
+    let body = crawl_support::zeros_gzipped(900_000_000);
+    assert!(body.len() < 1 << 20, "{} bytes sent", body.len());
+    let server = Server::start(Config {
+        faults: [("/bomb".to_string(), crawl_support::Fault::Bomb(900_000_000))].into(),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // The default decoding limits (256 MiB, ratio 100), the fast timeouts.
+    let opts = CrawlOptions {
+        max_decompressed_bytes: CrawlOptions::default().max_decompressed_bytes,
+        total_timeout: Duration::from_secs(10),
+        read_timeout: Duration::from_secs(5),
+        ..fast_opts(dir.path())
+    };
+    let s = source_at(&server.base(), "bomb", "/bomb");
+    let report = crawl::crawl(std::slice::from_ref(&s), &opts);
+    print(&report);
+    let r = reason(&report, "bomb");
+    assert!(
+        r.contains("max_compression_ratio") && r.contains("bomb") && r.contains("cached"),
+        "{r}"
+    );
+    assert_eq!(server.hits("/bomb"), 1, "not retried");
+    let cache = Cache::new(dir.path());
+    assert!(!crawl::status(&[s], dir.path())[0].cached);
+    assert!(
+        std::fs::read_dir(cache.root().join("objects"))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "nothing cached"
+    );
+}
+
+#[test]
+fn without_a_network_the_crawl_ends_at_once_with_one_reason() {
+    // `.invalid` names never resolve (RFC 6761), with or without a network.
+    let sources: Vec<Source> = (0..6)
+        .map(|i| {
+            let mut s = template();
+            s.id = format!("nowhere-{i}");
+            s.url = format!("https://cyberlex-host-{}.invalid/doc-{i}.md", i % 3);
+            s
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let report = crawl::crawl(
+        &sources,
+        &CrawlOptions {
+            cache: dir.path().to_path_buf(),
+            progress: false,
+            ..CrawlOptions::default()
+        },
+    );
+    print(&report);
+    let why = report.network_down.clone().expect("the network is down");
+    assert!(
+        why.starts_with("no network:") && why.contains(".invalid"),
+        "{why}"
+    );
+    assert_eq!(report.totals.failed, 6);
+    for s in &sources {
+        assert_eq!(reason(&report, &s.id), why, "one reason for all");
+    }
+    assert_eq!(report.totals.requests, 0, "nobody was asked");
+    assert!(!report.is_success());
+    // Nothing was written for sources that did not fail themselves.
+    assert!(Cache::new(dir.path()).load_record("nowhere-0").is_none());
+}
+
+#[test]
+fn one_unreachable_host_is_reported_as_such_and_the_others_are_fetched() {
+    let server = Server::start(Config::default());
+    // A port nobody listens on: connections are refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_addr = closed.local_addr().unwrap();
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let sources = vec![
+        source_at(&format!("http://{closed_addr}"), "refused", "/fault/ok"),
+        source_at(&server.base(), "ok-1", "/fault/ok"),
+        source_at(&server.base(), "ok-2", "/public/doc"),
+    ];
+    let report = crawl::crawl(&sources, &fast_opts(dir.path()));
+    print(&report);
+    assert!(report.network_down.is_none(), "{:?}", report.network_down);
+    let r = reason(&report, "refused");
+    assert!(
+        r.contains("cannot connect") && !r.contains("disallowed"),
+        "a network failure, not a robots.txt verdict: {r}"
+    );
+    assert_eq!(outcome(&report, "ok-1"), &Outcome::Fetched);
+    assert_eq!(outcome(&report, "ok-2"), &Outcome::Fetched);
+}
+
+/// The built-in manifest with `https://host/` of every URL replaced by `base(host)`.
+fn manifest_with_hosts(dir: &Path, base: impl Fn(&str) -> String) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sources.toml"))
+        .unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        match line.strip_prefix("url = \"https://") {
+            Some(rest) => {
+                let (host, path) = rest.split_once('/').unwrap();
+                out.push_str(&format!("url = \"{}/{path}\n", base(host)));
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    let p = dir.join("sources.toml");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+/// The built-in manifest with every host replaced by a name that never resolves.
+fn unresolvable_manifest(dir: &Path) -> std::path::PathBuf {
+    manifest_with_hosts(dir, |host| {
+        format!("https://{}.cyberlex-test.invalid", host.replace('.', "-"))
+    })
+}
+
+#[test]
+fn cli_crawl_fails_when_nothing_could_be_fetched() {
+    // Every host answers robots.txt with 503: every source is unavailable, none failed.
+    let server = Server::start(Config {
+        robots: RobotsMode::Status(503),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest_with_hosts(dir.path(), |host| format!("{}/{host}", server.base()));
+    let out = assert_cmd::Command::cargo_bin("cyberlex")
+        .unwrap()
+        .args([
+            "crawl",
+            "--only",
+            "de-stgb",
+            "--only",
+            "de-stpo",
+            "--sources",
+        ])
+        .arg(&manifest)
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("nothing could be fetched"), "{stderr}");
+    assert!(stdout.contains("2 unavailable"), "{stdout}");
+}
+
+#[test]
+fn build_over_the_network_keeps_going_past_a_host_that_never_answers() {
+    let Some(corpus) = crawl_support::corpus_dir() else {
+        return;
+    };
+    let mirror = corpus.join("mirror");
+    let ids = handful(&mirror);
+    let good = Server::start(Config {
+        mirror: Some(mirror.clone()),
+        ..Config::default()
+    });
+    let mut manifest = Manifest::builtin();
+    manifest.sources.retain(|s| ids.contains(&s.id));
+    let silent_id = manifest.sources[0].id.clone();
+    let silent_key = format!("/{}", manifest.sources[0].url.split_once("://").unwrap().1);
+    let silent = Server::start(Config {
+        faults: [(
+            silent_key,
+            crawl_support::Fault::Silent {
+                limit: Duration::from_secs(30),
+            },
+        )]
+        .into(),
+        ..Config::default()
+    });
+    for s in &mut manifest.sources {
+        s.url = if s.id == silent_id {
+            silent.map_url(&s.url)
+        } else {
+            good.map_url(&s.url)
+        };
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let opts = cyberlex::pipeline::BuildOptions {
+        index_dir: dir.path().join("index"),
+        crawl: CrawlOptions {
+            read_timeout: Duration::from_secs(1),
+            ..fast_opts(&dir.path().join("cache"))
+        },
+        threads: 1,
+        memory_budget: 50_000_000,
+        include_bulk: false,
+        only: Vec::new(),
+        progress: false,
+    };
+    let report = cyberlex::pipeline::build(&manifest, &opts).unwrap();
+    assert_eq!(report.sources_built, ids.len() - 1, "{:?}", report.failures);
+    assert_eq!(report.failures.len(), 1);
+    let f = &report.failures[0];
+    assert_eq!(f.source_id, silent_id);
+    assert_eq!(f.stage, "fetch");
+    assert!(
+        f.reason.contains("timed out") && f.reason.contains("stalled"),
+        "{}",
+        f.reason
+    );
+    let fetch = report.stages.iter().find(|s| s.stage == "fetch").unwrap();
+    assert!(
+        fetch.seconds > 0.5,
+        "the fetch stage is timed: {}",
+        fetch.seconds
+    );
+    assert!(report.seconds >= fetch.seconds);
+}
+
+#[test]
+fn cli_crawl_and_build_without_a_network_say_so_in_one_line_and_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = unresolvable_manifest(dir.path());
+    let cache = dir.path().join("cache");
+    let index = dir.path().join("index");
+    for args in [
+        vec!["crawl", "--sources"],
+        vec!["build", "--index", index.to_str().unwrap(), "--sources"],
+    ] {
+        let out = assert_cmd::Command::cargo_bin("cyberlex")
+            .unwrap()
+            .args(&args)
+            .arg(&manifest)
+            .arg("--cache")
+            .arg(&cache)
+            .env("NO_COLOR", "1")
+            .env_remove("CYBERLEX_CORPUS")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        eprintln!(
+            "{args:?}: {:?}\nstdout: {stdout}\nstderr: {stderr}",
+            out.status
+        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{args:?}: one line: {stderr}");
+        let line = lines[0];
+        assert!(line.contains("no network"), "{line}");
+        assert!(!line.contains("robots.txt"), "{line}");
+        assert!(
+            line.contains(&format!("cyberlex {} ", args[0])) && line.contains("--mirror"),
+            "the command to use the mirror: {line}"
+        );
+        assert!(stdout.trim().is_empty(), "{args:?}: {stdout}");
+    }
+    assert!(!index.join("CURRENT").exists(), "no index was published");
+}
+
+#[test]
+fn a_chunked_stream_that_never_ends_is_cut_by_the_rate_or_the_deadline() {
+    let limit = Duration::from_secs(30);
+    let server = Server::start(Config {
+        faults: [
+            (
+                "/endless-slow".to_string(),
+                crawl_support::Fault::Endless {
+                    chunk: 100,
+                    every: Duration::from_millis(200),
+                    limit,
+                },
+            ),
+            (
+                "/endless-fast".to_string(),
+                crawl_support::Fault::Endless {
+                    chunk: 4 << 10,
+                    every: Duration::from_millis(10),
+                    limit,
+                },
+            ),
+        ]
+        .into(),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CrawlOptions {
+        total_timeout: Duration::from_secs(3),
+        read_timeout: Duration::from_secs(1),
+        min_transfer_rate: 1024,
+        rate_window: Duration::from_secs(1),
+        max_body_bytes: 256 << 20,
+        ..fast_opts(dir.path())
+    };
+    let sources = [
+        source_at(&server.base(), "slow", "/endless-slow"),
+        source_at(&server.base(), "fast", "/endless-fast"),
+    ];
+    let report = crawl::crawl(&sources, &opts);
+    print(&report);
+    // About 500 bytes/s: below the minimum rate.
+    let r = reason(&report, "slow");
+    assert!(r.contains("too slow") && r.contains("not retrying"), "{r}");
+    // About 400 KB/s, within every size limit: the deadline ends it.
+    let r = reason(&report, "fast");
+    assert!(r.contains("timed out") && r.contains("not retrying"), "{r}");
+    assert_eq!(server.hits("/endless-slow"), 1);
+    assert_eq!(server.hits("/endless-fast"), 1);
 }

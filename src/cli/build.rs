@@ -103,6 +103,10 @@ pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Found)
         }
+        Err(e @ BuildError::NoNetwork { .. }) => anyhow::bail!(
+            "{e}. To build from the local mirror instead: {}",
+            super::crawl::with_mirror_hint()
+        ),
         Err(BuildError::Nothing { failures, report }) => {
             print(&render(&report, style))?;
             anyhow::bail!("nothing to index: all {failures} selected sources failed; the previous index (if any) is unchanged")

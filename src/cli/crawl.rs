@@ -48,6 +48,17 @@ pub fn run(a: CrawlArgs, style: &Style) -> anyhow::Result<Exit> {
         ..CrawlOptions::default()
     };
     let report = crawl::crawl(&sources, &opts);
+    let nothing = !sources.is_empty() && report.at_hand() == 0;
+    if let (Some(why), true) = (&report.network_down, nothing) {
+        if a.json {
+            print(&json_pretty(&report)?)?;
+        }
+        anyhow::bail!(
+            "{why}; nothing was fetched (after {:.1} s). To crawl from the local mirror instead: {}",
+            report.totals.elapsed.as_secs_f64(),
+            with_mirror_hint()
+        );
+    }
     if a.json {
         print(&json_pretty(&report)?)?;
     } else {
@@ -65,6 +76,12 @@ pub fn run(a: CrawlArgs, style: &Style) -> anyhow::Result<Exit> {
         s.push_str(&format!("{}\n", report.totals));
         print(&s)?;
     }
+    if nothing {
+        anyhow::bail!(
+            "nothing could be fetched: {}; see the report above",
+            report.totals
+        )
+    }
     if report.is_success() {
         Ok(Exit::Found)
     } else {
@@ -73,5 +90,66 @@ pub fn run(a: CrawlArgs, style: &Style) -> anyhow::Result<Exit> {
             report.totals.failed,
             report.totals.changed
         )
+    }
+}
+
+/// The command line being run, with `--mirror DIR` added: DIR is the first mirror found
+/// (`$CYBERLEX_CORPUS/mirror`, `corpus/mirror`, `../shared/corpus/mirror`), else the literal
+/// `DIR` with what it must hold.
+pub(super) fn with_mirror_hint() -> String {
+    let candidates = std::env::var_os("CYBERLEX_CORPUS")
+        .map(|c| PathBuf::from(c).join("mirror"))
+        .into_iter()
+        .chain(["corpus/mirror", "../shared/corpus/mirror"].map(PathBuf::from));
+    let found = candidates.into_iter().find(|p| p.is_dir());
+    let mut words: Vec<String> = vec!["cyberlex".into()];
+    let mut args = std::env::args().skip(1).peekable();
+    while let Some(arg) = args.next() {
+        // An earlier `--mirror` (or `--offline`) is replaced, not repeated.
+        if arg == "--mirror" {
+            args.next();
+            continue;
+        }
+        if arg.starts_with("--mirror=") || arg == "--offline" {
+            continue;
+        }
+        words.push(shell_word(&arg));
+    }
+    words.push("--mirror".into());
+    match found {
+        Some(dir) => {
+            words.push(shell_word(&dir.display().to_string()));
+            words.join(" ")
+        }
+        None => format!(
+            "{} DIR (a folder of <host>/<path> files, such as the shared corpus mirror)",
+            words.join(" ")
+        ),
+    }
+}
+
+/// `arg`, quoted for a POSIX shell when it needs to be.
+fn shell_word(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("--index"), "--index");
+        assert_eq!(shell_word("/tmp/my index"), "'/tmp/my index'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 }

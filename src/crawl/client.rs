@@ -6,14 +6,22 @@
 //! 429 and 5xx (honouring `Retry-After` up to `retry_after_cap`); redirects are followed by hand,
 //! up to `max_redirects`, with loop detection and the redirect host policy
 //! ([`super::url::redirect_allowed`]). The body is capped at `max_body_bytes` and decoded
-//! (`gzip`, `deflate`, `br`) with a cap of `max_decompressed_bytes`.
+//! (`gzip`, `deflate`, `br`) with a cap of `max_decompressed_bytes` and `max_compression_ratio`.
+//!
+//! Giving up on the slow: a body arriving slower than `min_transfer_rate` over `rate_window`
+//! fails the attempt, as do `read_timeout` of silence and the `total_timeout` deadline. Such a
+//! **stall is never retried** (the same server would stall the same way, each try costing a full
+//! limit), and a host that stalls `max_host_stalls` requests in a row is not asked again in the
+//! run. The `Retry-After` waits of one source add up against `retry_after_budget`. robots.txt is
+//! read up to `max_robots_bytes`; the rest is ignored, as Google's parser does.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
+use super::net::Net;
 use super::politeness::{backoff_delay, parse_retry_after, random_unit, Hosts};
 use super::robots::{Robots, Verdict};
 use super::url::{redirect_allowed, Url};
@@ -26,6 +34,8 @@ pub(crate) enum Failure {
     Failed(String),
     /// Deliberately not tried (robots.txt).
     Unavailable(String),
+    /// Not tried: the network is down for this run (no host resolves or answers).
+    NoNetwork(String),
 }
 
 /// Validators of the cached copy, for a conditional request.
@@ -81,12 +91,30 @@ struct Hop {
 struct AttemptError {
     reason: String,
     retryable: bool,
+    /// A time limit ran out (silence, too slow, deadline): never retried.
+    stall: bool,
+    /// The host could not be connected to (DNS, refused, unreachable, connect timeout).
+    connect: bool,
 }
+
+impl AttemptError {
+    fn fatal(reason: String) -> AttemptError {
+        AttemptError {
+            reason,
+            retryable: false,
+            stall: false,
+            connect: false,
+        }
+    }
+}
+
+/// How robots.txt of a host turned out: its rules, or the host could not be reached at all.
+type RobotsEntry = Result<Arc<Robots>, String>;
 
 /// The robots.txt of every host of a run, asked once.
 #[derive(Debug, Default)]
 pub(crate) struct RobotsCache {
-    map: Mutex<HashMap<String, Arc<OnceLock<Arc<Robots>>>>>,
+    map: Mutex<HashMap<String, Arc<OnceLock<RobotsEntry>>>>,
 }
 
 /// The state shared by all fetches of a run: per-host politeness and robots.txt.
@@ -94,6 +122,7 @@ pub(crate) struct RobotsCache {
 pub(crate) struct Shared {
     pub hosts: Hosts,
     pub robots: RobotsCache,
+    pub net: Net,
 }
 
 /// An HTTP client configured from [`CrawlOptions`].
@@ -114,6 +143,7 @@ impl Session {
             .accept_encoding("gzip, deflate, br")
             .timeout_connect(Some(opts.connect_timeout))
             .timeout_per_read(Some(opts.read_timeout))
+            .timeout_recv_response(Some(opts.read_timeout))
             .timeout_recv_body(Some(opts.total_timeout))
             .timeout_global(Some(opts.total_timeout))
             .build();
@@ -124,6 +154,11 @@ impl Session {
             opts: opts.clone(),
             stats: Stats::default(),
         }
+    }
+
+    /// The state shared by the fetches of this run.
+    pub fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     /// GET `url` following redirects; `allow_hosts` are the hosts besides the URL's own that
@@ -138,9 +173,14 @@ impl Session {
             .ok_or_else(|| Failure::Failed(format!("`{url}` is not an http(s) URL")))?;
         let mut current = source.clone();
         let mut chain: Vec<String> = Vec::new();
+        // `Retry-After` waits of this source, all hops together.
+        let mut budget = self.opts.retry_after_budget;
         loop {
+            if let Some(why) = self.shared.net.down() {
+                return Err(Failure::NoNetwork(why.to_string()));
+            }
             self.check_robots(&current)?;
-            let hop = self.with_retries(&current, cond)?;
+            let hop = self.with_retries(&current, cond, &mut budget)?;
             match hop.status {
                 301 | 302 | 303 | 307 | 308 => {
                     let here = current.to_string();
@@ -192,7 +232,7 @@ impl Session {
                     let body = decode_content(
                         &hop.body,
                         hop.content_encoding.as_deref(),
-                        self.opts.max_decompressed_bytes,
+                        self.decoded_limit(hop.body.len()),
                     )
                     .map_err(Failure::Failed)?;
                     let (body, raw) = match body {
@@ -221,12 +261,29 @@ impl Session {
         }
     }
 
+    /// The most decoded bytes accepted for `received` encoded ones: `max_decompressed_bytes`,
+    /// and beyond 1 MiB no more than `max_compression_ratio` times what was received (a
+    /// 900 MB gzip bomb sent as 900 KB stops at 90 MB with the default ratio of 100).
+    fn decoded_limit(&self, received: usize) -> DecodeLimit {
+        let ratio = self.opts.max_compression_ratio;
+        let by_ratio = (received as u64).saturating_mul(ratio).max(1 << 20);
+        DecodeLimit {
+            max: self
+                .opts
+                .max_decompressed_bytes
+                .min(if ratio == 0 { u64::MAX } else { by_ratio }),
+            max_decompressed_bytes: self.opts.max_decompressed_bytes,
+            ratio,
+            received: received as u64,
+        }
+    }
+
     /// The robots.txt rules of `url`'s host (fetched on first use), applied to its path.
     fn check_robots(&self, url: &Url) -> Result<(), Failure> {
         if url.path == "/robots.txt" {
             return Ok(());
         }
-        let robots = self.robots_for(url);
+        let robots = self.robots_for(url)?;
         match robots.check(&url.path) {
             Verdict::Allowed => Ok(()),
             Verdict::Disallowed(why) => Err(Failure::Unavailable(format!(
@@ -236,7 +293,10 @@ impl Session {
         }
     }
 
-    fn robots_for(&self, url: &Url) -> Arc<Robots> {
+    /// The robots.txt of `url`'s host, asked once per run; `Err` when the host cannot be
+    /// reached at all (its name does not resolve, or no connection): a network problem, which
+    /// is reported as such rather than as a robots.txt verdict.
+    fn robots_for(&self, url: &Url) -> Result<Arc<Robots>, Failure> {
         let authority = url.authority();
         let cell = {
             let mut map = self
@@ -247,62 +307,140 @@ impl Session {
                 .unwrap_or_else(|e| e.into_inner());
             map.entry(authority.clone()).or_default().clone()
         };
-        let robots = cell
-            .get_or_init(|| Arc::new(self.fetch_robots(url)))
+        let entry = cell
+            .get_or_init(|| {
+                let host_port = format!("{}:{}", url.host, url.port.unwrap_or(url.default_port()));
+                if let Err(e) = self
+                    .shared
+                    .net
+                    .resolve(&host_port, self.opts.connect_timeout)
+                {
+                    let reason = format!("cannot resolve {}: {e}", url.host);
+                    self.shared.net.unreachable(&authority, &reason);
+                    return Err(reason);
+                }
+                self.fetch_robots(url).map(Arc::new)
+            })
             .clone();
+        let robots = match entry {
+            Ok(r) => r,
+            Err(reason) => {
+                return Err(match self.shared.net.down() {
+                    Some(why) => Failure::NoNetwork(why.to_string()),
+                    None => Failure::Failed(reason),
+                })
+            }
+        };
         let slot = self.shared.hosts.slot(&authority);
         let mut st = slot.lock().unwrap_or_else(|e| e.into_inner());
         st.delay = robots.delay(self.opts.min_host_delay, self.opts.max_crawl_delay);
-        robots
+        Ok(robots)
     }
 
-    /// Fetch and interpret robots.txt: 2xx parsed, 4xx allow all, 5xx or unreachable (after
-    /// the retries) disallow all for this run. Redirects are followed (up to 5, any host:
+    /// Fetch and interpret robots.txt: 2xx parsed (its first `max_robots_bytes` only), 4xx
+    /// allow all, 5xx or a stall (after the retries) disallow all for this run; `Err` when the
+    /// host cannot be connected to at all. Redirects are followed (up to 5, any host:
     /// RFC 9309 §2.3.1.2).
-    fn fetch_robots(&self, url: &Url) -> Robots {
+    fn fetch_robots(&self, url: &Url) -> Result<Robots, String> {
         let mut current = match Url::parse(&url.robots_url()) {
             Some(u) => u,
-            None => return Robots::allow_all("no robots.txt URL"),
+            None => return Ok(Robots::allow_all("no robots.txt URL")),
         };
+        let cap = self.opts.max_robots_bytes;
         for _ in 0..=5 {
-            match self.with_retries(&current, &Conditional::default()) {
+            let mut budget = self.opts.retry_after_budget;
+            match self.attempts(&current, &Conditional::default(), &mut budget, Some(cap)) {
                 Ok(hop) if (300..400).contains(&hop.status) => {
                     match hop.location.as_deref().and_then(|l| current.join(l)) {
                         Some(next) => current = next,
                         None => {
-                            return Robots::allow_all(format!(
+                            return Ok(Robots::allow_all(format!(
                                 "robots.txt redirect without usable Location ({}): all allowed",
                                 hop.status
-                            ))
+                            )))
                         }
                     }
                 }
                 Ok(hop) => {
-                    let body = decode_content(
-                        &hop.body,
-                        hop.content_encoding.as_deref(),
-                        self.opts.max_decompressed_bytes.min(1 << 20),
-                    )
-                    .ok()
-                    .flatten()
-                    .unwrap_or(hop.body);
-                    return Robots::from_status(hop.status, &body, &self.agent_token);
+                    let limit = DecodeLimit {
+                        max: cap,
+                        max_decompressed_bytes: cap,
+                        ratio: 0,
+                        received: hop.body.len() as u64,
+                    };
+                    let mut body =
+                        match decode_content(&hop.body, hop.content_encoding.as_deref(), limit) {
+                            Ok(Some(b)) => b,
+                            // Over the cap once decoded: the first `cap` bytes are kept.
+                            Err(_) if hop.content_encoding.is_some() => {
+                                decode_prefix(&hop.body, hop.content_encoding.as_deref(), cap)
+                            }
+                            _ => hop.body,
+                        };
+                    if body.len() as u64 >= cap {
+                        // Beyond the cap nothing counts; a line cut in the middle neither.
+                        body.truncate(cap as usize);
+                        let end = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                        body.truncate(end);
+                        tracing::info!(
+                            "{current}: robots.txt longer than max_robots_bytes ({cap}): the rest ignored"
+                        );
+                    }
+                    return Ok(Robots::from_status(hop.status, &body, &self.agent_token));
                 }
-                Err(Failure::Failed(reason)) | Err(Failure::Unavailable(reason)) => {
-                    return Robots::disallow_all(format!(
-                        "robots.txt unreachable ({reason}): host treated as disallowed for this run"
-                    ))
+                // Down meanwhile (another host decided it): a network problem, not a verdict.
+                Err(e) if !e.connect && self.shared.net.down().is_some() => return Err(e.reason),
+                Err(e) if e.connect => {
+                    let reason = format!("cannot connect to {}: {}", current.authority(), e.reason);
+                    self.shared.net.unreachable(&current.authority(), &reason);
+                    return Err(reason);
+                }
+                Err(e) => {
+                    return Ok(Robots::disallow_all(format!(
+                        "robots.txt unreachable ({}): host treated as disallowed for this run",
+                        e.reason
+                    )))
                 }
             }
         }
-        Robots::allow_all("robots.txt redirects too often: all allowed")
+        Ok(Robots::allow_all(
+            "robots.txt redirects too often: all allowed",
+        ))
     }
 
-    /// One request, retried on timeouts, connection errors, 429 and 5xx.
-    fn with_retries(&self, url: &Url, cond: &Conditional) -> Result<Hop, Failure> {
+    /// One request, retried on connection errors, 429 and 5xx (never after a stall).
+    fn with_retries(
+        &self,
+        url: &Url,
+        cond: &Conditional,
+        budget: &mut Duration,
+    ) -> Result<Hop, Failure> {
+        self.attempts(url, cond, budget, None).map_err(|e| {
+            if e.connect {
+                self.shared.net.unreachable(&url.authority(), &e.reason);
+                if let Some(why) = self.shared.net.down() {
+                    return Failure::NoNetwork(why.to_string());
+                }
+            }
+            Failure::Failed(e.reason)
+        })
+    }
+
+    /// The attempts of one request; `truncate_at`: read at most this many body bytes and keep
+    /// them (robots.txt) instead of refusing a longer body.
+    fn attempts(
+        &self,
+        url: &Url,
+        cond: &Conditional,
+        budget: &mut Duration,
+        truncate_at: Option<u64>,
+    ) -> Result<Hop, AttemptError> {
         let mut attempt = 0u32;
         loop {
-            let (reason, retry_after) = match self.send_polite(url, cond) {
+            if let Some(why) = self.shared.net.down() {
+                return Err(AttemptError::fatal(why.to_string()));
+            }
+            let (reason, retry_after, connect) = match self.send_polite(url, cond, truncate_at) {
                 Ok(hop) if hop.status == 429 || (500..=599).contains(&hop.status) => {
                     let reason = format!(
                         "HTTP {}{} from {url}",
@@ -314,32 +452,44 @@ impl Session {
                         .as_deref()
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
                     if let Some(ra) = ra {
-                        if ra <= self.opts.retry_after_cap {
-                            // The whole host is asked to wait, not just this source.
-                            let slot = self.shared.hosts.slot(&url.authority());
-                            slot.lock().unwrap_or_else(|e| e.into_inner()).not_before =
-                                Some(Instant::now() + ra);
-                        }
                         if ra > self.opts.retry_after_cap {
-                            return Err(Failure::Failed(format!(
+                            return Err(AttemptError::fatal(format!(
                                 "{reason} with Retry-After {}s, more than retry_after_cap ({}s): not retrying",
                                 ra.as_secs(),
                                 self.opts.retry_after_cap.as_secs_f64()
                             )));
                         }
+                        if ra > *budget {
+                            return Err(AttemptError::fatal(format!(
+                                "{reason} with Retry-After {}s, more than is left of this source's retry_after_budget ({:.0}s of {:.0}s): not retrying",
+                                ra.as_secs(),
+                                budget.as_secs_f64(),
+                                self.opts.retry_after_budget.as_secs_f64()
+                            )));
+                        }
+                        *budget -= ra;
+                        // The whole host is asked to wait, not just this source.
+                        let slot = self.shared.hosts.slot(&url.authority());
+                        slot.lock().unwrap_or_else(|e| e.into_inner()).not_before =
+                            Some(Instant::now() + ra);
                     }
-                    (reason, ra)
+                    (reason, ra, false)
                 }
                 Ok(hop) => return Ok(hop),
-                Err(e) if e.retryable => (e.reason, None),
-                Err(e) => return Err(Failure::Failed(e.reason)),
+                Err(e) if e.retryable && !e.stall => (e.reason, None, e.connect),
+                Err(e) => return Err(e),
             };
             if attempt >= self.opts.max_retries {
-                return Err(Failure::Failed(format!(
-                    "{reason} (gave up after {} attempt{})",
-                    attempt + 1,
-                    if attempt == 0 { "" } else { "s" }
-                )));
+                return Err(AttemptError {
+                    reason: format!(
+                        "{reason} (gave up after {} attempt{})",
+                        attempt + 1,
+                        if attempt == 0 { "" } else { "s" }
+                    ),
+                    retryable: false,
+                    stall: false,
+                    connect,
+                });
             }
             let wait = backoff_delay(
                 attempt,
@@ -355,17 +505,49 @@ impl Session {
     }
 
     /// Wait for the host's turn, then send; requests to one host are serialised by its mutex.
-    fn send_polite(&self, url: &Url, cond: &Conditional) -> Result<Hop, AttemptError> {
+    /// A host that stalled `max_host_stalls` requests in a row is not asked again.
+    fn send_polite(
+        &self,
+        url: &Url,
+        cond: &Conditional,
+        truncate_at: Option<u64>,
+    ) -> Result<Hop, AttemptError> {
         let slot = self.shared.hosts.slot(&url.authority());
         let mut st = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let max_stalls = self.opts.max_host_stalls;
+        if max_stalls > 0 && st.stalls >= max_stalls {
+            return Err(AttemptError {
+                reason: format!(
+                    "{} stalled on {} requests in a row (max_host_stalls): not asked again in this run",
+                    url.authority(),
+                    st.stalls
+                ),
+                retryable: false,
+                stall: true,
+                connect: false,
+            });
+        }
         st.delay = st.delay.max(self.opts.min_host_delay);
         st.wait_turn();
-        let result = self.send(url, cond);
+        let result = self.send(url, cond, truncate_at);
         st.last_request = Some(Instant::now());
+        match &result {
+            Ok(_) => {
+                st.stalls = 0;
+                self.shared.net.reached();
+            }
+            Err(e) if e.stall => st.stalls += 1,
+            Err(_) => {}
+        }
         result
     }
 
-    fn send(&self, url: &Url, cond: &Conditional) -> Result<Hop, AttemptError> {
+    fn send(
+        &self,
+        url: &Url,
+        cond: &Conditional,
+        truncate_at: Option<u64>,
+    ) -> Result<Hop, AttemptError> {
         let mut req = self.agent.get(url.to_request_string());
         if let Some(e) = &cond.etag {
             req = req.header("If-None-Match", e.as_str());
@@ -394,18 +576,17 @@ impl Session {
         };
         let content_length = header("content-length").and_then(|v| v.parse::<u64>().ok());
         if (200..300).contains(&status) {
-            let max = self.opts.max_body_bytes;
-            if let Some(len) = content_length {
+            let max = truncate_at.unwrap_or(self.opts.max_body_bytes);
+            if let (Some(len), None) = (content_length, truncate_at) {
                 if len > max {
-                    return Err(AttemptError {
-                        reason: format!(
-                            "body of {len} bytes (Content-Length) exceeds max_body_bytes ({max}) at {url}: refused"
-                        ),
-                        retryable: false,
-                    });
+                    return Err(AttemptError::fatal(format!(
+                        "body of {len} bytes (Content-Length) exceeds max_body_bytes ({max}) at {url}: refused"
+                    )));
                 }
             }
-            let mut reader = resp.into_body().into_with_config().limit(u64::MAX).reader();
+            let reader = resp.into_body().into_with_config().limit(u64::MAX).reader();
+            let mut reader =
+                RateGuard::new(reader, self.opts.min_transfer_rate, self.opts.rate_window);
             let mut buf = Vec::new();
             let read = (&mut reader).take(max + 1).read_to_end(&mut buf);
             self.stats
@@ -415,13 +596,14 @@ impl Session {
                 return Err(classify_io(e, url));
             }
             if buf.len() as u64 > max {
-                return Err(AttemptError {
-                    reason: format!(
+                if truncate_at.is_some() {
+                    buf.truncate(max as usize);
+                } else {
+                    return Err(AttemptError::fatal(format!(
                         "body exceeds max_body_bytes ({max}) at {url}: refused after {} bytes",
                         buf.len()
-                    ),
-                    retryable: false,
-                });
+                    )));
+                }
             }
             hop.body = buf;
         } else if !(300..400).contains(&status) {
@@ -437,48 +619,138 @@ impl Session {
     }
 }
 
+/// A stall: the attempt is over and is not retried.
+fn stalled(reason: String) -> AttemptError {
+    AttemptError {
+        reason: format!("{reason}: stalled, not retrying"),
+        retryable: false,
+        stall: true,
+        connect: false,
+    }
+}
+
 fn classify(e: ureq::Error, url: &Url) -> AttemptError {
     match e {
-        ureq::Error::Timeout(t) => AttemptError {
-            reason: format!("timed out ({t} timeout) fetching {url}"),
-            retryable: true,
-        },
+        ureq::Error::Timeout(t) => {
+            let connect = matches!(t, ureq::Timeout::Connect | ureq::Timeout::Resolve);
+            AttemptError {
+                connect,
+                ..stalled(format!("timed out ({t} timeout) fetching {url}"))
+            }
+        }
         ureq::Error::Io(io) => classify_io(io, url),
-        e @ (ureq::Error::ConnectionFailed
-        | ureq::Error::HostNotFound
-        | ureq::Error::Protocol(_)) => AttemptError {
+        e @ (ureq::Error::ConnectionFailed | ureq::Error::HostNotFound) => AttemptError {
             reason: format!("connection failed fetching {url}: {e}"),
             retryable: true,
+            stall: false,
+            connect: true,
         },
-        e => AttemptError {
-            reason: format!("fetching {url} failed: {e}"),
-            retryable: false,
+        e @ ureq::Error::Protocol(_) => AttemptError {
+            reason: format!("connection failed fetching {url}: {e}"),
+            retryable: true,
+            stall: false,
+            connect: false,
         },
+        e => AttemptError::fatal(format!("fetching {url} failed: {e}")),
     }
 }
 
 fn classify_io(e: std::io::Error, url: &Url) -> AttemptError {
-    if let Some(ureq::Error::Timeout(t)) = e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>())
-    {
-        return AttemptError {
-            reason: format!("timed out ({t} timeout) reading the body of {url}"),
-            retryable: true,
-        };
+    let inner = e.get_ref();
+    if let Some(ureq::Error::Timeout(t)) = inner.and_then(|i| i.downcast_ref::<ureq::Error>()) {
+        return stalled(format!("timed out ({t} timeout) reading the body of {url}"));
     }
-    let reason = match e.kind() {
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-            format!("timed out fetching {url}: {e}")
+    if let Some(slow) = inner.and_then(|i| i.downcast_ref::<TooSlow>()) {
+        return stalled(format!("{slow} at {url}"));
+    }
+    use std::io::ErrorKind as K;
+    let (reason, connect) = match e.kind() {
+        K::TimedOut | K::WouldBlock => {
+            return stalled(format!("timed out fetching {url}: {e}"));
         }
-        std::io::ErrorKind::ConnectionReset => format!("connection reset by {url}: {e}"),
-        std::io::ErrorKind::ConnectionRefused => format!("connection refused by {url}: {e}"),
-        std::io::ErrorKind::UnexpectedEof => {
-            format!("connection closed early by {url}: {e}")
+        K::ConnectionReset => (format!("connection reset by {url}: {e}"), false),
+        K::ConnectionRefused => (format!("connection refused by {url}: {e}"), true),
+        K::HostUnreachable | K::NetworkUnreachable | K::NetworkDown | K::AddrNotAvailable => {
+            (format!("cannot connect to {url}: {e}"), true)
         }
-        _ => format!("connection error fetching {url}: {e}"),
+        K::UnexpectedEof => (format!("connection closed early by {url}: {e}"), false),
+        // Name resolution errors come from the standard library as uncategorised I/O errors.
+        _ if e.to_string().contains("lookup address") => {
+            (format!("cannot resolve the host of {url}: {e}"), true)
+        }
+        _ => (format!("connection error fetching {url}: {e}"), false),
     };
     AttemptError {
         reason,
         retryable: true,
+        stall: false,
+        connect,
+    }
+}
+
+/// A body arriving slower than the minimum transfer rate.
+#[derive(Debug)]
+struct TooSlow {
+    bytes: u64,
+    window: Duration,
+    min_rate: u64,
+}
+
+impl std::fmt::Display for TooSlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "too slow: {} bytes in {:.1} s, below min_transfer_rate ({} bytes/s over rate_window {:.0} s)",
+            self.bytes,
+            self.window.as_secs_f64(),
+            self.min_rate,
+            self.window.as_secs_f64()
+        )
+    }
+}
+
+impl std::error::Error for TooSlow {}
+
+/// Fails a read once a whole `window` has brought fewer than `min_rate × window` bytes
+/// (windows follow each other; `min_rate` 0 disables the check).
+struct RateGuard<R> {
+    inner: R,
+    min_rate: u64,
+    window: Duration,
+    started: Instant,
+    bytes: u64,
+}
+
+impl<R: Read> RateGuard<R> {
+    fn new(inner: R, min_rate: u64, window: Duration) -> RateGuard<R> {
+        RateGuard {
+            inner,
+            min_rate,
+            window,
+            started: Instant::now(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for RateGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        let elapsed = self.started.elapsed();
+        if self.min_rate > 0 && !self.window.is_zero() && elapsed >= self.window {
+            let wanted = self.min_rate as f64 * elapsed.as_secs_f64();
+            if (self.bytes as f64) < wanted && n > 0 {
+                return Err(std::io::Error::other(TooSlow {
+                    bytes: self.bytes,
+                    window: elapsed,
+                    min_rate: self.min_rate,
+                }));
+            }
+            self.started = Instant::now();
+            self.bytes = 0;
+        }
+        Ok(n)
     }
 }
 
@@ -498,14 +770,53 @@ fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
+/// How many decoded bytes [`decode_content`] accepts, and why (for the message).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DecodeLimit {
+    /// The limit applied.
+    pub max: u64,
+    pub max_decompressed_bytes: u64,
+    /// `max_compression_ratio` (0: none).
+    pub ratio: u64,
+    /// Encoded bytes received.
+    pub received: u64,
+}
+
+impl From<u64> for DecodeLimit {
+    fn from(max: u64) -> DecodeLimit {
+        DecodeLimit {
+            max,
+            max_decompressed_bytes: max,
+            ratio: 0,
+            received: 0,
+        }
+    }
+}
+
+/// The first `cap` decoded bytes of a body (robots.txt beyond its cap), ignoring errors.
+fn decode_prefix(body: &[u8], content_encoding: Option<&str>, cap: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    let c = content_encoding.unwrap_or("").trim().to_ascii_lowercase();
+    let r: Box<dyn Read> = match c.as_str() {
+        "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(body)),
+        "deflate" => Box::new(flate2::read::ZlibDecoder::new(body)),
+        "br" => Box::new(brotli::Decompressor::new(body, 4096)),
+        _ => return Vec::new(),
+    };
+    let _ = r.take(cap).read_to_end(&mut out);
+    out
+}
+
 /// Undo `Content-Encoding` (a list, applied in order, so undone in reverse): `gzip`/`x-gzip`,
 /// `deflate` (zlib, or raw deflate as some servers send), `br`. `None` when nothing was encoded.
-/// More than `max` decoded bytes is refused: a decompression bomb.
+/// More than `limit.max` decoded bytes is refused as a decompression bomb, as soon as the
+/// decoder passes it (nothing beyond it is held).
 pub(crate) fn decode_content(
     body: &[u8],
     content_encoding: Option<&str>,
-    max: u64,
+    limit: impl Into<DecodeLimit>,
 ) -> Result<Option<Vec<u8>>, String> {
+    let limit = limit.into();
     let codings: Vec<String> = content_encoding
         .unwrap_or("")
         .split(',')
@@ -518,27 +829,38 @@ pub(crate) fn decode_content(
     let mut data = body.to_vec();
     for c in codings.iter().rev() {
         data = match c.as_str() {
-            "gzip" | "x-gzip" => read_capped(flate2::read::MultiGzDecoder::new(&data[..]), max, c)?,
-            "deflate" => match read_capped(flate2::read::ZlibDecoder::new(&data[..]), max, c) {
+            "gzip" | "x-gzip" => {
+                read_capped(flate2::read::MultiGzDecoder::new(&data[..]), limit, c)?
+            }
+            "deflate" => match read_capped(flate2::read::ZlibDecoder::new(&data[..]), limit, c) {
                 Ok(d) => d,
                 Err(e) if e.contains("max_decompressed_bytes") => return Err(e),
-                Err(_) => read_capped(flate2::read::DeflateDecoder::new(&data[..]), max, c)?,
+                Err(_) => read_capped(flate2::read::DeflateDecoder::new(&data[..]), limit, c)?,
             },
-            "br" => read_capped(brotli::Decompressor::new(&data[..], 4096), max, c)?,
+            "br" => read_capped(brotli::Decompressor::new(&data[..], 4096), limit, c)?,
             other => return Err(format!("unsupported Content-Encoding `{other}`")),
         };
     }
     Ok(Some(data))
 }
 
-fn read_capped(r: impl Read, max: u64, coding: &str) -> Result<Vec<u8>, String> {
+fn read_capped(r: impl Read, limit: DecodeLimit, coding: &str) -> Result<Vec<u8>, String> {
+    let max = limit.max;
     let mut out = Vec::new();
     r.take(max + 1)
         .read_to_end(&mut out)
         .map_err(|e| format!("cannot decode the {coding} body: {e}"))?;
     if out.len() as u64 > max {
+        let why = if max < limit.max_decompressed_bytes {
+            format!(
+                "more than max_compression_ratio ({}) × the {} bytes received, {max} bytes (max_decompressed_bytes is {})",
+                limit.ratio, limit.received, limit.max_decompressed_bytes
+            )
+        } else {
+            format!("more than max_decompressed_bytes ({max} bytes)")
+        };
         return Err(format!(
-            "{coding} body decompresses to more than max_decompressed_bytes ({max} bytes): refused as a decompression bomb"
+            "{coding} body decompresses to {why}: refused as a decompression bomb before anything is cached"
         ));
     }
     Ok(out)

@@ -9,10 +9,17 @@
 //!   robots.txt allows everything, a 5xx or unreachable one disallows the host for the run); one
 //!   request at a time per host, at least `min_host_delay` (or the host's `Crawl-delay`, clamped
 //!   to `[min_host_delay, max_crawl_delay]`) apart; hosts are crawled in parallel;
-//! - **robustness**: connect/read/total timeouts; retries with exponential backoff and jitter on
-//!   timeouts, connection errors, 429 and 5xx, honouring `Retry-After` up to `retry_after_cap`
-//!   (a longer one fails the source at once); redirects followed by hand (limit, loop detection,
-//!   only to the source's host or its `allow_hosts`); body and decompressed-size caps;
+//! - **robustness**: connect/read/total timeouts and a minimum transfer rate; retries with
+//!   exponential backoff and jitter on connection errors, 429 and 5xx, never after a stall
+//!   (a timeout or a body too slow), honouring `Retry-After` up to `retry_after_cap` per wait
+//!   and `retry_after_budget` per source (beyond either the source fails at once); a host that
+//!   stalls `max_host_stalls` requests in a row is given up for the run; redirects followed by
+//!   hand (limit, loop detection, only to the source's host or its `allow_hosts`); body,
+//!   decompressed-size and compression-ratio caps; robots.txt read up to `max_robots_bytes`;
+//! - **no network**: the hosts of a crawl are resolved at once before it starts; when none
+//!   resolves, or the first hosts cannot be connected to while none answered, the run is
+//!   declared offline ([`CrawlReport::network_down`], [`CrawlError::NoNetwork`]) and every
+//!   remaining source fails at once with that one reason;
 //! - **provenance and caching** ([`cache`]): raw bytes content-addressed under
 //!   `cache/objects/`, one JSON record per source under `cache/records/`, atomic writes;
 //!   conditional requests (`If-None-Match`/`If-Modified-Since`), so a recrawl of unchanged
@@ -25,6 +32,7 @@ pub mod cache;
 pub mod charset;
 mod client;
 mod mirror;
+mod net;
 pub mod politeness;
 pub mod robots;
 pub mod url;
@@ -38,7 +46,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -130,6 +137,9 @@ pub enum CrawlError {
         url: String,
         reason: String,
     },
+    /// No network for this run (no host resolves or answers), and no cached copy.
+    #[error("{id}: not fetched: {reason}")]
+    NoNetwork { id: String, reason: String },
 }
 
 /// How to get bytes. Build it with `CrawlOptions { field: ..., ..CrawlOptions::default() }`.
@@ -144,10 +154,17 @@ pub struct CrawlOptions {
     pub user_agent: String,
     /// Time to establish a connection.
     pub connect_timeout: Duration,
-    /// Longest silence while reading (per read).
+    /// Longest silence while reading (per read), and longest wait for the response headers.
     pub read_timeout: Duration,
-    /// Whole request, headers and body (one attempt of one hop).
+    /// Whole request, headers and body (one attempt of one hop): the deadline.
     pub total_timeout: Duration,
+    /// Slowest body accepted, in bytes per second, measured over each `rate_window`: a body
+    /// slower than that fails the attempt (a stall, not retried). 0 disables the check.
+    pub min_transfer_rate: u64,
+    /// The window of `min_transfer_rate`.
+    pub rate_window: Duration,
+    /// Stalls in a row after which a host is not asked again in the run (0: no limit).
+    pub max_host_stalls: u32,
     /// Retries after the first attempt (timeouts, connection errors, 429, 5xx).
     pub max_retries: u32,
     /// First backoff step; doubles each retry, jittered, up to `backoff_cap`.
@@ -156,10 +173,17 @@ pub struct CrawlOptions {
     pub backoff_cap: Duration,
     /// Longest `Retry-After` honoured; a longer one fails the source without retrying.
     pub retry_after_cap: Duration,
+    /// All `Retry-After` waits of one source together; one that would exceed what is left
+    /// fails the source without retrying.
+    pub retry_after_budget: Duration,
     /// Largest body accepted, as received.
     pub max_body_bytes: u64,
     /// Largest body accepted after `Content-Encoding` decoding (decompression bombs).
     pub max_decompressed_bytes: u64,
+    /// Beyond 1 MiB decoded, no more than this many times the bytes received (0: no ratio).
+    pub max_compression_ratio: u64,
+    /// robots.txt is read up to this size; the rest is ignored (as Google's parser does).
+    pub max_robots_bytes: u64,
     /// Redirects followed per fetch.
     pub max_redirects: u32,
     /// Least time between two requests to one host.
@@ -181,14 +205,20 @@ impl Default for CrawlOptions {
             cache: PathBuf::from("corpus/cache"),
             user_agent: DEFAULT_USER_AGENT.to_string(),
             connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(30),
-            total_timeout: Duration::from_secs(300),
+            read_timeout: Duration::from_secs(20),
+            total_timeout: Duration::from_secs(120),
+            min_transfer_rate: 1024,
+            rate_window: Duration::from_secs(20),
+            max_host_stalls: 2,
             max_retries: 3,
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(60),
-            retry_after_cap: Duration::from_secs(120),
+            retry_after_cap: Duration::from_secs(60),
+            retry_after_budget: Duration::from_secs(60),
             max_body_bytes: 256 << 20,
-            max_decompressed_bytes: 1 << 30,
+            max_decompressed_bytes: 256 << 20,
+            max_compression_ratio: 100,
+            max_robots_bytes: 500 << 10,
             max_redirects: 10,
             min_host_delay: Duration::from_secs(1),
             max_crawl_delay: Duration::from_secs(30),
@@ -370,6 +400,9 @@ pub struct CrawlReport {
     pub sources: Vec<SourceReport>,
     /// Counts.
     pub totals: Totals,
+    /// Set when the run found no network (no host resolves, or none could be connected to):
+    /// why, in one line. The sources not served from the cache failed with this reason.
+    pub network_down: Option<String>,
 }
 
 impl CrawlReport {
@@ -381,6 +414,12 @@ impl CrawlReport {
     /// True when no source failed or changed (unavailable ones are not errors).
     pub fn is_success(&self) -> bool {
         self.totals.failed == 0 && self.totals.changed == 0
+    }
+
+    /// Sources whose bytes are at hand (fetched, unchanged, from the cache or the mirror).
+    pub fn at_hand(&self) -> usize {
+        let t = &self.totals;
+        t.fetched + t.unchanged + t.from_cache + t.from_mirror
     }
 }
 
@@ -450,70 +489,186 @@ pub fn format_rfc3339(secs: u64) -> String {
 ///   source returns the cached bytes (`Origin::Cache`), a new one is stored in `opts.cache`.
 ///   When the network fails but a copy is cached, the cached copy is returned (with a warning
 ///   in the log). Politeness state (robots.txt, per-host delays) is shared by all `fetch` calls of
-///   the process, so parallel calls stay polite.
+///   the process, so parallel calls stay polite. To fetch many sources, [`Fetcher::fetch_all`]
+///   is better: per-host queues, and a quick verdict when there is no network.
 pub fn fetch(source: &Source, opts: &CrawlOptions) -> Result<Fetched, CrawlError> {
-    if let Some(dir) = &opts.mirror {
-        let fetched = mirror::fetch(source, dir)?;
-        if fetched.provenance.sha256_matches == Some(false) {
-            return Err(CrawlError::HashMismatch {
+    static SHARED: OnceLock<Arc<Shared>> = OnceLock::new();
+    Fetcher::with_shared(opts, SHARED.get_or_init(Default::default).clone()).fetch(source)
+}
+
+/// One run of fetches: politeness (robots.txt, per-host delays and stalls), the network verdict
+/// and the cache are shared by its calls. What `build` uses to fetch its sources.
+pub struct Fetcher {
+    opts: CrawlOptions,
+    cache: Cache,
+    session: Option<Session>,
+}
+
+impl Fetcher {
+    /// A run with its own politeness state.
+    pub fn new(opts: &CrawlOptions) -> Fetcher {
+        Fetcher::with_shared(opts, Arc::default())
+    }
+
+    fn with_shared(opts: &CrawlOptions, shared: Arc<Shared>) -> Fetcher {
+        Fetcher {
+            opts: opts.clone(),
+            cache: Cache::new(&opts.cache),
+            session: (opts.mirror.is_none() && !opts.offline).then(|| Session::new(opts, shared)),
+        }
+    }
+
+    /// Resolve the hosts of `sources`, all at once, waiting at most `connect_timeout`: `Err`
+    /// (why, in one line) when not one of them resolves. The run is then offline: every fetch
+    /// fails at once with that reason (or is served from the cache). Without network access
+    /// configured (mirror, offline) there is nothing to check.
+    pub fn check_network(&self, sources: &[Source]) -> Result<(), String> {
+        let Some(session) = &self.session else {
+            return Ok(());
+        };
+        let hosts = host_ports(sources);
+        let net = &session.shared().net;
+        net.set_hosts(hosts.len());
+        net.probe(&hosts, self.opts.connect_timeout)
+    }
+
+    /// Why this run has no network, once that is known (see [`CrawlReport::network_down`]).
+    pub fn network_down(&self) -> Option<String> {
+        self.session
+            .as_ref()
+            .and_then(|s| s.shared().net.down().map(str::to_string))
+    }
+
+    /// Fetch one source, as [`fetch`] does, within this run.
+    pub fn fetch(&self, source: &Source) -> Result<Fetched, CrawlError> {
+        if let Some(dir) = &self.opts.mirror {
+            let fetched = mirror::fetch(source, dir)?;
+            if fetched.provenance.sha256_matches == Some(false) {
+                return Err(CrawlError::HashMismatch {
+                    id: source.id.clone(),
+                    url: source.url.clone(),
+                    expected: source.sha256.clone().unwrap_or_default(),
+                    actual: fetched.provenance.sha256,
+                });
+            }
+            return Ok(fetched);
+        }
+        let (report, bytes) =
+            crawl_one(self.session.as_ref(), &self.cache, source, &self.opts, true);
+        let down = self.network_down();
+        match (report.outcome, bytes, report.provenance) {
+            (Outcome::Changed { expected, actual }, _, _) => Err(CrawlError::HashMismatch {
                 id: source.id.clone(),
                 url: source.url.clone(),
-                expected: source.sha256.clone().unwrap_or_default(),
-                actual: fetched.provenance.sha256,
+                expected,
+                actual,
+            }),
+            (o, Some(bytes), Some(provenance)) if o.is_ok() => Ok(Fetched { bytes, provenance }),
+            (Outcome::Failed { reason }, _, _) if down.as_deref() == Some(reason.as_str()) => {
+                Err(CrawlError::NoNetwork {
+                    id: source.id.clone(),
+                    reason,
+                })
+            }
+            (Outcome::Failed { reason } | Outcome::Unavailable { reason }, _, _) => {
+                Err(CrawlError::Network {
+                    id: source.id.clone(),
+                    url: source.url.clone(),
+                    reason,
+                })
+            }
+            (o, _, _) => Err(CrawlError::Network {
+                id: source.id.clone(),
+                url: source.url.clone(),
+                reason: format!("no bytes at hand ({o})"),
+            }),
+        }
+    }
+
+    /// Fetch every source, in per-host queues ([`crawl`]'s order of work: one host's sources
+    /// one after the other, up to `parallel_hosts` hosts at once, so a stalled host holds
+    /// only its own queue); `done` is called after each source. Results in input order.
+    pub fn fetch_all(
+        &self,
+        sources: &[Source],
+        done: impl Fn(&Source) + Sync,
+    ) -> Vec<Result<Fetched, CrawlError>> {
+        per_host(sources, self.opts.parallel_hosts, |i| {
+            let r = self.fetch(&sources[i]);
+            done(&sources[i]);
+            r
+        })
+    }
+}
+
+/// The distinct `host:port` of `sources`, in order.
+fn host_ports(sources: &[Source]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in sources {
+        if let Some(u) = url::Url::parse(&s.url) {
+            let hp = format!("{}:{}", u.host, u.port.unwrap_or(u.default_port()));
+            if !out.contains(&hp) {
+                out.push(hp);
+            }
+        }
+    }
+    out
+}
+
+/// Run `f(i)` for every index of `sources`: the sources of one host one after the other, in
+/// input order; up to `workers` hosts at once, each on its own thread (the largest hosts first),
+/// so a host that stalls holds only its own queue. Results in input order.
+fn per_host<T: Send>(sources: &[Source], workers: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        let key = url::Url::parse(&s.url)
+            .map(|u| u.authority().to_ascii_lowercase())
+            .unwrap_or_default();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    groups.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<T>>> =
+        std::sync::Mutex::new((0..sources.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, groups.len().max(1)) {
+            scope.spawn(|| loop {
+                let g = next.fetch_add(1, Ordering::Relaxed);
+                let Some((_, idxs)) = groups.get(g) else {
+                    break;
+                };
+                for &i in idxs {
+                    let r = f(i);
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+                }
             });
         }
-        return Ok(fetched);
-    }
-    static SHARED: OnceLock<Arc<Shared>> = OnceLock::new();
-    let cache = Cache::new(&opts.cache);
-    let session =
-        (!opts.offline).then(|| Session::new(opts, SHARED.get_or_init(Default::default).clone()));
-    let (report, bytes) = crawl_one(session.as_ref(), &cache, source, opts, true);
-    match (report.outcome, bytes, report.provenance) {
-        (Outcome::Changed { expected, actual }, _, _) => Err(CrawlError::HashMismatch {
-            id: source.id.clone(),
-            url: source.url.clone(),
-            expected,
-            actual,
-        }),
-        (o, Some(bytes), Some(provenance)) if o.is_ok() => Ok(Fetched { bytes, provenance }),
-        (Outcome::Failed { reason } | Outcome::Unavailable { reason }, _, _) => {
-            Err(CrawlError::Network {
-                id: source.id.clone(),
-                url: source.url.clone(),
-                reason,
-            })
-        }
-        (o, _, _) => Err(CrawlError::Network {
-            id: source.id.clone(),
-            url: source.url.clone(),
-            reason: format!("no bytes at hand ({o})"),
-        }),
-    }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every source was run"))
+        .collect()
 }
 
 /// Fetch many sources: hosts in parallel (up to `opts.parallel_hosts`), the sources of one host
 /// one after the other. A failing source never stops the others. With `opts.mirror` the mirror
 /// is read instead of the network and the cache is filled from it (so later runs can go
 /// offline); with `opts.offline` only the cache is consulted. A progress bar is drawn only when
-/// stderr is a terminal.
+/// stderr is a terminal. Over the network, the hosts are resolved first
+/// ([`Fetcher::check_network`]): without a network the crawl ends at once, with
+/// [`CrawlReport::network_down`] saying why.
 pub fn crawl(sources: &[Source], opts: &CrawlOptions) -> CrawlReport {
     let start = Instant::now();
-    let cache = Cache::new(&opts.cache);
+    let fetcher = Fetcher::new(opts);
+    let cache = &fetcher.cache;
     cache.sweep_temporaries(Duration::from_secs(600));
-    let session =
-        (opts.mirror.is_none() && !opts.offline).then(|| Session::new(opts, Arc::default()));
-
-    // Group by host, keeping manifest order inside a group.
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, s) in sources.iter().enumerate() {
-        let key = url::Url::parse(&s.url)
-            .map(|u| u.authority())
-            .unwrap_or_default();
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(i),
-            None => groups.push((key, vec![i])),
-        }
+    if let Err(why) = fetcher.check_network(sources) {
+        tracing::debug!("{why}");
     }
 
     let bar = if opts.progress && std::io::stderr().is_terminal() {
@@ -528,29 +683,13 @@ pub fn crawl(sources: &[Source], opts: &CrawlOptions) -> CrawlReport {
         indicatif::ProgressBar::hidden()
     };
 
-    let run = || {
-        groups
-            .par_iter()
-            .flat_map_iter(|(_, idxs)| {
-                idxs.iter()
-                    .map(|&i| {
-                        bar.set_message(sources[i].id.clone());
-                        let (r, _) = crawl_one(session.as_ref(), &cache, &sources[i], opts, false);
-                        bar.inc(1);
-                        (i, r)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect::<Vec<_>>()
-    };
-    let threads = opts.parallel_hosts.clamp(1, groups.len().max(1));
-    let mut results = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
-    };
+    let reports = per_host(sources, opts.parallel_hosts, |i| {
+        bar.set_message(sources[i].id.clone());
+        let (r, _) = crawl_one(fetcher.session.as_ref(), cache, &sources[i], opts, false);
+        bar.inc(1);
+        r
+    });
     bar.finish_and_clear();
-    results.sort_by_key(|(i, _)| *i);
-    let reports: Vec<SourceReport> = results.into_iter().map(|(_, r)| r).collect();
 
     let mut totals = Totals {
         sources: reports.len(),
@@ -567,7 +706,7 @@ pub fn crawl(sources: &[Source], opts: &CrawlOptions) -> CrawlReport {
             Outcome::Unavailable { .. } => totals.unavailable += 1,
         }
     }
-    if let Some(s) = &session {
+    if let Some(s) = &fetcher.session {
         totals.requests = s.stats.requests.load(Ordering::Relaxed);
         totals.bytes = s.stats.bytes.load(Ordering::Relaxed);
     }
@@ -575,6 +714,7 @@ pub fn crawl(sources: &[Source], opts: &CrawlOptions) -> CrawlReport {
     CrawlReport {
         sources: reports,
         totals,
+        network_down: fetcher.network_down(),
     }
 }
 
@@ -871,6 +1011,22 @@ fn from_network(session: &Session, cache: &Cache, source: &Source, want_bytes: b
         }
         Ok(resp) => stored(cache, source, cached, resp, want_bytes),
         Err(Failure::Unavailable(reason)) => OneResult::bare(Outcome::Unavailable { reason }),
+        Err(Failure::NoNetwork(reason)) => {
+            // Not a failure of this source: no record is written. The cached copy serves.
+            if let (true, Some(prev)) = (want_bytes, &cached) {
+                let sha = prev.sha256.clone().unwrap_or_default();
+                if let Ok(bytes) = cache.read_object(&sha) {
+                    return OneResult {
+                        outcome: judged(source, &sha, Outcome::FromCache),
+                        provenance: Some(provenance_of(prev, Origin::Cache, source)),
+                        // One line for the whole run says so (the caller prints it).
+                        warnings: Vec::new(),
+                        bytes: Some(bytes),
+                    };
+                }
+            }
+            OneResult::bare(Outcome::Failed { reason })
+        }
         Err(Failure::Failed(reason)) => {
             let mut rec = cache
                 .load_record(&source.id)

@@ -135,6 +135,8 @@ pub(crate) struct HostState {
     pub delay: Duration,
     /// Set by a `Retry-After`: nobody asks this host again before then.
     pub not_before: Option<Instant>,
+    /// Requests in a row that stalled (timed out or too slow); reset by any answer.
+    pub stalls: u32,
 }
 
 impl HostState {

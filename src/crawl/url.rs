@@ -61,7 +61,8 @@ impl Url {
         })
     }
 
-    fn default_port(&self) -> u16 {
+    /// 443 for https, 80 otherwise.
+    pub fn default_port(&self) -> u16 {
         if self.scheme == "https" {
             443
         } else {

@@ -17,6 +17,32 @@ use std::time::{Duration, Instant, SystemTime};
 pub enum RobotsMode {
     Body(String),
     Status(u16),
+    /// A fault instead of an answer.
+    Fault(Fault),
+}
+
+/// A misbehaviour the server can put on any path (see [`Config::faults`]). Every loop is bounded
+/// by its `limit` and ends when the server is dropped.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Headers at once (with a large Content-Length), then one byte every `every`.
+    Drip { every: Duration, limit: Duration },
+    /// Headers and 3 body bytes, then silence.
+    Stall { limit: Duration },
+    /// The request is read and never answered.
+    Silent { limit: Duration },
+    /// A chunked body that never ends: `chunk` bytes every `every`.
+    Endless {
+        chunk: usize,
+        every: Duration,
+        limit: Duration,
+    },
+    /// HTTP 429 with this `Retry-After`, every time.
+    RetryAfter(String),
+    /// HTTP 200 with `Content-Encoding: gzip`, a body of zeros inflating to this many bytes.
+    Bomb(u64),
+    /// HTTP 200, `text/plain`, this body.
+    Body(String),
 }
 
 /// One request as the server saw it.
@@ -59,6 +85,10 @@ pub struct State {
     pub shared: Option<Arc<Concurrency>>,
     /// Extra delay before answering `/fault/slow-ok`.
     pub slow_ok: Duration,
+    /// Faults by request path (the query left out).
+    pub faults: HashMap<String, Fault>,
+    /// A fault for every request (robots.txt included), before anything else.
+    pub all: Option<Fault>,
     stop: AtomicBool,
 }
 
@@ -79,6 +109,10 @@ pub struct Config {
     pub robots: RobotsMode,
     pub shared: Option<Arc<Concurrency>>,
     pub slow_ok: Duration,
+    /// Faults by request path (the query left out), e.g. a mirror path made to drip.
+    pub faults: HashMap<String, Fault>,
+    /// A fault for every request: a server that never answers, say.
+    pub all: Option<Fault>,
 }
 
 impl Default for Config {
@@ -88,6 +122,8 @@ impl Default for Config {
             robots: RobotsMode::Body(ROBOTS_TXT.into()),
             shared: None,
             slow_ok: Duration::from_millis(150),
+            faults: HashMap::new(),
+            all: None,
         }
     }
 }
@@ -115,9 +151,29 @@ pub fn brotli_compress(data: &[u8]) -> Vec<u8> {
 }
 
 /// 64 MiB of zeros, gzipped (about 64 KiB): a decompression bomb.
-fn bomb() -> &'static [u8] {
+pub fn bomb() -> &'static [u8] {
     static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
     BOMB.get_or_init(|| gzip(&vec![0u8; 64 << 20]))
+}
+
+/// `inflated` zeros, gzipped in pieces (900 MB make about 900 KB), made once per size.
+pub fn zeros_gzipped(inflated: u64) -> Arc<Vec<u8>> {
+    static MADE: OnceLock<Mutex<HashMap<u64, Arc<Vec<u8>>>>> = OnceLock::new();
+    let made = MADE.get_or_init(Default::default);
+    let mut made = made.lock().unwrap();
+    made.entry(inflated)
+        .or_insert_with(|| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let block = vec![0u8; 1 << 20];
+            let mut left = inflated;
+            while left > 0 {
+                let n = left.min(block.len() as u64) as usize;
+                e.write_all(&block[..n]).unwrap();
+                left -= n as u64;
+            }
+            Arc::new(e.finish().unwrap())
+        })
+        .clone()
 }
 
 impl Server {
@@ -133,6 +189,8 @@ impl Server {
             local: Concurrency::default(),
             shared: config.shared,
             slow_ok: config.slow_ok,
+            faults: config.faults,
+            all: config.all,
             stop: AtomicBool::new(false),
         });
         let st = state.clone();
@@ -287,8 +345,110 @@ fn hit(st: &State, key: &str) -> u32 {
     *n
 }
 
+/// Sleep a little, bounded: false when `limit` has passed or the server is stopping.
+fn tick(st: &State, start: Instant, limit: Duration, every: Duration) -> bool {
+    if start.elapsed() >= limit || st.stop.load(Ordering::SeqCst) {
+        return false;
+    }
+    thread::sleep(every.min(Duration::from_millis(100)));
+    true
+}
+
+/// The client has closed its side (a non-blocking peek sees the end).
+fn client_gone(conn: &TcpStream) -> bool {
+    let mut b = [0u8; 1];
+    conn.set_nonblocking(true).ok();
+    let gone = matches!(conn.peek(&mut b), Ok(0));
+    conn.set_nonblocking(false).ok();
+    gone
+}
+
+fn inject(conn: &mut TcpStream, st: &State, fault: &Fault) -> (u16, u64) {
+    let start = Instant::now();
+    match fault {
+        Fault::Drip { every, limit } => {
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 10000000\r\n\r\n",
+            );
+            let mut sent = 0;
+            let mut last = Instant::now() - *every;
+            while tick(st, start, *limit, *every) {
+                if last.elapsed() >= *every {
+                    if conn.write_all(b"x").is_err() {
+                        break;
+                    }
+                    sent += 1;
+                    last = Instant::now();
+                }
+            }
+            (200, sent)
+        }
+        Fault::Stall { limit } => {
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1000\r\n\r\nabc",
+            );
+            while tick(st, start, *limit, Duration::from_millis(50)) && !client_gone(conn) {}
+            (200, 3)
+        }
+        Fault::Silent { limit } => {
+            while tick(st, start, *limit, Duration::from_millis(50)) && !client_gone(conn) {}
+            (0, 0)
+        }
+        Fault::Endless {
+            chunk,
+            every,
+            limit,
+        } => {
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n",
+            );
+            let data = vec![b'e'; *chunk];
+            let mut sent = 0u64;
+            let mut last = Instant::now() - *every;
+            while tick(st, start, *limit, *every) {
+                if last.elapsed() >= *every {
+                    let mut c = format!("{:x}\r\n", data.len()).into_bytes();
+                    c.extend_from_slice(&data);
+                    c.extend_from_slice(b"\r\n");
+                    if conn.write_all(&c).is_err() {
+                        break;
+                    }
+                    sent += data.len() as u64;
+                    last = Instant::now();
+                }
+            }
+            (200, sent)
+        }
+        Fault::RetryAfter(v) => respond(conn, 429, &[("Retry-After", v.clone())], b"slow down"),
+        Fault::Bomb(inflated) => respond(
+            conn,
+            200,
+            &[
+                ("Content-Type", "text/plain".into()),
+                ("Content-Encoding", "gzip".into()),
+            ],
+            &zeros_gzipped(*inflated),
+        ),
+        Fault::Body(b) => respond(
+            conn,
+            200,
+            &[("Content-Type", "text/plain".into())],
+            b.as_bytes(),
+        ),
+    }
+}
+
 fn route(conn: &mut TcpStream, st: &State, req: &Request, head_len: usize) -> (u16, u64) {
     let path = req.path.clone();
+    let without_query = path.split('?').next().unwrap_or("");
+    let fault = st.all.as_ref().or_else(|| st.faults.get(without_query));
+    if let Some(fault) = fault {
+        let mut sink = vec![0u8; head_len];
+        if conn.read_exact(&mut sink).is_err() {
+            return (0, 0);
+        }
+        return inject(conn, st, fault);
+    }
     if path == "/fault/reset" {
         // Close with the request unread: the kernel answers with RST.
         return (0, 0);
@@ -298,11 +458,11 @@ fn route(conn: &mut TcpStream, st: &State, req: &Request, head_len: usize) -> (u
         return (0, 0);
     }
     let text = |ct: &str| vec![("Content-Type", ct.to_string())];
-    let without_query = path.split('?').next().unwrap_or("");
     match without_query {
         "/robots.txt" => match st.robots.lock().unwrap().clone() {
             RobotsMode::Body(b) => respond(conn, 200, &text("text/plain"), b.as_bytes()),
             RobotsMode::Status(s) => respond(conn, s, &[], b"robots trouble"),
+            RobotsMode::Fault(f) => inject(conn, st, &f),
         },
         "/fault/ok" | "/private/doc" | "/public/doc" => {
             respond(conn, 200, &text("text/plain; charset=utf-8"), INVENTED.as_bytes())
