@@ -73,6 +73,10 @@ pub struct RuleSpec {
     /// The heading right before the provision is its caption (`# Unlawful access` then `2. (1) …`).
     #[serde(default)]
     caption_prev: bool,
+    /// With `caption_prev`: a caption-like paragraph right before counts too (short, capitalised,
+    /// no closing punctuation: a caption the converter did not mark as a heading).
+    #[serde(default)]
+    caption_prev_any: bool,
     /// Provisions: the first paragraph after the start that matches this continues the caption
     /// (a long title wrapped onto the first body line).
     #[serde(default)]
@@ -136,6 +140,7 @@ pub struct Rule {
     pub caption_next: bool,
     pub caption_any: bool,
     pub caption_prev: bool,
+    pub caption_prev_any: bool,
     pub caption_cont: Option<Regex>,
     pub keep_text: bool,
     pub clear_path: bool,
@@ -166,6 +171,10 @@ struct ProfileSpec {
     /// Text matching one of these is removed from every block (margin line numbers).
     #[serde(default)]
     strip: Vec<String>,
+    /// Text to rewrite in every block, before `strip`: `[pattern, replacement]` (`$1` for a group),
+    /// e.g. a converter's LaTeX for a letter (`\\mathbf{\\chi}{\\mathrm{n}}` → `’n`).
+    #[serde(default)]
+    replace: Vec<(String, String)>,
     /// Maximum size of a prose passage, in bytes.
     #[serde(default)]
     max_chars: Option<usize>,
@@ -182,6 +191,11 @@ struct ProfileSpec {
     /// This block and all after it are not the document's text (a wrapper's own summary).
     #[serde(default)]
     stop_at: Option<String>,
+    /// A block matching this opens a table of contents: it and the blocks after it are not the
+    /// text, until the first block that starts a provision (the contents' last heading is that
+    /// provision's caption).
+    #[serde(default)]
+    contents: Option<String>,
     /// Languages told apart by their words, for documents whose languages alternate by page.
     #[serde(default)]
     detect: Vec<LangSpec>,
@@ -200,12 +214,14 @@ pub struct Profile {
     pub front: Option<String>,
     pub junk: Vec<Regex>,
     pub strip: Vec<Regex>,
+    pub replace: Vec<(Regex, String)>,
     pub max_chars: usize,
     pub margin_numbers: bool,
     pub rules: Vec<Rule>,
     pub skip_until: Option<Regex>,
     pub skip_through: bool,
     pub stop_at: Option<Regex>,
+    pub contents: Option<Regex>,
     pub detect: Vec<LangSpec>,
     pub detect_min: usize,
 }
@@ -221,10 +237,13 @@ pub struct Hit<'r> {
 
 impl Profile {
     pub fn clean(&self, text: &str) -> String {
-        if self.strip.is_empty() && !self.margin_numbers {
+        if self.strip.is_empty() && self.replace.is_empty() && !self.margin_numbers {
             return text.to_string();
         }
         let mut t = text.to_string();
+        for (re, with) in &self.replace {
+            t = re.replace_all(&t, with.as_str()).into_owned();
+        }
         for re in &self.strip {
             t = re.replace_all(&t, "").into_owned();
         }
@@ -483,6 +502,7 @@ impl Profiles {
                     caption_next: r.caption_next,
                     caption_any: r.caption_any,
                     caption_prev: r.caption_prev,
+                    caption_prev_any: r.caption_prev_any,
                     caption_cont: r.caption_cont.as_deref().map(compile).transpose()?,
                     keep_text: r.keep_text,
                     clear_path: r.clear_path,
@@ -511,6 +531,11 @@ impl Profiles {
                     .iter()
                     .map(|p| compile(p))
                     .collect::<Result<_, _>>()?,
+                replace: spec
+                    .replace
+                    .iter()
+                    .map(|(p, w)| compile(p).map(|re| (re, w.clone())))
+                    .collect::<Result<_, _>>()?,
                 max_chars: spec.max_chars.unwrap_or(1500),
                 margin_numbers: spec.margin_numbers,
                 rules,
@@ -522,6 +547,7 @@ impl Profiles {
                     .transpose()?,
                 skip_through: spec.skip_through.is_some(),
                 stop_at: spec.stop_at.as_deref().map(compile).transpose()?,
+                contents: spec.contents.as_deref().map(compile).transpose()?,
                 detect: spec.detect.clone(),
                 detect_min: spec.detect_min.unwrap_or(2),
             };
