@@ -116,6 +116,10 @@ fn check_document(source: &str, passages: &[&Passage], out: &mut Vec<Violation>)
     let toc_title = TOC_TITLE.get_or_init(|| {
         Regex::new(r"(?i)arrangement of (?:sections|clauses)|table of contents|\bcontents\b|inhaltsübersicht|inhaltsverzeichnis|sommaire|table des matières|índice|inhoudsopgave|目次|目录|목차").unwrap()
     });
+    static REPEALED: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let repealed_re = REPEALED.get_or_init(|| {
+        Regex::new(r"(?i)^\W*(?:weggefallen|vervallen|repealed|omitted|abrogé|revogado|derogado|削除|삭제|утратила? силу)").unwrap()
+    });
     let mut v = |check: &'static str, p: &Passage, detail: String| {
         out.push(Violation {
             source: source.to_string(),
@@ -169,7 +173,10 @@ fn check_document(source: &str, passages: &[&Passage], out: &mut Vec<Violation>)
                     v("numbering", p, "citation repeats".into());
                 } else if let Some((pre, nums, suf)) = number_key(&p.citation) {
                     if let Some((pn, ps, pc)) = last_key.get(&pre) {
-                        if (&nums, &suf) < (pn, ps) && !p.citation.starts_with(pc.as_str()) {
+                        // Suffixes are not compared: their orders differ (`77z`, `77za`, `77aa`;
+                        // `38x`, `38ij`; `80ter`, `80quater`).
+                        let _ = (&suf, ps);
+                        if nums < *pn && !p.citation.starts_with(pc.as_str()) {
                             v("numbering", p, format!("after {pc}"));
                         }
                     }
@@ -185,13 +192,13 @@ fn check_document(source: &str, passages: &[&Passage], out: &mut Vec<Violation>)
             }
             // A heading alone: the text is only the caption, the label or one caption-like line.
             let h = p.heading.trim();
-            if text == h
-                || text == p.label.trim()
-                || text == p.citation.trim()
-                || (lines.len() == 1
-                    && heading_like(text)
-                    && !text.contains("Repealed")
-                    && !text.contains("["))
+            // A repealed unit is rightly only its marker (`(weggefallen)`, `Vervallen per …`).
+            let repealed = repealed_re.is_match(text);
+            if !repealed
+                && (text == h
+                    || text == p.label.trim()
+                    || text == p.citation.trim()
+                    || (lines.len() == 1 && heading_like(text)))
             {
                 v("heading-alone", p, format!("{:?}", first_words(text)));
             }

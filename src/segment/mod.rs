@@ -196,6 +196,8 @@ struct Builder<'a> {
     /// Captions too short to tell their language, waiting for the next block that can be told
     /// (a caption belongs to what follows it).
     pending: Vec<crate::extract::Block>,
+    /// Hashes of the drafts already emitted (language, citation, heading, text).
+    drafts_seen: std::collections::HashSet<u64>,
 }
 
 /// `(Autorizzazione alla ratifica)` → `Autorizzazione alla ratifica`.
@@ -229,6 +231,7 @@ impl<'a> Builder<'a> {
             in_contents: false,
             contents_last: None,
             pending: Vec::new(),
+            drafts_seen: std::collections::HashSet::new(),
         }
     }
 
@@ -287,8 +290,9 @@ impl<'a> Builder<'a> {
                 .as_ref()
                 .is_some_and(|re| re.is_match(text.trim()))
         {
-            // A table of contents lasts until the first block that starts a provision; its last
-            // heading is that provision's caption.
+            // A table of contents lasts until the first block that starts a provision or a
+            // container (rules that apply before the first provision only); its last heading is
+            // that provision's caption.
             let starts = block.marker.is_some()
                 || self
                     .profile
@@ -299,7 +303,7 @@ impl<'a> Builder<'a> {
                         self.streams[self.active].seen_provision,
                         |_| 0,
                     )
-                    .is_some_and(|h| h.rule.role == Role::Provision);
+                    .is_some_and(|h| h.rule.role != Role::Language);
             if !starts {
                 self.in_contents = true;
                 self.contents_last = (block.kind == BlockKind::Heading).then(|| block.clone());
@@ -337,6 +341,11 @@ impl<'a> Builder<'a> {
         }
 
         if let Some(marker) = &block.marker {
+            let caption = marker
+                .caption
+                .as_deref()
+                .map(|c| self.profile.clean(c))
+                .unwrap_or_default();
             self.flush();
             let st = self.st();
             st.seen_provision = true;
@@ -350,7 +359,7 @@ impl<'a> Builder<'a> {
                 citation: marker.citation.clone(),
                 slug: slugify(&marker.label),
                 label: marker.label.clone(),
-                heading: marker.caption.clone().unwrap_or_default(),
+                heading: caption,
                 awaiting_caption: false,
                 caption_any: false,
                 caption_cont: None,
@@ -396,6 +405,37 @@ impl<'a> Builder<'a> {
             match rule.role {
                 Role::Provision => {
                     let (mut citation, mut slug) = (hit.citation.clone(), slugify(&hit.slug));
+                    let mut container_caption = String::new();
+                    if citation.contains("{container}") || slug.contains("container") {
+                        container_caption = self
+                            .st()
+                            .path
+                            .last()
+                            .and_then(|(_, t)| t.split_once(" — ").map(|(_, c)| c.to_string()))
+                            .unwrap_or_default();
+                        // A unit cited by the container it sits in (a repealed Titel's only line).
+                        let label = self
+                            .st()
+                            .path
+                            .last()
+                            .map(|(_, t)| {
+                                t.split(" — ")
+                                    .next()
+                                    .unwrap_or(t)
+                                    .split_whitespace()
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            })
+                            .unwrap_or_default();
+                        let unit: Vec<&str> = self
+                            .st()
+                            .path
+                            .iter()
+                            .map(|(_, t)| t.split(" — ").next().unwrap_or(t))
+                            .collect();
+                        citation = citation.replace("{container}", &label);
+                        slug = slugify(&hit.slug.replace("{container}", &unit.join(" ")));
+                    }
                     if !rule.scope {
                         if let Some((cp, sp)) = &self.st().scope {
                             citation = format!("{cp}{}{citation}", rule.scope_join);
@@ -419,7 +459,7 @@ impl<'a> Builder<'a> {
                         self.body_chars -= len;
                         return;
                     }
-                    let mut caption = hit.caption.clone().unwrap_or_default();
+                    let mut caption = hit.caption.clone().unwrap_or(container_caption);
                     if rule.caption_prev && caption.is_empty() {
                         caption = self.take_previous_heading(rule.caption_prev_any);
                     }
@@ -683,6 +723,16 @@ impl<'a> Builder<'a> {
         let url = self.profile.url_for(self.source, &d.slug);
         // Only a numbered provision has subsections of its own to be cited by.
         let numbered = !d.prose && d.citation.contains(|c: char| c.is_ascii_digit());
+        // The same provision twice (a scraped definitions list with every entry doubled): once.
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (&d.lang, &d.citation, &d.heading, &d.text).hash(&mut h);
+            h.finish()
+        };
+        if !self.drafts_seen.insert(key) {
+            return;
+        }
         for piece in split::split_long(&d.text, MAX_PASSAGE_BYTES, numbered) {
             let mut slug = format!("{base_slug}{}", piece.slug_suffix);
             let n = self.slugs.entry(slug.clone()).or_insert(0);

@@ -50,7 +50,8 @@ pub struct RuleSpec {
     #[serde(default)]
     max_level: Option<u8>,
     /// Anchored at the start of the block. Named groups: `num` (normalized: CJK numerals → digits),
-    /// `caption` (the provision's caption), any other group usable in the templates.
+    /// `caption` (the provision's caption), `rest` (where the text goes on, when the match takes
+    /// its first words), any other group usable in the templates.
     pattern: String,
     /// Citation template (`Art. {num}`); provisions only.
     #[serde(default)]
@@ -175,6 +176,9 @@ struct ProfileSpec {
     /// e.g. a converter's LaTeX for a letter (`\\mathbf{\\chi}{\\mathrm{n}}` → `’n`).
     #[serde(default)]
     replace: Vec<(String, String)>,
+    /// The scraper wrote every run of words twice (`the country. the country.`): keep one.
+    #[serde(default)]
+    doubled_runs: bool,
     /// Maximum size of a prose passage, in bytes.
     #[serde(default)]
     max_chars: Option<usize>,
@@ -217,6 +221,7 @@ pub struct Profile {
     pub replace: Vec<(Regex, String)>,
     pub max_chars: usize,
     pub margin_numbers: bool,
+    pub doubled_runs: bool,
     pub rules: Vec<Rule>,
     pub skip_until: Option<Regex>,
     pub skip_through: bool,
@@ -237,7 +242,11 @@ pub struct Hit<'r> {
 
 impl Profile {
     pub fn clean(&self, text: &str) -> String {
-        if self.strip.is_empty() && self.replace.is_empty() && !self.margin_numbers {
+        if self.strip.is_empty()
+            && self.replace.is_empty()
+            && !self.margin_numbers
+            && !self.doubled_runs
+        {
             return text.to_string();
         }
         let mut t = text.to_string();
@@ -249,6 +258,9 @@ impl Profile {
         }
         if self.margin_numbers {
             t = strip_margin_numbers(&t);
+        }
+        if self.doubled_runs {
+            t = drop_doubled_runs(&t);
         }
         crate::extract::collapse_ws(&t)
     }
@@ -336,11 +348,14 @@ impl Profile {
                 .name("caption")
                 .map(|m| m.as_str().trim().to_string())
                 .filter(|s| !s.is_empty());
-            let rest_start = caps
-                .name("caption")
-                .map(|m| m.end())
-                .unwrap_or(whole.end())
-                .max(whole.end());
+            // A `rest` group marks where the text goes on (a caption ended by the first words of
+            // the section: `18. Prosecution No prosecution shall …`).
+            let rest_start = caps.name("rest").map(|m| m.start()).unwrap_or_else(|| {
+                caps.name("caption")
+                    .map(|m| m.end())
+                    .unwrap_or(whole.end())
+                    .max(whole.end())
+            });
             return Some(Hit {
                 rule,
                 citation: fill(&rule.citation),
@@ -449,6 +464,31 @@ fn strip_margin_numbers(text: &str) -> String {
     out.join(" ")
 }
 
+/// A run of at least 4 words written twice in a row keeps its first copy (`A B C D A B C D` →
+/// `A B C D`); the shortest run that repeats is taken. Linear: at most 150 run lengths per word.
+fn drop_doubled_runs(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let n = words.len();
+    let mut out: Vec<&str> = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let max_k = ((n - i) / 2).min(150);
+        let k = (4..=max_k)
+            .find(|&k| words[i] == words[i + k] && words[i..i + k] == words[i + k..i + 2 * k]);
+        match k {
+            Some(k) => {
+                out.extend_from_slice(&words[i..i + k]);
+                i += 2 * k;
+            }
+            None => {
+                out.push(words[i]);
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
 /// All profiles, by name.
 #[derive(Debug, Clone)]
 pub struct Profiles {
@@ -538,6 +578,7 @@ impl Profiles {
                     .collect::<Result<_, _>>()?,
                 max_chars: spec.max_chars.unwrap_or(1500),
                 margin_numbers: spec.margin_numbers,
+                doubled_runs: spec.doubled_runs,
                 rules,
                 skip_until: spec
                     .skip_through
@@ -585,6 +626,22 @@ impl Profiles {
 #[cfg(test)]
 mod margin_tests {
     use super::strip_margin_numbers;
+
+    #[test]
+    fn doubled_runs_keep_one_copy() {
+        use super::drop_doubled_runs;
+        assert_eq!(
+            drop_doubled_runs("(1) Beans are counted daily. Beans are counted daily. (2) Gadgets tick; gadgets tick;"),
+            "(1) Beans are counted daily. (2) Gadgets tick; gadgets tick;"
+        );
+        assert_eq!(
+            drop_doubled_runs(
+                "read with the Gadget Act, 1999 (Act 1); Gadget Act, 1999 (Act 1); and more"
+            ),
+            "read with the Gadget Act, 1999 (Act 1); and more"
+        );
+        assert_eq!(drop_doubled_runs("a b a b c"), "a b a b c");
+    }
 
     #[test]
     fn margin_numbers_inside_sentences_go_and_real_numbers_stay() {
