@@ -34,6 +34,9 @@ struct Exception {
     check: String,
     citation: String,
     reason: String,
+    /// A known defect not fixed yet (not a reviewed "this is right").
+    #[serde(default)]
+    open: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -333,6 +336,11 @@ fn every_passage_of_the_corpus_is_a_sound_unit() {
             check_document(&source.id, &ps, &mut violations);
         }
     }
+    let open = exceptions.exception.iter().filter(|e| e.open).count();
+    eprintln!(
+        "{open} of {} exceptions are open defects",
+        exceptions.exception.len()
+    );
     let mut used = vec![false; exceptions.exception.len()];
     let mut counts: BTreeMap<&str, (usize, usize)> = CHECKS.iter().map(|c| (*c, (0, 0))).collect();
     let mut unexpected = Vec::new();

@@ -747,7 +747,11 @@ impl<'a> Builder<'a> {
                 jurisdiction: self.source.jurisdiction.clone(),
                 kind: self.source.kind.clone(),
                 language: d.lang.clone(),
-                citation: format!("{}{}", d.citation, piece.citation_suffix),
+                citation: format!(
+                    "{}{}",
+                    self.profile.cite(&d.citation),
+                    piece.citation_suffix
+                ),
                 heading: d.heading.clone(),
                 path: d.path.clone(),
                 text: piece.text,

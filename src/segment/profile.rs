@@ -176,6 +176,10 @@ struct ProfileSpec {
     /// e.g. a converter's LaTeX for a letter (`\\mathbf{\\chi}{\\mathrm{n}}` → `’n`).
     #[serde(default)]
     replace: Vec<(String, String)>,
+    /// Citations rewritten `[pattern, replacement]`, first match only: an amending Act's
+    /// provisions cited with the Act they live in (`s. 478.1` → `Criminal Code, s. 478.1`).
+    #[serde(default)]
+    cite_as: Vec<(String, String)>,
     /// The scraper wrote every run of words twice (`the country. the country.`): keep one.
     #[serde(default)]
     doubled_runs: bool,
@@ -219,6 +223,7 @@ pub struct Profile {
     pub junk: Vec<Regex>,
     pub strip: Vec<Regex>,
     pub replace: Vec<(Regex, String)>,
+    pub cite_as: Vec<(Regex, String)>,
     pub max_chars: usize,
     pub margin_numbers: bool,
     pub doubled_runs: bool,
@@ -290,6 +295,16 @@ impl Profile {
         let (best, lang) = scores[0];
         let second = scores[1].0;
         (best >= self.detect_min && best >= 2 * second.max(1)).then_some(lang)
+    }
+
+    /// The citation as the profile's `cite_as` writes it (unchanged when no pattern matches).
+    pub fn cite(&self, citation: &str) -> String {
+        for (re, with) in &self.cite_as {
+            if re.is_match(citation) {
+                return re.replace(citation, with.as_str()).into_owned();
+            }
+        }
+        citation.to_string()
     }
 
     pub fn is_junk(&self, text: &str) -> bool {
@@ -573,6 +588,11 @@ impl Profiles {
                     .collect::<Result<_, _>>()?,
                 replace: spec
                     .replace
+                    .iter()
+                    .map(|(p, w)| compile(p).map(|re| (re, w.clone())))
+                    .collect::<Result<_, _>>()?,
+                cite_as: spec
+                    .cite_as
                     .iter()
                     .map(|(p, w)| compile(p).map(|re| (re, w.clone())))
                     .collect::<Result<_, _>>()?,
