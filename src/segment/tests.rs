@@ -252,8 +252,8 @@ fn a_long_section_is_split_at_its_subsections_and_cited_by_them() {
     let doc = Document {
         blocks: vec![
             Block::heading(3, "Section 4 - Tickling gadgets"),
-            Block::paragraph(&format!("(1) Nobody shall tickle {limb}")),
-            Block::paragraph(&format!("(2) Leave is given {limb}")),
+            Block::paragraph(format!("(1) Nobody shall tickle {limb}")),
+            Block::paragraph(format!("(2) Leave is given {limb}")),
         ],
         ..Document::default()
     };
