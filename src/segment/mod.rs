@@ -10,6 +10,7 @@
 
 pub mod numerals;
 mod profile;
+pub mod split;
 
 pub use profile::{profile_source, Profile, Profiles, Role, Rule};
 
@@ -19,6 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Source;
 use crate::extract::{BlockKind, Document};
+
+/// The longest text a passage holds, in bytes: a longer provision is split at its subsections
+/// (`§ 2511(1)`, `§ 2511(2)`), else into parts, so no single passage dominates the cost of a query.
+pub const MAX_PASSAGE_BYTES: usize = 8000;
 
 /// One citable unit of a document: the unit of indexing and of search results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +123,8 @@ struct Draft {
     prose: bool,
     /// The last block appended to `text` was this heading (it may be the next provision's caption).
     trailing_heading: Option<String>,
+    /// … and it was a heading (not a caption-like paragraph).
+    trailing_is_heading: bool,
 }
 
 /// The state of one language of a document. Documents whose languages alternate (a gazette with
@@ -137,6 +144,11 @@ struct Stream {
     seen_provision: bool,
     /// Citation and slug prefixes of the enclosing scope provision.
     scope: Option<(String, String)>,
+    /// The caption of the enclosing scope provision, for the provisions inside it that have none.
+    scope_heading: String,
+    /// A scope provision that is only a heading (`B. Identity Theft`) above provisions with
+    /// captions of their own: it goes into their path instead of being a passage.
+    scope_path: Option<String>,
     /// The last label accepted by a `sequence` rule inside the current scope.
     last_in_sequence: Option<String>,
 }
@@ -155,12 +167,18 @@ impl Stream {
             prev_heading: false,
             seen_provision: false,
             scope: None,
+            scope_heading: String::new(),
+            scope_path: None,
             last_in_sequence: None,
         }
     }
 
     fn path_strings(&self) -> Vec<String> {
-        self.path.iter().map(|(_, s)| s.clone()).collect()
+        let mut p: Vec<String> = self.path.iter().map(|(_, s)| s.clone()).collect();
+        if self.scope.is_some() {
+            p.extend(self.scope_path.clone());
+        }
+        p
     }
 }
 
@@ -177,6 +195,15 @@ struct Builder<'a> {
     covered_chars: usize,
     skipping: bool,
     stopped: bool,
+    /// Inside a table of contents (`contents` in the profile): its blocks are not the text.
+    in_contents: bool,
+    /// The last heading of the table of contents: it may be the first provision's caption.
+    contents_last: Option<crate::extract::Block>,
+    /// Captions too short to tell their language, waiting for the next block that can be told
+    /// (a caption belongs to what follows it).
+    pending: Vec<crate::extract::Block>,
+    /// Hashes of the drafts already emitted (language, citation, heading, text).
+    drafts_seen: std::collections::HashSet<u64>,
 }
 
 /// `(Autorizzazione alla ratifica)` → `Autorizzazione alla ratifica`.
@@ -207,6 +234,10 @@ impl<'a> Builder<'a> {
             covered_chars: 0,
             skipping: profile.skip_until.is_some(),
             stopped: false,
+            in_contents: false,
+            contents_last: None,
+            pending: Vec::new(),
+            drafts_seen: std::collections::HashSet::new(),
         }
     }
 
@@ -258,16 +289,69 @@ impl<'a> Builder<'a> {
         if text.trim().is_empty() || self.profile.is_junk(&text) {
             return;
         }
+        if self.in_contents
+            || self
+                .profile
+                .contents
+                .as_ref()
+                .is_some_and(|re| re.is_match(text.trim()))
+        {
+            // A table of contents lasts until the first block that starts a provision or a
+            // container (rules that apply before the first provision only); its last heading is
+            // that provision's caption.
+            let starts = block.marker.is_some()
+                || self
+                    .profile
+                    .match_rule_n(
+                        block.kind,
+                        block.level,
+                        &text,
+                        self.streams[self.active].seen_provision,
+                        |_| 0,
+                    )
+                    .is_some_and(|h| h.rule.role != Role::Language);
+            if !starts {
+                self.in_contents = true;
+                self.contents_last = (block.kind == BlockKind::Heading).then(|| block.clone());
+                return;
+            }
+            self.in_contents = false;
+            if let Some(last) = self.contents_last.take() {
+                self.push(&last);
+            }
+        }
+        if block.lang.is_none() && block.marker.is_none() && self.profile.detect.len() >= 2 {
+            match self.profile.detect_lang(&text) {
+                Some(lang) => {
+                    let lang = lang.to_string();
+                    self.switch_lang(&lang);
+                    for b in std::mem::take(&mut self.pending) {
+                        self.process(&b, self.profile.clean(&b.text));
+                    }
+                }
+                None if block.kind == BlockKind::Heading || caption_like(&text) => {
+                    self.pending.push(block.clone());
+                    return;
+                }
+                None => {}
+            }
+        }
+        self.process(block, text);
+    }
+
+    fn process(&mut self, block: &crate::extract::Block, text: String) {
         let len = visible_len(&text);
         self.body_chars += len;
         if let Some(lang) = &block.lang {
             self.switch_lang(lang);
-        } else if let Some(lang) = self.profile.detect_lang(&text) {
-            let lang = lang.to_string();
-            self.switch_lang(&lang);
         }
 
         if let Some(marker) = &block.marker {
+            let caption = marker
+                .caption
+                .as_deref()
+                .map(|c| self.profile.clean(c))
+                .unwrap_or_default();
             self.flush();
             let st = self.st();
             st.seen_provision = true;
@@ -281,7 +365,7 @@ impl<'a> Builder<'a> {
                 citation: marker.citation.clone(),
                 slug: slugify(&marker.label),
                 label: marker.label.clone(),
-                heading: marker.caption.clone().unwrap_or_default(),
+                heading: caption,
                 awaiting_caption: false,
                 caption_any: false,
                 caption_cont: None,
@@ -290,6 +374,7 @@ impl<'a> Builder<'a> {
                 text: body,
                 prose: false,
                 trailing_heading: None,
+                trailing_is_heading: false,
             };
             st.current = Some(draft);
             self.covered_chars += len;
@@ -326,6 +411,37 @@ impl<'a> Builder<'a> {
             match rule.role {
                 Role::Provision => {
                     let (mut citation, mut slug) = (hit.citation.clone(), slugify(&hit.slug));
+                    let mut container_caption = String::new();
+                    if citation.contains("{container}") || slug.contains("container") {
+                        container_caption = self
+                            .st()
+                            .path
+                            .last()
+                            .and_then(|(_, t)| t.split_once(" — ").map(|(_, c)| c.to_string()))
+                            .unwrap_or_default();
+                        // A unit cited by the container it sits in (a repealed Titel's only line).
+                        let label = self
+                            .st()
+                            .path
+                            .last()
+                            .map(|(_, t)| {
+                                t.split(" — ")
+                                    .next()
+                                    .unwrap_or(t)
+                                    .split_whitespace()
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            })
+                            .unwrap_or_default();
+                        let unit: Vec<&str> = self
+                            .st()
+                            .path
+                            .iter()
+                            .map(|(_, t)| t.split(" — ").next().unwrap_or(t))
+                            .collect();
+                        citation = citation.replace("{container}", &label);
+                        slug = slugify(&hit.slug.replace("{container}", &unit.join(" ")));
+                    }
                     if !rule.scope {
                         if let Some((cp, sp)) = &self.st().scope {
                             citation = format!("{cp}{}{citation}", rule.scope_join);
@@ -349,9 +465,30 @@ impl<'a> Builder<'a> {
                         self.body_chars -= len;
                         return;
                     }
-                    let mut caption = hit.caption.clone().unwrap_or_default();
+                    let mut caption = hit.caption.clone().unwrap_or(container_caption);
                     if rule.caption_prev && caption.is_empty() {
-                        caption = self.take_previous_heading();
+                        caption = self.take_previous_heading(rule.caption_prev_any);
+                    }
+                    if !rule.scope && self.st().scope.is_some() {
+                        // Inside a scope: a scope provision with no text of its own is only the
+                        // heading of the provisions inside it (`§ 2701.` then `(a) …`): no passage,
+                        // its caption goes to them.
+                        let st = self.st();
+                        let scope_cite = st.scope.as_ref().map(|(c, _)| c.clone());
+                        if st.current.as_ref().is_some_and(|d| {
+                            !d.prose
+                                && Some(&d.citation) == scope_cite.as_ref()
+                                && d.text.trim().is_empty()
+                        }) {
+                            if let Some(d) = st.current.take() {
+                                if !caption.is_empty() && !d.heading.is_empty() {
+                                    st.scope_path = Some(format!("{} {}", d.citation, d.heading));
+                                }
+                            }
+                        }
+                        if caption.is_empty() {
+                            caption = st.scope_heading.clone();
+                        }
                     }
                     self.flush();
                     let st = self.st();
@@ -360,6 +497,8 @@ impl<'a> Builder<'a> {
                     }
                     if rule.scope {
                         st.scope = Some((citation.clone(), slug.clone()));
+                        st.scope_heading = caption.clone();
+                        st.scope_path = None;
                         st.last_in_sequence = None;
                     }
                     if rule.sequence {
@@ -385,6 +524,7 @@ impl<'a> Builder<'a> {
                         text: body,
                         prose: false,
                         trailing_heading: None,
+                        trailing_is_heading: false,
                     });
                     self.covered_chars += len;
                     return;
@@ -474,6 +614,7 @@ impl<'a> Builder<'a> {
                 d.text.push('\n');
                 d.text.push_str(&text);
                 d.trailing_heading = Some(text.clone());
+                d.trailing_is_heading = true;
                 self.covered_chars += len;
                 return;
             }
@@ -521,6 +662,7 @@ impl<'a> Builder<'a> {
                     text: String::new(),
                     prose: true,
                     trailing_heading: None,
+                    trailing_is_heading: false,
                 });
             }
         }
@@ -531,17 +673,26 @@ impl<'a> Builder<'a> {
             d.text.push('\n');
         }
         d.text.push_str(&text);
-        d.trailing_heading = is_heading.then(|| text.clone());
+        d.trailing_heading = (is_heading || caption_like(&text)).then(|| text.clone());
+        d.trailing_is_heading = is_heading;
         self.covered_chars += len;
     }
 
     /// The heading right before this block in the current stream, taken away from where it went.
-    fn take_previous_heading(&mut self) -> String {
+    /// With `any`, a caption-like paragraph counts too (a caption the converter left unmarked).
+    fn take_previous_heading(&mut self, any: bool) -> String {
         let st = self.st();
         if let Some(d) = st.current.as_mut() {
+            if d.trailing_heading.is_some() && !(d.trailing_is_heading || any) {
+                return String::new();
+            }
             if let Some(h) = d.trailing_heading.take() {
                 if let Some(stripped) = d.text.strip_suffix(&h) {
                     d.text = stripped.trim_end_matches('\n').to_string();
+                    if d.prose && d.text.trim().is_empty() {
+                        // The prose passage held only this caption (after a Part heading).
+                        st.current = None;
+                    }
                     return h;
                 }
             }
@@ -570,39 +721,61 @@ impl<'a> Builder<'a> {
                 d.text = d.heading.clone();
             }
         }
-        let mut slug = if d.lang != self.source.language {
+        let base_slug = if d.lang != self.source.language {
             format!("{}/{}", d.lang, d.slug)
         } else {
             d.slug.clone()
         };
-        let n = self.slugs.entry(slug.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            slug = format!("{slug}_{n}");
-        }
         let url = self.profile.url_for(self.source, &d.slug);
-        st.passages.push(Passage {
-            passage_id: format!("{}/{}", self.doc_id, slug),
-            doc_id: self.doc_id.to_string(),
-            title: self.title.clone(),
-            jurisdiction: self.source.jurisdiction.clone(),
-            kind: self.source.kind.clone(),
-            language: d.lang,
-            citation: d.citation,
-            heading: d.heading,
-            path: d.path,
-            text: d.text,
-            ordinal: 0,
-            url,
-            label: d.label,
-            year: self.source.year(),
-            concepts: Vec::new(),
-            version_date: self.source.date.clone(),
-            completeness: self.source.complete.clone().unwrap_or_default(),
-        });
+        // Only a numbered provision has subsections of its own to be cited by.
+        let numbered = !d.prose && d.citation.contains(|c: char| c.is_ascii_digit());
+        // The same provision twice (a scraped definitions list with every entry doubled): once.
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (&d.lang, &d.citation, &d.heading, &d.text).hash(&mut h);
+            h.finish()
+        };
+        if !self.drafts_seen.insert(key) {
+            return;
+        }
+        for piece in split::split_long(&d.text, MAX_PASSAGE_BYTES, numbered) {
+            let mut slug = format!("{base_slug}{}", piece.slug_suffix);
+            let n = self.slugs.entry(slug.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                slug = format!("{slug}_{n}");
+            }
+            st.passages.push(Passage {
+                passage_id: format!("{}/{}", self.doc_id, slug),
+                doc_id: self.doc_id.to_string(),
+                title: self.title.clone(),
+                jurisdiction: self.source.jurisdiction.clone(),
+                kind: self.source.kind.clone(),
+                language: d.lang.clone(),
+                citation: format!(
+                    "{}{}",
+                    self.profile.cite(&d.citation),
+                    piece.citation_suffix
+                ),
+                heading: d.heading.clone(),
+                path: d.path.clone(),
+                text: piece.text,
+                ordinal: 0,
+                url: url.clone(),
+                label: d.label.clone(),
+                year: self.source.year(),
+                concepts: Vec::new(),
+                version_date: self.source.date.clone(),
+                completeness: self.source.complete.clone().unwrap_or_default(),
+            });
+        }
     }
 
     fn finish(mut self) -> Segmented {
+        for b in std::mem::take(&mut self.pending) {
+            self.process(&b, self.profile.clean(&b.text));
+        }
         for i in 0..self.streams.len() {
             self.active = i;
             self.flush();
@@ -621,6 +794,18 @@ impl<'a> Builder<'a> {
             covered_chars: self.covered_chars,
         }
     }
+}
+
+/// A line that reads as a caption: short, starts with a capital, ends without punctuation
+/// (`Unlawful acquisition of passwords`, not `(a) alters data; or`).
+fn caption_like(text: &str) -> bool {
+    let t = text.trim();
+    let n = t.chars().count();
+    (4..=200).contains(&n)
+        && !t.contains('\n')
+        && t.chars().next().is_some_and(char::is_uppercase)
+        && !t.ends_with(|c: char| ".,;:—–-)(]…!?\"'’”0123456789".contains(c))
+        && !t.contains(". ")
 }
 
 /// Is `label` the label that follows `last` (`None`: the first one, `a` or `1`)?

@@ -50,7 +50,8 @@ pub struct RuleSpec {
     #[serde(default)]
     max_level: Option<u8>,
     /// Anchored at the start of the block. Named groups: `num` (normalized: CJK numerals → digits),
-    /// `caption` (the provision's caption), any other group usable in the templates.
+    /// `caption` (the provision's caption), `rest` (where the text goes on, when the match takes
+    /// its first words), any other group usable in the templates.
     pattern: String,
     /// Citation template (`Art. {num}`); provisions only.
     #[serde(default)]
@@ -73,6 +74,10 @@ pub struct RuleSpec {
     /// The heading right before the provision is its caption (`# Unlawful access` then `2. (1) …`).
     #[serde(default)]
     caption_prev: bool,
+    /// With `caption_prev`: a caption-like paragraph right before counts too (short, capitalised,
+    /// no closing punctuation: a caption the converter did not mark as a heading).
+    #[serde(default)]
+    caption_prev_any: bool,
     /// Provisions: the first paragraph after the start that matches this continues the caption
     /// (a long title wrapped onto the first body line).
     #[serde(default)]
@@ -136,6 +141,7 @@ pub struct Rule {
     pub caption_next: bool,
     pub caption_any: bool,
     pub caption_prev: bool,
+    pub caption_prev_any: bool,
     pub caption_cont: Option<Regex>,
     pub keep_text: bool,
     pub clear_path: bool,
@@ -166,6 +172,17 @@ struct ProfileSpec {
     /// Text matching one of these is removed from every block (margin line numbers).
     #[serde(default)]
     strip: Vec<String>,
+    /// Text to rewrite in every block, before `strip`: `[pattern, replacement]` (`$1` for a group),
+    /// e.g. a converter's LaTeX for a letter (`\\mathbf{\\chi}{\\mathrm{n}}` → `’n`).
+    #[serde(default)]
+    replace: Vec<(String, String)>,
+    /// Citations rewritten `[pattern, replacement]`, first match only: an amending Act's
+    /// provisions cited with the Act they live in (`s. 478.1` → `Criminal Code, s. 478.1`).
+    #[serde(default)]
+    cite_as: Vec<(String, String)>,
+    /// The scraper wrote every run of words twice (`the country. the country.`): keep one.
+    #[serde(default)]
+    doubled_runs: bool,
     /// Maximum size of a prose passage, in bytes.
     #[serde(default)]
     max_chars: Option<usize>,
@@ -182,6 +199,11 @@ struct ProfileSpec {
     /// This block and all after it are not the document's text (a wrapper's own summary).
     #[serde(default)]
     stop_at: Option<String>,
+    /// A block matching this opens a table of contents: it and the blocks after it are not the
+    /// text, until the first block that starts a provision (the contents' last heading is that
+    /// provision's caption).
+    #[serde(default)]
+    contents: Option<String>,
     /// Languages told apart by their words, for documents whose languages alternate by page.
     #[serde(default)]
     detect: Vec<LangSpec>,
@@ -200,12 +222,16 @@ pub struct Profile {
     pub front: Option<String>,
     pub junk: Vec<Regex>,
     pub strip: Vec<Regex>,
+    pub replace: Vec<(Regex, String)>,
+    pub cite_as: Vec<(Regex, String)>,
     pub max_chars: usize,
     pub margin_numbers: bool,
+    pub doubled_runs: bool,
     pub rules: Vec<Rule>,
     pub skip_until: Option<Regex>,
     pub skip_through: bool,
     pub stop_at: Option<Regex>,
+    pub contents: Option<Regex>,
     pub detect: Vec<LangSpec>,
     pub detect_min: usize,
 }
@@ -221,15 +247,25 @@ pub struct Hit<'r> {
 
 impl Profile {
     pub fn clean(&self, text: &str) -> String {
-        if self.strip.is_empty() && !self.margin_numbers {
+        if self.strip.is_empty()
+            && self.replace.is_empty()
+            && !self.margin_numbers
+            && !self.doubled_runs
+        {
             return text.to_string();
         }
         let mut t = text.to_string();
+        for (re, with) in &self.replace {
+            t = re.replace_all(&t, with.as_str()).into_owned();
+        }
         for re in &self.strip {
             t = re.replace_all(&t, "").into_owned();
         }
         if self.margin_numbers {
             t = strip_margin_numbers(&t);
+        }
+        if self.doubled_runs {
+            t = drop_doubled_runs(&t);
         }
         crate::extract::collapse_ws(&t)
     }
@@ -259,6 +295,16 @@ impl Profile {
         let (best, lang) = scores[0];
         let second = scores[1].0;
         (best >= self.detect_min && best >= 2 * second.max(1)).then_some(lang)
+    }
+
+    /// The citation as the profile's `cite_as` writes it (unchanged when no pattern matches).
+    pub fn cite(&self, citation: &str) -> String {
+        for (re, with) in &self.cite_as {
+            if re.is_match(citation) {
+                return re.replace(citation, with.as_str()).into_owned();
+            }
+        }
+        citation.to_string()
     }
 
     pub fn is_junk(&self, text: &str) -> bool {
@@ -317,11 +363,14 @@ impl Profile {
                 .name("caption")
                 .map(|m| m.as_str().trim().to_string())
                 .filter(|s| !s.is_empty());
-            let rest_start = caps
-                .name("caption")
-                .map(|m| m.end())
-                .unwrap_or(whole.end())
-                .max(whole.end());
+            // A `rest` group marks where the text goes on (a caption ended by the first words of
+            // the section: `18. Prosecution No prosecution shall …`).
+            let rest_start = caps.name("rest").map(|m| m.start()).unwrap_or_else(|| {
+                caps.name("caption")
+                    .map(|m| m.end())
+                    .unwrap_or(whole.end())
+                    .max(whole.end())
+            });
             return Some(Hit {
                 rule,
                 citation: fill(&rule.citation),
@@ -430,6 +479,31 @@ fn strip_margin_numbers(text: &str) -> String {
     out.join(" ")
 }
 
+/// A run of at least 4 words written twice in a row keeps its first copy (`A B C D A B C D` →
+/// `A B C D`); the shortest run that repeats is taken. Linear: at most 150 run lengths per word.
+fn drop_doubled_runs(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let n = words.len();
+    let mut out: Vec<&str> = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let max_k = ((n - i) / 2).min(150);
+        let k = (4..=max_k)
+            .find(|&k| words[i] == words[i + k] && words[i..i + k] == words[i + k..i + 2 * k]);
+        match k {
+            Some(k) => {
+                out.extend_from_slice(&words[i..i + k]);
+                i += 2 * k;
+            }
+            None => {
+                out.push(words[i]);
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
 /// All profiles, by name.
 #[derive(Debug, Clone)]
 pub struct Profiles {
@@ -483,6 +557,7 @@ impl Profiles {
                     caption_next: r.caption_next,
                     caption_any: r.caption_any,
                     caption_prev: r.caption_prev,
+                    caption_prev_any: r.caption_prev_any,
                     caption_cont: r.caption_cont.as_deref().map(compile).transpose()?,
                     keep_text: r.keep_text,
                     clear_path: r.clear_path,
@@ -511,8 +586,19 @@ impl Profiles {
                     .iter()
                     .map(|p| compile(p))
                     .collect::<Result<_, _>>()?,
+                replace: spec
+                    .replace
+                    .iter()
+                    .map(|(p, w)| compile(p).map(|re| (re, w.clone())))
+                    .collect::<Result<_, _>>()?,
+                cite_as: spec
+                    .cite_as
+                    .iter()
+                    .map(|(p, w)| compile(p).map(|re| (re, w.clone())))
+                    .collect::<Result<_, _>>()?,
                 max_chars: spec.max_chars.unwrap_or(1500),
                 margin_numbers: spec.margin_numbers,
+                doubled_runs: spec.doubled_runs,
                 rules,
                 skip_until: spec
                     .skip_through
@@ -522,6 +608,7 @@ impl Profiles {
                     .transpose()?,
                 skip_through: spec.skip_through.is_some(),
                 stop_at: spec.stop_at.as_deref().map(compile).transpose()?,
+                contents: spec.contents.as_deref().map(compile).transpose()?,
                 detect: spec.detect.clone(),
                 detect_min: spec.detect_min.unwrap_or(2),
             };
@@ -559,6 +646,22 @@ impl Profiles {
 #[cfg(test)]
 mod margin_tests {
     use super::strip_margin_numbers;
+
+    #[test]
+    fn doubled_runs_keep_one_copy() {
+        use super::drop_doubled_runs;
+        assert_eq!(
+            drop_doubled_runs("(1) Beans are counted daily. Beans are counted daily. (2) Gadgets tick; gadgets tick;"),
+            "(1) Beans are counted daily. (2) Gadgets tick; gadgets tick;"
+        );
+        assert_eq!(
+            drop_doubled_runs(
+                "read with the Gadget Act, 1999 (Act 1); Gadget Act, 1999 (Act 1); and more"
+            ),
+            "read with the Gadget Act, 1999 (Act 1); and more"
+        );
+        assert_eq!(drop_doubled_runs("a b a b c"), "a b a b c");
+    }
 
     #[test]
     fn margin_numbers_inside_sentences_go_and_real_numbers_stay() {

@@ -171,9 +171,10 @@ fn repeated_chunk_headings_are_junk_and_scopes_prefix_citations() {
     };
     let s = segment(&source("national-law", Some("t")), &doc, &p);
     let cites: Vec<_> = s.passages.iter().map(|p| p.citation.as_str()).collect();
-    assert_eq!(cites, ["s. 5", "Extra 1", "Extra 2", "Extra 2, s. 1"]);
+    // `Extra 2` has no text of its own: it is only the scope of what follows, not a passage.
+    assert_eq!(cites, ["s. 5", "Extra 1", "Extra 2, s. 1"]);
     assert_eq!(s.passages[0].text, "(a) first part\n(b) second part");
-    assert_eq!(s.passages[3].passage_id, "xx-test/x2/1");
+    assert_eq!(s.passages[2].passage_id, "xx-test/x2/1");
     assert!((s.coverage() - 1.0).abs() < 1e-9);
 }
 
@@ -200,14 +201,79 @@ fn subsections_in_sequence_become_passages_but_nested_paragraphs_do_not() {
     };
     let s = segment(&source("national-law", Some("t")), &doc, &p);
     let cites: Vec<_> = s.passages.iter().map(|p| p.citation.as_str()).collect();
-    assert_eq!(cites, ["§ 7", "§ 7(a)", "§ 7(b)", "§ 7(c)", "§ 8"]);
+    // § 7 is only the heading of its subsections: no passage of its own, its caption goes to them.
+    assert_eq!(cites, ["§ 7(a)", "§ 7(b)", "§ 7(c)", "§ 8"]);
+    assert!(s
+        .passages
+        .iter()
+        .take(3)
+        .all(|p| p.heading == "Invented gadgets"));
     assert!(
-        s.passages[2].text.contains("at night"),
+        s.passages[1].text.contains("at night"),
         "(i) stays inside (b)"
     );
     assert!(
-        s.passages[4].text.contains("green gadget"),
+        s.passages[3].text.contains("green gadget"),
         "(a) after § 8's own text is a paragraph"
     );
-    assert_eq!(s.passages[1].passage_id, "xx-test/7/a");
+    assert_eq!(s.passages[0].passage_id, "xx-test/7/a");
+}
+
+#[test]
+fn a_huge_single_line_document_becomes_bounded_passages() {
+    // 60 MB on one line, no provisions: every passage stays under the cap and nothing is lost.
+    let line = "An invented sentence about counting beans in gadgets. ".repeat(1_200_000);
+    assert!(line.len() > 60_000_000);
+    for (kind, profile) in [
+        ("national-law", None),
+        ("ngo-statement", None),
+        ("national-law", Some("za-gazette")),
+    ] {
+        let doc = Document {
+            blocks: vec![Block::paragraph(&line)],
+            ..Document::default()
+        };
+        let s = segment(&source(kind, profile), &doc, &Profiles::builtin());
+        assert!(s.passages.len() > 7000, "{kind}: {}", s.passages.len());
+        assert!(s.passages.iter().all(|p| p.text.len() <= MAX_PASSAGE_BYTES));
+        let kept: usize = s.passages.iter().map(|p| p.text.len()).sum();
+        assert!(
+            kept + s.passages.len() >= line.trim().len(),
+            "{kind}: text lost"
+        );
+        let ids: std::collections::HashSet<_> = s.passages.iter().map(|p| &p.passage_id).collect();
+        assert_eq!(ids.len(), s.passages.len(), "{kind}: ids are distinct");
+    }
+}
+
+#[test]
+fn a_long_section_is_split_at_its_subsections_and_cited_by_them() {
+    let limb = "an invented limb about gadgets and beans ".repeat(120);
+    let doc = Document {
+        blocks: vec![
+            Block::heading(3, "Section 4 - Tickling gadgets"),
+            Block::paragraph(format!("(1) Nobody shall tickle {limb}")),
+            Block::paragraph(format!("(2) Leave is given {limb}")),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("national-law", None), &doc, &Profiles::builtin());
+    let got: Vec<_> = s
+        .passages
+        .iter()
+        .map(|p| {
+            (
+                p.citation.as_str(),
+                p.passage_id.as_str(),
+                p.heading.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("s. 4(1)", "xx-test/4/1", "Tickling gadgets"),
+            ("s. 4(2)", "xx-test/4/2", "Tickling gadgets")
+        ]
+    );
 }
