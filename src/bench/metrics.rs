@@ -61,12 +61,32 @@ pub fn mrr(gains: &[u8], k: usize) -> f64 {
         .map_or(0.0, |i| 1.0 / (i + 1) as f64)
 }
 
-/// The three metrics of one query.
+/// Average precision@k: the mean, over the relevant judgements, of the precision at the rank
+/// each was found (0 for those not found in the first `k`); MAP is its mean over queries.
+pub fn average_precision(gains: &[u8], judged_grades: &[u8], k: usize) -> f64 {
+    let relevant = judged_grades.iter().filter(|&&g| g > 0).count();
+    if relevant == 0 {
+        return 0.0;
+    }
+    let mut found = 0usize;
+    let mut sum = 0.0;
+    for (i, g) in gains.iter().take(k).enumerate() {
+        if *g > 0 {
+            found += 1;
+            sum += found as f64 / (i + 1) as f64;
+        }
+    }
+    sum / relevant as f64
+}
+
+/// The metrics of one query.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Scores {
     pub ndcg: f64,
     pub recall: f64,
     pub mrr: f64,
+    /// Average precision@k (its mean over queries is MAP).
+    pub ap: f64,
 }
 
 impl Scores {
@@ -75,6 +95,7 @@ impl Scores {
             ndcg: ndcg(gains, judged_grades, k),
             recall: recall(gains, judged_grades, k),
             mrr: mrr(gains, k),
+            ap: average_precision(gains, judged_grades, k),
         }
     }
 
@@ -88,6 +109,7 @@ impl Scores {
             ndcg: all.iter().map(|s| s.ndcg).sum::<f64>() / n,
             recall: all.iter().map(|s| s.recall).sum::<f64>() / n,
             mrr: all.iter().map(|s| s.mrr).sum::<f64>() / n,
+            ap: all.iter().map(|s| s.ap).sum::<f64>() / n,
         }
     }
 }
@@ -102,6 +124,15 @@ mod tests {
         assert!((ndcg(&g, &[1, 2, 1], 10) - 1.0).abs() < 1e-12);
         assert_eq!(recall(&g, &[1, 2, 1], 10), 1.0);
         assert_eq!(mrr(&g, 10), 1.0);
+    }
+
+    #[test]
+    fn average_precision_rewards_early_hits() {
+        // Two relevant, found at ranks 1 and 3: (1/1 + 2/3) / 2.
+        let ap = average_precision(&[2, 0, 1], &[2, 1], 10);
+        assert!((ap - (1.0 + 2.0 / 3.0) / 2.0).abs() < 1e-12);
+        // One of two relevant never found: it counts as 0.
+        assert!((average_precision(&[0, 1], &[1, 1], 10) - 0.25).abs() < 1e-12);
     }
 
     #[test]

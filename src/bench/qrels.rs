@@ -41,6 +41,9 @@ pub struct JudgedQuery {
     /// The information need: what counts as relevant.
     #[serde(default)]
     pub need: Option<String>,
+    /// `tune` or `heldout` (fact patterns: held-out ones are never looked at while tuning).
+    #[serde(default)]
+    pub split: Option<String>,
     pub relevant: Vec<Judgement>,
 }
 

@@ -13,6 +13,7 @@ use crate::bench::metrics::{gains, Scores};
 use crate::bench::qrels::{normalize, JudgedQuery, Qrels};
 use crate::bench::truth;
 use crate::bench::ReportFormat;
+use crate::search::situation::SituationRequest;
 use crate::search::{Engine, SearchRequest};
 
 #[derive(Debug, Args)]
@@ -41,6 +42,10 @@ pub struct EvalArgs {
     /// With a truth table: the splits to report (repeatable; default both).
     #[arg(long, value_name = "SPLIT", value_parser = ["tune", "heldout"])]
     pub split: Vec<String>,
+    /// Run each query as a described situation (`cyberlex situation`); the baseline is then
+    /// plain BM25 over every word of the description (eval/situations.toml).
+    #[arg(long)]
+    pub situation: bool,
 }
 
 /// The scores of one query under one ranking.
@@ -61,11 +66,12 @@ pub fn evaluate(
     qrels: &Qrels,
     k: usize,
     baseline: bool,
+    situation: bool,
 ) -> anyhow::Result<Vec<QueryResult>> {
     qrels
         .queries
         .iter()
-        .map(|jq| evaluate_one(engine, jq, k, baseline))
+        .map(|jq| evaluate_one(engine, jq, k, baseline, situation))
         .collect()
 }
 
@@ -74,16 +80,28 @@ fn evaluate_one(
     jq: &JudgedQuery,
     k: usize,
     baseline: bool,
+    situation: bool,
 ) -> anyhow::Result<QueryResult> {
-    let resp = engine
-        .search(&SearchRequest {
+    let resp = if situation {
+        engine
+            .situation(&SituationRequest {
+                text: jq.query.clone(),
+                limit: k,
+                baseline,
+                snippet_chars: 80,
+                ..Default::default()
+            })
+            .map(|r| r.search)
+    } else {
+        engine.search(&SearchRequest {
             query: jq.query.clone(),
             limit: k,
             baseline,
             snippet_chars: 80,
             ..Default::default()
         })
-        .map_err(|e| anyhow::anyhow!("query `{}` ({}): {e}", jq.id, jq.query))?;
+    }
+    .map_err(|e| anyhow::anyhow!("query `{}` ({}): {e}", jq.id, jq.query))?;
     let keys: Vec<(String, String)> = resp
         .hits
         .iter()
@@ -152,9 +170,9 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
     let ranked = if a.baseline {
         None
     } else {
-        Some(evaluate(&mut engine, &qrels, k, false)?)
+        Some(evaluate(&mut engine, &qrels, k, false, a.situation)?)
     };
-    let base = evaluate(&mut engine, &qrels, k, true)?;
+    let base = evaluate(&mut engine, &qrels, k, true, a.situation)?;
     let mean = |v: &[QueryResult]| Scores::mean(&v.iter().map(|r| r.scores).collect::<Vec<_>>());
     let mb = mean(&base);
     let mr = ranked.as_deref().map(mean);
@@ -175,13 +193,14 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
                 "ranked": mr,
                 "baseline": mb,
                 "relative_difference": diff,
+                "splits": split_means(&qrels, ranked.as_deref(), &base),
                 "per_query": {"ranked": ranked, "baseline": base},
             });
             print(&json_pretty(&out)?)?;
         }
         ReportFormat::Text => {
             let mut s = format!(
-                "{} queries, {} judgements, k = {k}\n\n{:<12} {:>10} {:>10} {:>10}\n",
+                "{} queries, {} judgements, k = {k}\n\n{:<12} {:>10} {:>10} {:>10} {:>10}\n",
                 qrels.queries.len(),
                 qrels
                     .queries
@@ -191,12 +210,13 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
                 "",
                 format!("nDCG@{k}"),
                 format!("Recall@{k}"),
-                format!("MRR@{k}")
+                format!("MRR@{k}"),
+                format!("MAP@{k}")
             );
             let line = |name: &str, m: &Scores| {
                 format!(
-                    "{name:<12} {:>10.3} {:>10.3} {:>10.3}\n",
-                    m.ndcg, m.recall, m.mrr
+                    "{name:<12} {:>10.3} {:>10.3} {:>10.3} {:>10.3}\n",
+                    m.ndcg, m.recall, m.mrr, m.ap
                 )
             };
             if let Some(m) = &mr {
@@ -207,12 +227,20 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
                 let pct =
                     |a: f64, b: f64| rel(a, b).map_or("n/a".to_string(), |p| format!("{p:+.1}%"));
                 s.push_str(&format!(
-                    "{:<12} {:>10} {:>10} {:>10}\n",
+                    "{:<12} {:>10} {:>10} {:>10} {:>10}\n",
                     "difference",
                     pct(m.ndcg, mb.ndcg),
                     pct(m.recall, mb.recall),
-                    pct(m.mrr, mb.mrr)
+                    pct(m.mrr, mb.mrr),
+                    pct(m.ap, mb.ap)
                 ));
+            }
+            for (split, r, b) in split_rows(&qrels, ranked.as_deref(), &base) {
+                s.push_str(&format!("\n{split} ({} queries)\n", b.1));
+                if let Some((m, _)) = &r {
+                    s.push_str(&line("cyberlex", m));
+                }
+                s.push_str(&line("baseline", &b.0));
             }
             if a.per_query {
                 s.push_str(&format!(
@@ -239,4 +267,44 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Found)
+}
+
+type SplitRow = (String, Option<(Scores, usize)>, (Scores, usize));
+
+/// Mean scores per `split` of the query set (`tune`, `heldout`), when the set has splits.
+fn split_rows(qrels: &Qrels, ranked: Option<&[QueryResult]>, base: &[QueryResult]) -> Vec<SplitRow> {
+    let mut names: Vec<&str> = qrels.queries.iter().filter_map(|q| q.split.as_deref()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mean_of = |v: &[QueryResult], name: &str| {
+        let s: Vec<Scores> = qrels
+            .queries
+            .iter()
+            .zip(v)
+            .filter(|(q, _)| q.split.as_deref() == Some(name))
+            .map(|(_, r)| r.scores)
+            .collect();
+        (Scores::mean(&s), s.len())
+    };
+    names
+        .into_iter()
+        .map(|n| (n.to_string(), ranked.map(|r| mean_of(r, n)), mean_of(base, n)))
+        .collect()
+}
+
+fn split_means(
+    qrels: &Qrels,
+    ranked: Option<&[QueryResult]>,
+    base: &[QueryResult],
+) -> serde_json::Value {
+    split_rows(qrels, ranked, base)
+        .into_iter()
+        .map(|(n, r, b)| {
+            (
+                n,
+                json!({"queries": b.1, "ranked": r.map(|x| x.0), "baseline": b.0}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }

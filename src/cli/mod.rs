@@ -11,6 +11,7 @@ mod output;
 mod passages;
 mod search;
 mod serve;
+mod situation;
 mod sources;
 
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Rank passages by relevance to a query.
     Search(search::SearchArgs),
+    /// Rank provisions by how they apply to a described situation (free text, never parsed as a query).
+    Situation(situation::SituationArgs),
     /// Print one passage in full, with its hierarchy and its neighbours' citations.
     Show(passages::ShowArgs),
     /// List a document's passages (citation, heading, language, length, first words).
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Build(a) => build::run(a, &style),
         Command::Search(a) => search::run(a, &style),
+        Command::Situation(a) => situation::run(a, &style),
         Command::Show(a) => passages::show(a, &style),
         Command::Inspect(a) => passages::inspect(a, &style),
         Command::Export(a) => passages::export(a),

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod highlight;
 pub mod query;
 pub mod views;
+pub mod situation;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::{Bound, Range};
@@ -164,6 +165,11 @@ impl Engine {
 
     pub fn fields(&self) -> &Fields {
         &self.open.fields
+    }
+
+    /// The searcher of the open index (term statistics for `situation`).
+    pub fn searcher(&self) -> &Searcher {
+        &self.searcher
     }
 
     pub fn num_passages(&self) -> u64 {
@@ -462,7 +468,7 @@ impl Engine {
         })
     }
 
-    fn filters(&self, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+    pub(crate) fn filters(&self, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields();
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let any_of = |field: Field, values: &[String]| -> Box<dyn Query> {
