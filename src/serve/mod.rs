@@ -31,8 +31,9 @@ use pool::Pool;
 /// Longest request target (path and query string) accepted, in bytes. A query is at most 4096
 /// bytes (the parser's limit); percent-encoding can triple that.
 pub const MAX_URI: usize = 16 * 1024;
-/// Largest request body accepted (`POST /api/situation`), in bytes.
-pub const MAX_BODY: usize = 64 * 1024;
+/// Largest request body accepted (`POST /api/situation`), in bytes: the longest description
+/// the situation search takes, and room for JSON around it.
+pub const MAX_BODY: usize = crate::search::situation::MAX_SITUATION_BYTES + 16 * 1024;
 /// Most hits one request may ask for.
 pub const MAX_LIMIT: usize = 100;
 /// A request taking longer than this is answered 503.
@@ -91,7 +92,7 @@ pub fn router(pool: Pool) -> Router {
         .route("/document/{*id}", get(pages::document))
         .route("/compare", get(pages::compare))
         .route("/matrix", get(pages::matrix))
-        .route("/situation", get(pages::situation))
+        .route("/situation", get(pages::situation).post(pages::situation_post))
         .route("/help", get(pages::help))
         .route("/static/style.css", get(pages::style))
         .fallback(not_found)
