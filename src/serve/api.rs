@@ -271,9 +271,13 @@ pub(crate) fn situation_params(
         }
         let from_body = Params::from_pairs(pairs)?;
         p = merge(p, from_body);
-    } else if is_form {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|e| UserError::bad(format!("malformed form body: {e}")))?;
+    } else if let Some(pairs) = is_form
+        .then(|| serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok())
+        .flatten()
+        .filter(|pairs| pairs.iter().any(|(k, _)| k == "text"))
+    {
+        // A form with a `text` field (the situation page); other bodies are the description
+        // itself, whatever their content type says (`curl -d` sends text as a form).
         p = merge(p, Params::from_pairs(pairs)?);
     } else {
         p.text = String::from_utf8(body.to_vec())

@@ -20,7 +20,7 @@ use crate::search::views::{DocumentView, Facets, PassageView, QUERY_HELP};
 use crate::search::{Engine, SearchError, SearchResponse};
 
 /// Hits counted for the facet counts of a search page.
-pub const FACET_SAMPLE: usize = 100;
+pub const FACET_SAMPLE: usize = 50;
 /// Hits per search page.
 pub const PAGE: usize = 20;
 
