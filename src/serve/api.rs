@@ -409,10 +409,14 @@ pub async fn matrix(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
         Ok(j) => j,
         Err(e) => return e.response(),
     };
-    answer(&st, move |e| {
-        e.matrix(&js, &p.concept, p.all_kinds).map_err(from_compare)
-    })
-    .await
+    match with_engine(&st, move |e, app| app.matrix(e, &js, &p.concept, p.all_kinds)).await {
+        Ok(Ok(m)) => json_response(StatusCode::OK, &*m),
+        Ok(Err(e)) => match from_compare(e) {
+            Ok(user) => user.response(),
+            Err(e) => server_error(e),
+        },
+        Err(r) => r,
+    }
 }
 
 pub async fn openapi() -> Response {

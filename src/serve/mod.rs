@@ -26,6 +26,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::corpus::Jurisdictions;
+use crate::search::compare::Matrix;
 use pool::Pool;
 
 /// Longest request target (path and query string) accepted, in bytes. A query is at most 4096
@@ -67,6 +68,43 @@ pub enum ServeError {
 pub(crate) struct AppState {
     pub pool: Pool,
     pub jurisdictions: Jurisdictions,
+    /// Matrices already computed, by generation and parameters (a matrix takes seconds and
+    /// changes only with the index).
+    matrices: std::sync::Mutex<Vec<(MatrixKey, Arc<Matrix>)>>,
+}
+
+type MatrixKey = (PathBuf, Vec<String>, Vec<String>, bool);
+/// Matrices kept.
+const MATRIX_CACHE: usize = 8;
+
+impl AppState {
+    /// `Engine::matrix`, remembered per generation and parameters.
+    pub fn matrix(
+        &self,
+        e: &mut crate::search::Engine,
+        jurisdictions: &[String],
+        concepts: &[String],
+        all_kinds: bool,
+    ) -> Result<Arc<Matrix>, crate::search::compare::CompareError> {
+        let key: MatrixKey = (
+            e.open.generation.clone(),
+            jurisdictions.to_vec(),
+            concepts.to_vec(),
+            all_kinds,
+        );
+        let lock = || self.matrices.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, m)) = lock().iter().find(|(k, _)| *k == key) {
+            return Ok(m.clone());
+        }
+        let m = Arc::new(e.matrix(jurisdictions, concepts, all_kinds)?);
+        let mut cache = lock();
+        cache.retain(|(k, _)| k.0 == key.0);
+        if cache.len() >= MATRIX_CACHE {
+            cache.remove(0);
+        }
+        cache.push((key, m.clone()));
+        Ok(m)
+    }
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -76,6 +114,7 @@ pub fn router(pool: Pool) -> Router {
     let state: Shared = Arc::new(AppState {
         pool,
         jurisdictions: Jurisdictions::builtin(),
+        matrices: std::sync::Mutex::new(Vec::new()),
     });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -792,10 +792,11 @@ pub async fn matrix(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
         Ok(p) => p,
         Err(e) => return user_error_page(&e, ""),
     };
+    let app = st.clone();
     render(&st, String::new(), move |e, t| {
         let js = p.jurisdictions(t).map_err(Ok)?;
-        let m = e
-            .matrix(&js, &p.concept, p.all_kinds)
+        let m = app
+            .matrix(e, &js, &p.concept, p.all_kinds)
             .map_err(from_compare)?;
         let body = format!(
             "<h1>Matrix</h1><p>Each cell is the provision of a jurisdiction tagged with a concept of the crosswalk; each column head compares that concept.</p>{}",
