@@ -169,9 +169,9 @@ fn pages_escape_markup_from_documents_and_queries() {
     let f = fixture();
     let s = Server::start(&f.index);
     let hostile = ["<script", "<img", "onerror=alert(2)>"];
-    let check = |path: &str, must: &[&str]| {
+    let check_status = |path: &str, status: u16, must: &[&str]| {
         let r = get(&s, path);
-        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert_eq!(r.status, status, "{path}: {}", r.body);
         let csp = r.header("content-security-policy").unwrap_or("");
         assert!(
             csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
@@ -186,6 +186,7 @@ fn pages_escape_markup_from_documents_and_queries() {
         }
         r.body
     };
+    let check = |path: &str, must: &[&str]| check_status(path, 200, must);
     // The hostile passage, found by a word of it: escaped in snippet, heading and text.
     let body = check("/search?q=clerk", &["&lt;script&gt;alert(3)&lt;/script&gt;", "<mark>clerk</mark>"]);
     assert!(body.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"), "{body}");
@@ -200,11 +201,14 @@ fn pages_escape_markup_from_documents_and_queries() {
     check("/document/xx-alpha", &["&lt;script&gt;alert(1)&lt;/script&gt;"]);
     check("/compare?q=clerk", &["Invented Alpha Act"]);
     // The query itself, echoed in the search box and the summary.
-    let body = check(
+    // (An unclosed quote: the error page echoes the query, with the caret under it.)
+    let body = check_status(
         "/search?q=%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E%20clerk",
-        &["&quot;&gt;&lt;img"],
+        400,
+        &["&quot;&gt;&lt;img", "cannot parse the query"],
     );
     assert!(!body.contains("value=\"\">"), "{body}");
+    check("/search?q=clerk%20%3Cscript%3E", &["value=\"clerk &lt;script&gt;\""]);
     // JSON keeps the text as it is (JSON is not HTML); the browser never renders it as a page.
     let r = get(&s, "/api/search?q=clerk");
     assert!(r.header("content-type").unwrap().starts_with("application/json"));

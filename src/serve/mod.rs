@@ -244,6 +244,7 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
                 source,
             })?;
         let local = listener.local_addr()?;
+        let shutdown = shutdown_signal()?;
         tracing::info!(generation = %pool.generation().display(), "serving {}", opts.index.display());
         {
             use std::io::Write;
@@ -252,34 +253,36 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
             let _ = out.flush();
         }
         axum::serve(listener, router(pool))
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown)
             .await?;
         tracing::info!("stopped");
         Ok(())
     })
 }
 
-/// Resolves on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// Resolves on the first SIGINT or SIGTERM. The handlers are installed when this is called,
+/// not when the future is first polled, so a signal right after startup is not lost.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, std::io::Error> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(2);
     let t = tx.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if int.recv().await.is_some() {
             let _ = t.send("SIGINT").await;
         }
     });
-    #[cfg(unix)]
     tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut s) = signal(SignalKind::terminate()) {
-            if s.recv().await.is_some() {
-                let _ = tx.send("SIGTERM").await;
-            }
+        if term.recv().await.is_some() {
+            let _ = tx.send("SIGTERM").await;
         }
     });
-    if let Some(sig) = rx.recv().await {
-        tracing::info!("{sig}: finishing requests in flight, then stopping");
-    }
+    Ok(async move {
+        if let Some(sig) = rx.recv().await {
+            tracing::info!("{sig}: finishing requests in flight, then stopping");
+        }
+    })
 }
 
 pub(crate) fn body_response(status: StatusCode, content_type: &'static str, body: String) -> Response {
