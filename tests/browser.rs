@@ -113,17 +113,26 @@ fn a_browser_searches_filters_follows_compares_and_describes() {
     assert!(dom.contains("Invented Beta Code") && dom.contains("Invented Alpha Act"));
     // The facets count both jurisdictions; following France's filters the list.
     assert!(dom.contains("aria-label=\"Jurisdiction\""), "{dom}");
-    let filter = href_after(&dom, "aria-label=\"Jurisdiction\"><h3>Jurisdiction</h3><ul><li>");
+    let filter = href_after(
+        &dom,
+        "aria-label=\"Jurisdiction\"><h3>Jurisdiction</h3><ul><li>",
+    );
     assert!(filter.contains("jurisdiction="), "{filter}");
     let filtered = visit(&filter);
     assert!(filtered.contains("Active filters"), "{filtered}");
     let alpha = filtered.contains("Invented Alpha Act");
     let beta = filtered.contains("Invented Beta Code");
-    assert!(alpha != beta, "one jurisdiction's documents only:\n{filtered}");
+    assert!(
+        alpha != beta,
+        "one jurisdiction's documents only:\n{filtered}"
+    );
 
     // The first result, followed to its passage page: full text, neighbours, compare link.
     let passage = href_after(&dom, "<li class=\"hit\"");
-    assert!(passage.starts_with("/passage/") && passage.contains("%2F"), "{passage}");
+    assert!(
+        passage.starts_with("/passage/") && passage.contains("%2F"),
+        "{passage}"
+    );
     let p = visit(&passage);
     assert!(p.contains("<article"), "{p}");
     assert!(p.contains("Neighbouring provisions"), "{p}");
@@ -142,7 +151,10 @@ fn a_browser_searches_filters_follows_compares_and_describes() {
 
     // Situation: the text area's form, submitted by GET.
     let sit = visit("/situation");
-    assert!(sit.contains("<textarea id=\"s-text\" name=\"text\""), "{sit}");
+    assert!(
+        sit.contains("<textarea id=\"s-text\" name=\"text\""),
+        "{sit}"
+    );
     let r = visit("/situation?text=someone+entered+a+zorblatt+system+without+permission");
     assert!(r.contains("<ol class=\"hits\">"), "{r}");
     assert!(r.contains("Illegal access"), "{r}");

@@ -69,10 +69,7 @@ fn api_answers_what_the_cli_prints() {
     assert_eq!(get(&s, "/api/document/xx-alpha").json(), want);
 
     // compare and matrix.
-    let want = cli_json(
-        &["compare", "illegal access", "--format", "json"],
-        &f.index,
-    );
+    let want = cli_json(&["compare", "illegal access", "--format", "json"], &f.index);
     let r = get(&s, "/api/compare?q=illegal+access");
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json(), want);
@@ -85,7 +82,15 @@ fn api_answers_what_the_cli_prints() {
     let want = cli_json(&["matrix", "--format", "json"], &f.index);
     assert_eq!(get(&s, "/api/matrix").json(), want);
     let want = cli_json(
-        &["matrix", "-j", "DE", "--concept", "illegal-access", "--format", "json"],
+        &[
+            "matrix",
+            "-j",
+            "DE",
+            "--concept",
+            "illegal-access",
+            "--format",
+            "json",
+        ],
         &f.index,
     );
     assert_eq!(
@@ -94,7 +99,12 @@ fn api_answers_what_the_cli_prints() {
     );
 
     let spec = get(&s, "/api/openapi.json").json();
-    for p in ["/api/search", "/api/passage/{passage_id}", "/api/compare", "/api/matrix"] {
+    for p in [
+        "/api/search",
+        "/api/passage/{passage_id}",
+        "/api/compare",
+        "/api/matrix",
+    ] {
         assert!(spec["paths"].get(p).is_some(), "openapi lacks {p}");
     }
 }
@@ -188,17 +198,32 @@ fn pages_escape_markup_from_documents_and_queries() {
     };
     let check = |path: &str, must: &[&str]| check_status(path, 200, must);
     // The hostile passage, found by a word of it: escaped in snippet, heading and text.
-    let body = check("/search?q=clerk", &["&lt;script&gt;alert(3)&lt;/script&gt;", "<mark>clerk</mark>"]);
-    assert!(body.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"), "{body}");
+    let body = check(
+        "/search?q=clerk",
+        &[
+            "&lt;script&gt;alert(3)&lt;/script&gt;",
+            "<mark>clerk</mark>",
+        ],
+    );
+    assert!(
+        body.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"),
+        "{body}"
+    );
     let id = cli_json(&["search", "clerk", "--format", "json"], &f.index)["hits"][0]["passage_id"]
         .as_str()
         .unwrap()
         .to_string();
     check(
         &format!("/passage/{}", id.replace('/', "%2F")),
-        &["&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(2)&gt;"],
+        &[
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+            "&lt;img src=x onerror=alert(2)&gt;",
+        ],
     );
-    check("/document/xx-alpha", &["&lt;script&gt;alert(1)&lt;/script&gt;"]);
+    check(
+        "/document/xx-alpha",
+        &["&lt;script&gt;alert(1)&lt;/script&gt;"],
+    );
     check("/compare?q=clerk", &["Invented Alpha Act"]);
     // The query itself, echoed in the search box and the summary.
     // (An unclosed quote: the error page echoes the query, with the caret under it.)
@@ -208,10 +233,16 @@ fn pages_escape_markup_from_documents_and_queries() {
         &["&quot;&gt;&lt;img", "cannot parse the query"],
     );
     assert!(!body.contains("value=\"\">"), "{body}");
-    check("/search?q=clerk%20%3Cscript%3E", &["value=\"clerk &lt;script&gt;\""]);
+    check(
+        "/search?q=clerk%20%3Cscript%3E",
+        &["value=\"clerk &lt;script&gt;\""],
+    );
     // JSON keeps the text as it is (JSON is not HTML); the browser never renders it as a page.
     let r = get(&s, "/api/search?q=clerk");
-    assert!(r.header("content-type").unwrap().starts_with("application/json"));
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
     assert!(r.body.contains("<script>alert(3)</script>"));
 }
 
@@ -256,7 +287,10 @@ fn a_rebuild_swaps_generations_without_failing_a_request() {
     );
     build(&f.root, &f.index);
     let gen_after = std::fs::read_to_string(f.index.join("CURRENT")).unwrap();
-    assert_ne!(gen_before, gen_after, "the build published a new generation");
+    assert_ne!(
+        gen_before, gen_after,
+        "the build published a new generation"
+    );
     let t = Instant::now();
     let hits = loop {
         let n = get(&s, "/api/search?q=quuxword").json()["total_hits"]
@@ -272,9 +306,15 @@ fn a_rebuild_swaps_generations_without_failing_a_request() {
         .into_iter()
         .flat_map(|c| c.join().unwrap())
         .collect();
-    assert_eq!(hits, 1, "the server serves the new generation without a restart");
+    assert_eq!(
+        hits, 1,
+        "the server serves the new generation without a restart"
+    );
     assert!(failures.is_empty(), "{failures:?}");
-    assert!(done.load(Ordering::Relaxed) > 4, "clients ran during the rebuild");
+    assert!(
+        done.load(Ordering::Relaxed) > 4,
+        "clients ran during the rebuild"
+    );
     // The swapped server answers what the CLI answers on the new generation.
     let want = cli_json(&["search", "zorblatt", "--format", "json"], &f.index);
     assert_eq!(get(&s, "/api/search?q=zorblatt").json(), want);
@@ -295,7 +335,10 @@ fn sigterm_stops_the_server_cleanly_and_wide_addresses_warn() {
         if let Some(st) = s.child.try_wait().unwrap() {
             break st;
         }
-        assert!(t.elapsed() < Duration::from_secs(10), "still running after SIGTERM");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "still running after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
@@ -318,7 +361,10 @@ fn sigterm_stops_the_server_cleanly_and_wide_addresses_warn() {
         .status();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("WARN") && stderr.contains("other machines"), "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("other machines"),
+        "{stderr}"
+    );
     assert!(out.status.success());
 
     // Without an index: a clear error, not a server answering 500s.
@@ -336,14 +382,24 @@ fn real_corpus_search_matches_the_cli_when_present() {
     // The shared corpus's prebuilt index is not rebuilt here (minutes); the fixture tests above
     // cover every endpoint. With `CYBERLEX_SERVE_INDEX` set to an index, compare a few queries.
     let Some(index) = std::env::var_os("CYBERLEX_SERVE_INDEX").map(PathBuf::from) else {
-        eprintln!("SKIPPED: set CYBERLEX_SERVE_INDEX=DIR to compare the API with the CLI on a real index");
+        eprintln!(
+            "SKIPPED: set CYBERLEX_SERVE_INDEX=DIR to compare the API with the CLI on a real index"
+        );
         return;
     };
     let _ = util::corpus_dir;
     let s = Server::start(&index);
-    for q in ["illegal access", "§ 202a", "Ausspähen von Daten", "access w/5 computer"] {
+    for q in [
+        "illegal access",
+        "§ 202a",
+        "Ausspähen von Daten",
+        "access w/5 computer",
+    ] {
         let want = cli_json(&["search", q, "--format", "json"], &index);
-        let url = format!("/api/search?q={}", q.replace(' ', "%20").replace('§', "%C2%A7"));
+        let url = format!(
+            "/api/search?q={}",
+            q.replace(' ', "%20").replace('§', "%C2%A7")
+        );
         assert_eq!(get(&s, &url).json(), want, "{q}");
     }
 }

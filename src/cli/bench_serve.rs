@@ -85,7 +85,10 @@ fn start_server(index: &Path) -> anyhow::Result<ServerChild> {
         None => {
             let _ = child.kill();
             let _ = child.wait();
-            anyhow::bail!("`cyberlex serve` did not start (it printed `{}`)", line.trim())
+            anyhow::bail!(
+                "`cyberlex serve` did not start (it printed `{}`)",
+                line.trim()
+            )
         }
     }
 }
@@ -156,7 +159,11 @@ fn client(base: &str, paths: &[String], first: usize, stop: &AtomicBool) -> (Vec
 
 pub fn run(a: ServeBench) -> anyhow::Result<Outcome> {
     let queries = read_queries(&a.queries)?;
-    anyhow::ensure!(!queries.is_empty(), "{} holds no query", a.queries.display());
+    anyhow::ensure!(
+        !queries.is_empty(),
+        "{} holds no query",
+        a.queries.display()
+    );
     let paths: Arc<Vec<String>> = Arc::new(
         queries
             .iter()

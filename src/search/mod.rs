@@ -11,8 +11,8 @@
 pub mod compare;
 pub mod highlight;
 pub mod query;
-pub mod views;
 pub mod situation;
+pub mod views;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::{Bound, Range};

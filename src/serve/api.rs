@@ -82,9 +82,9 @@ pub(crate) fn from_compare(e: CompareError) -> Result<UserError, SearchError> {
     match e {
         CompareError::Search(e) => from_search(e),
         CompareError::UnknownArticle(_) => Ok(UserError::not_found(e.to_string())),
-        e @ (CompareError::BadArticle(_) | CompareError::UnknownConcept(_) | CompareError::Empty) => {
-            Ok(UserError::bad(e.to_string()))
-        }
+        e @ (CompareError::BadArticle(_)
+        | CompareError::UnknownConcept(_)
+        | CompareError::Empty) => Ok(UserError::bad(e.to_string())),
     }
 }
 
@@ -115,7 +115,9 @@ fn flag(v: &str) -> Result<bool, UserError> {
     match v {
         "" | "1" | "true" | "on" | "yes" => Ok(true),
         "0" | "false" | "off" | "no" => Ok(false),
-        _ => Err(UserError::bad(format!("`{v}` is not a boolean (true or false)"))),
+        _ => Err(UserError::bad(format!(
+            "`{v}` is not a boolean (true or false)"
+        ))),
     }
 }
 
@@ -235,8 +237,10 @@ pub(crate) fn situation_params(
 ) -> Result<Params, UserError> {
     let mut p = Params::parse(raw_query)?;
     let is_json = content_type.is_some_and(|c| c.trim_start().starts_with("application/json"));
-    let is_form =
-        content_type.is_some_and(|c| c.trim_start().starts_with("application/x-www-form-urlencoded"));
+    let is_form = content_type.is_some_and(|c| {
+        c.trim_start()
+            .starts_with("application/x-www-form-urlencoded")
+    });
     if is_json {
         let v: serde_json::Value = serde_json::from_slice(body)
             .map_err(|e| UserError::bad(format!("the body is not JSON: {e}")))?;
@@ -264,7 +268,11 @@ pub(crate) fn situation_params(
                     serde_json::Value::String(s) => s.clone(),
                     serde_json::Value::Number(n) => n.to_string(),
                     serde_json::Value::Bool(b) => b.to_string(),
-                    _ => return Err(UserError::bad(format!("`{k}` must be a string, number or boolean"))),
+                    _ => {
+                        return Err(UserError::bad(format!(
+                            "`{k}` must be a string, number or boolean"
+                        )))
+                    }
                 };
                 pairs.push((key.clone(), s));
             }
@@ -409,7 +417,11 @@ pub async fn matrix(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
         Ok(j) => j,
         Err(e) => return e.response(),
     };
-    match with_engine(&st, move |e, app| app.matrix(e, &js, &p.concept, p.all_kinds)).await {
+    match with_engine(&st, move |e, app| {
+        app.matrix(e, &js, &p.concept, p.all_kinds)
+    })
+    .await
+    {
         Ok(Ok(m)) => json_response(StatusCode::OK, &*m),
         Ok(Err(e)) => match from_compare(e) {
             Ok(user) => user.response(),

@@ -131,7 +131,10 @@ pub fn router(pool: Pool) -> Router {
         .route("/document/{*id}", get(pages::document))
         .route("/compare", get(pages::compare))
         .route("/matrix", get(pages::matrix))
-        .route("/situation", get(pages::situation).post(pages::situation_post))
+        .route(
+            "/situation",
+            get(pages::situation).post(pages::situation_post),
+        )
         .route("/help", get(pages::help))
         .route("/static/style.css", get(pages::style))
         .fallback(not_found)
@@ -142,7 +145,10 @@ pub fn router(pool: Pool) -> Router {
 
 async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
-        api::error(StatusCode::NOT_FOUND, "no such endpoint; see /api/openapi.json")
+        api::error(
+            StatusCode::NOT_FOUND,
+            "no such endpoint; see /api/openapi.json",
+        )
     } else {
         pages::error_page(StatusCode::NOT_FOUND, "No such page.")
     }
@@ -285,11 +291,14 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, std::io::E
     })
 }
 
-pub(crate) fn body_response(status: StatusCode, content_type: &'static str, body: String) -> Response {
+pub(crate) fn body_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
-

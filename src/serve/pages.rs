@@ -136,7 +136,12 @@ fn options(values: &[(String, String)], selected: &[String]) -> String {
         } else {
             ""
         };
-        let _ = write!(s, r#"<option value="{}"{sel}>{}</option>"#, esc(v), esc(label));
+        let _ = write!(
+            s,
+            r#"<option value="{}"{sel}>{}</option>"#,
+            esc(v),
+            esc(label)
+        );
     }
     s
 }
@@ -364,7 +369,11 @@ fn compare_href(doc_id: &str, citation: &str, heading: &str, concepts: &[String]
         let pairs: Vec<(&str, &str)> = concepts.iter().map(|c| ("concept", c.as_str())).collect();
         return format!("/compare?{}", query_string(&pairs));
     }
-    let q = if heading.is_empty() { citation } else { heading };
+    let q = if heading.is_empty() {
+        citation
+    } else {
+        heading
+    };
     format!("/compare?{}", query_string(&[("q", q)]))
 }
 
@@ -400,7 +409,11 @@ fn results_html(
         } else {
             format!(
                 r#"<p class="path">{}</p>"#,
-                h.path.iter().map(|x| esc(x)).collect::<Vec<_>>().join(" › ")
+                h.path
+                    .iter()
+                    .map(|x| esc(x))
+                    .collect::<Vec<_>>()
+                    .join(" › ")
             )
         };
         let _ = write!(
@@ -539,7 +552,12 @@ fn passage_page(v: &PassageView, t: &Jurisdictions) -> String {
         },
         text = paragraphs(&p.text),
         src = source_link(&p.url, "Read it at the official source"),
-        cmp = esc(&compare_href(&p.doc_id, &p.citation, &p.heading, &p.concepts)),
+        cmp = esc(&compare_href(
+            &p.doc_id,
+            &p.citation,
+            &p.heading,
+            &p.concepts
+        )),
         doc = esc(&document_href(&p.doc_id)),
     );
     if !p.concepts.is_empty() {
@@ -692,7 +710,10 @@ fn compare_table(r: &CompareResponse) -> String {
 <thead><tr><th scope="col">Jurisdiction</th><th scope="col">Provision</th><th scope="col">Document</th><th scope="col">Text</th></tr></thead><tbody>"#,
     );
     for row in &r.rows {
-        let name = row.jurisdiction_name.as_deref().unwrap_or(&row.jurisdiction);
+        let name = row
+            .jurisdiction_name
+            .as_deref()
+            .unwrap_or(&row.jurisdiction);
         if !row.matched {
             let _ = write!(
                 s,
@@ -826,7 +847,11 @@ async fn situation_page(st: Shared, mut p: Params) -> Response {
     p.jurisdiction = p
         .jurisdiction
         .iter()
-        .flat_map(|j| j.split([',', ' ']).filter(|x| !x.is_empty()).map(String::from))
+        .flat_map(|j| {
+            j.split([',', ' '])
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+        })
         .collect();
     p.limit = Some(PAGE);
     render(&st, String::new(), move |e, t| {

@@ -202,4 +202,3 @@ pub fn fixture() -> Fixture {
         index,
     }
 }
-
