@@ -34,6 +34,9 @@ pub enum BenchCommand {
     Build(BuildBench),
     /// Query latency (p50/p95/p99) and hits per query, warm and from a freshly opened index.
     Query(QueryBench),
+    /// Load on `cyberlex serve`: 8 and 32 loopback clients replaying the queries for 30 s
+    /// (requests/s, p50/p95/p99, errors, server peak memory).
+    Serve(super::bench_serve::ServeBench),
     /// One measured build, in this process (what `bench build` runs in a child); prints JSON.
     #[command(hide = true)]
     BuildOnce(BuildOnce),
@@ -127,6 +130,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<Outcome> {
     match a.command {
         BenchCommand::Build(b) => build_bench(b),
         BenchCommand::Query(q) => query_bench(q),
+        BenchCommand::Serve(s) => super::bench_serve::run(s),
         BenchCommand::BuildOnce(o) => build_once(o),
         BenchCommand::RawOnce(o) => raw_once(o),
     }

@@ -2,6 +2,7 @@
 //! the outcome to an exit code.
 
 mod bench;
+mod bench_serve;
 mod build;
 mod compare;
 mod crawl;

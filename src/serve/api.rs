@@ -1,9 +1,10 @@
 //! The JSON API: the same objects as the CLI's `--format json` / `--json`, errors as
 //! `{"error": …}` (400 for what the user typed, 404 for unknown ids).
 
-use axum::extract::rejection::PathRejection;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
@@ -11,6 +12,7 @@ use serde_json::json;
 use super::{body_response, with_engine, Shared, MAX_LIMIT};
 use crate::corpus::Jurisdictions;
 use crate::search::compare::{CompareError, CompareRequest};
+use crate::search::situation::SituationRequest;
 use crate::search::{SearchError, SearchRequest};
 
 /// A JSON response.
@@ -80,9 +82,9 @@ pub(crate) fn from_compare(e: CompareError) -> Result<UserError, SearchError> {
     match e {
         CompareError::Search(e) => from_search(e),
         CompareError::UnknownArticle(_) => Ok(UserError::not_found(e.to_string())),
-        e @ (CompareError::BadArticle(_) | CompareError::UnknownConcept(_) | CompareError::Empty) => {
-            Ok(UserError::bad(e.to_string()))
-        }
+        e @ (CompareError::BadArticle(_)
+        | CompareError::UnknownConcept(_)
+        | CompareError::Empty) => Ok(UserError::bad(e.to_string())),
     }
 }
 
@@ -113,7 +115,9 @@ fn flag(v: &str) -> Result<bool, UserError> {
     match v {
         "" | "1" | "true" | "on" | "yes" => Ok(true),
         "0" | "false" | "off" | "no" => Ok(false),
-        _ => Err(UserError::bad(format!("`{v}` is not a boolean (true or false)"))),
+        _ => Err(UserError::bad(format!(
+            "`{v}` is not a boolean (true or false)"
+        ))),
     }
 }
 
@@ -225,8 +229,135 @@ pub async fn search(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
     answer(&st, move |e| e.search(&req).map_err(from_search)).await
 }
 
-pub async fn situation(State(_st): State<Shared>) -> Response {
-    error(StatusCode::NOT_IMPLEMENTED, "not available in this build")
+/// The body of `POST /api/situation`: the description as text, or a JSON object with `text`
+/// and the same filters as `/api/search` (a filter may be a string or an array of strings).
+pub(crate) fn situation_params(
+    raw_query: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Params, UserError> {
+    let mut p = Params::parse(raw_query)?;
+    let is_json = content_type.is_some_and(|c| c.trim_start().starts_with("application/json"));
+    let is_form = content_type.is_some_and(|c| {
+        c.trim_start()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    if is_json {
+        let v: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| UserError::bad(format!("the body is not JSON: {e}")))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| UserError::bad("the JSON body must be an object with `text`"))?;
+        let mut pairs = Vec::new();
+        for (k, v) in obj {
+            // Plural names are accepted for the repeatable filters.
+            let key = match k.as_str() {
+                "jurisdictions" => "jurisdiction",
+                "kinds" => "kind",
+                "langs" => "lang",
+                "concepts" => "concept",
+                k => k,
+            }
+            .to_string();
+            let values: Vec<&serde_json::Value> = match v {
+                serde_json::Value::Array(a) => a.iter().collect(),
+                serde_json::Value::Null => vec![],
+                v => vec![v],
+            };
+            for v in values {
+                let s = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => {
+                        return Err(UserError::bad(format!(
+                            "`{k}` must be a string, number or boolean"
+                        )))
+                    }
+                };
+                pairs.push((key.clone(), s));
+            }
+        }
+        let from_body = Params::from_pairs(pairs)?;
+        p = merge(p, from_body);
+    } else if let Some(pairs) = is_form
+        .then(|| serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok())
+        .flatten()
+        .filter(|pairs| pairs.iter().any(|(k, _)| k == "text"))
+    {
+        // A form with a `text` field (the situation page); other bodies are the description
+        // itself, whatever their content type says (`curl -d` sends text as a form).
+        p = merge(p, Params::from_pairs(pairs)?);
+    } else {
+        p.text = String::from_utf8(body.to_vec())
+            .map_err(|_| UserError::bad("the description is not UTF-8 text"))?;
+    }
+    Ok(p)
+}
+
+/// `b`'s values where it has them, else `a`'s.
+fn merge(a: Params, b: Params) -> Params {
+    let pick = |x: Vec<String>, y: Vec<String>| if y.is_empty() { x } else { y };
+    Params {
+        q: if b.q.is_empty() { a.q } else { b.q },
+        text: if b.text.is_empty() { a.text } else { b.text },
+        limit: b.limit.or(a.limit),
+        offset: if b.offset > 0 { b.offset } else { a.offset },
+        jurisdiction: pick(a.jurisdiction, b.jurisdiction),
+        kind: pick(a.kind, b.kind),
+        lang: pick(a.lang, b.lang),
+        since: b.since.or(a.since),
+        concept: pick(a.concept, b.concept),
+        explain: a.explain || b.explain,
+        article: b.article.or(a.article),
+        all_kinds: a.all_kinds || b.all_kinds,
+    }
+}
+
+impl Params {
+    /// The request `cyberlex situation` would make for the same flags.
+    pub fn situation_request(&self, table: &Jurisdictions) -> Result<SituationRequest, UserError> {
+        if self.text.trim().is_empty() {
+            return Err(UserError::bad(
+                "the description is empty: describe the facts in a few sentences",
+            ));
+        }
+        Ok(SituationRequest {
+            text: self.text.clone(),
+            limit: self.limit.unwrap_or(10),
+            offset: self.offset,
+            jurisdictions: self.jurisdictions(table)?,
+            kinds: self.kind.clone(),
+            langs: self.lang.clone(),
+            since: self.since,
+            concepts: self.concept.clone(),
+            explain: self.explain,
+            baseline: false,
+            snippet_chars: 240,
+        })
+    }
+}
+
+pub async fn situation(
+    State(st): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return error(e.status(), &e.body_text()),
+    };
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let req = match situation_params(raw.as_deref(), ct, &body)
+        .and_then(|p| p.situation_request(&st.jurisdictions))
+    {
+        Ok(r) => r,
+        Err(e) => return e.response(),
+    };
+    answer(&st, move |e| e.situation(&req).map_err(from_search)).await
 }
 
 fn id_of(p: Result<Path<String>, PathRejection>) -> Result<String, UserError> {
@@ -287,10 +418,18 @@ pub async fn matrix(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
         Ok(j) => j,
         Err(e) => return e.response(),
     };
-    answer(&st, move |e| {
-        e.matrix(&js, &p.concept, p.all_kinds).map_err(from_compare)
+    match with_engine(&st, move |e, app| {
+        app.matrix(e, &js, &p.concept, p.all_kinds)
     })
     .await
+    {
+        Ok(Ok(m)) => json_response(StatusCode::OK, &*m),
+        Ok(Err(e)) => match from_compare(e) {
+            Ok(user) => user.response(),
+            Err(e) => server_error(e),
+        },
+        Err(r) => r,
+    }
 }
 
 pub async fn openapi() -> Response {

@@ -26,13 +26,15 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::corpus::Jurisdictions;
+use crate::search::compare::Matrix;
 use pool::Pool;
 
 /// Longest request target (path and query string) accepted, in bytes. A query is at most 4096
 /// bytes (the parser's limit); percent-encoding can triple that.
 pub const MAX_URI: usize = 16 * 1024;
-/// Largest request body accepted (`POST /api/situation`), in bytes.
-pub const MAX_BODY: usize = 64 * 1024;
+/// Largest request body accepted (`POST /api/situation`), in bytes: the longest description
+/// the situation search takes, and room for JSON around it.
+pub const MAX_BODY: usize = crate::search::situation::MAX_SITUATION_BYTES + 16 * 1024;
 /// Most hits one request may ask for.
 pub const MAX_LIMIT: usize = 100;
 /// A request taking longer than this is answered 503.
@@ -66,6 +68,43 @@ pub enum ServeError {
 pub(crate) struct AppState {
     pub pool: Pool,
     pub jurisdictions: Jurisdictions,
+    /// Matrices already computed, by generation and parameters (a matrix takes seconds and
+    /// changes only with the index).
+    matrices: std::sync::Mutex<Vec<(MatrixKey, Arc<Matrix>)>>,
+}
+
+type MatrixKey = (PathBuf, Vec<String>, Vec<String>, bool);
+/// Matrices kept.
+const MATRIX_CACHE: usize = 8;
+
+impl AppState {
+    /// `Engine::matrix`, remembered per generation and parameters.
+    pub fn matrix(
+        &self,
+        e: &mut crate::search::Engine,
+        jurisdictions: &[String],
+        concepts: &[String],
+        all_kinds: bool,
+    ) -> Result<Arc<Matrix>, crate::search::compare::CompareError> {
+        let key: MatrixKey = (
+            e.open.generation.clone(),
+            jurisdictions.to_vec(),
+            concepts.to_vec(),
+            all_kinds,
+        );
+        let lock = || self.matrices.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, m)) = lock().iter().find(|(k, _)| *k == key) {
+            return Ok(m.clone());
+        }
+        let m = Arc::new(e.matrix(jurisdictions, concepts, all_kinds)?);
+        let mut cache = lock();
+        cache.retain(|(k, _)| k.0 == key.0);
+        if cache.len() >= MATRIX_CACHE {
+            cache.remove(0);
+        }
+        cache.push((key, m.clone()));
+        Ok(m)
+    }
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -75,6 +114,7 @@ pub fn router(pool: Pool) -> Router {
     let state: Shared = Arc::new(AppState {
         pool,
         jurisdictions: Jurisdictions::builtin(),
+        matrices: std::sync::Mutex::new(Vec::new()),
     });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -91,7 +131,10 @@ pub fn router(pool: Pool) -> Router {
         .route("/document/{*id}", get(pages::document))
         .route("/compare", get(pages::compare))
         .route("/matrix", get(pages::matrix))
-        .route("/situation", get(pages::situation))
+        .route(
+            "/situation",
+            get(pages::situation).post(pages::situation_post),
+        )
         .route("/help", get(pages::help))
         .route("/static/style.css", get(pages::style))
         .fallback(not_found)
@@ -102,7 +145,10 @@ pub fn router(pool: Pool) -> Router {
 
 async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
-        api::error(StatusCode::NOT_FOUND, "no such endpoint; see /api/openapi.json")
+        api::error(
+            StatusCode::NOT_FOUND,
+            "no such endpoint; see /api/openapi.json",
+        )
     } else {
         pages::error_page(StatusCode::NOT_FOUND, "No such page.")
     }
@@ -204,6 +250,7 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
                 source,
             })?;
         let local = listener.local_addr()?;
+        let shutdown = shutdown_signal()?;
         tracing::info!(generation = %pool.generation().display(), "serving {}", opts.index.display());
         {
             use std::io::Write;
@@ -212,41 +259,46 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
             let _ = out.flush();
         }
         axum::serve(listener, router(pool))
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown)
             .await?;
         tracing::info!("stopped");
         Ok(())
     })
 }
 
-/// Resolves on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// Resolves on the first SIGINT or SIGTERM. The handlers are installed when this is called,
+/// not when the future is first polled, so a signal right after startup is not lost.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, std::io::Error> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(2);
     let t = tx.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if int.recv().await.is_some() {
             let _ = t.send("SIGINT").await;
         }
     });
-    #[cfg(unix)]
     tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut s) = signal(SignalKind::terminate()) {
-            if s.recv().await.is_some() {
-                let _ = tx.send("SIGTERM").await;
-            }
+        if term.recv().await.is_some() {
+            let _ = tx.send("SIGTERM").await;
         }
     });
-    if let Some(sig) = rx.recv().await {
-        tracing::info!("{sig}: finishing requests in flight, then stopping");
-    }
+    Ok(async move {
+        if let Some(sig) = rx.recv().await {
+            tracing::info!("{sig}: finishing requests in flight, then stopping");
+        }
+    })
 }
 
-pub(crate) fn body_response(status: StatusCode, content_type: &'static str, body: String) -> Response {
+pub(crate) fn body_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
-

@@ -20,7 +20,7 @@ use crate::search::views::{DocumentView, Facets, PassageView, QUERY_HELP};
 use crate::search::{Engine, SearchError, SearchResponse};
 
 /// Hits counted for the facet counts of a search page.
-pub const FACET_SAMPLE: usize = 100;
+pub const FACET_SAMPLE: usize = 50;
 /// Hits per search page.
 pub const PAGE: usize = 20;
 
@@ -136,7 +136,12 @@ fn options(values: &[(String, String)], selected: &[String]) -> String {
         } else {
             ""
         };
-        let _ = write!(s, r#"<option value="{}"{sel}>{}</option>"#, esc(v), esc(label));
+        let _ = write!(
+            s,
+            r#"<option value="{}"{sel}>{}</option>"#,
+            esc(v),
+            esc(label)
+        );
     }
     s
 }
@@ -191,7 +196,12 @@ fn search_form(e: &Engine, p: &Params) -> Result<String, SearchError> {
 
 /// The URL of a search with these parameters (page 1 unless `offset` says otherwise).
 fn search_href(p: &Params) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone())];
+    page_href("/search", p)
+}
+
+/// `base?…` with the parameters of `p` (a search's `q` or a situation's `text`).
+fn page_href(base: &str, p: &Params) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone()), ("text", p.text.clone())];
     for j in &p.jurisdiction {
         pairs.push(("jurisdiction", j.clone()));
     }
@@ -211,7 +221,7 @@ fn search_href(p: &Params) -> String {
         pairs.push(("offset", p.offset.to_string()));
     }
     let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    format!("/search?{}", query_string(&refs))
+    format!("{base}?{}", query_string(&refs))
 }
 
 fn facet_list<K: ToString>(
@@ -359,11 +369,16 @@ fn compare_href(doc_id: &str, citation: &str, heading: &str, concepts: &[String]
         let pairs: Vec<(&str, &str)> = concepts.iter().map(|c| ("concept", c.as_str())).collect();
         return format!("/compare?{}", query_string(&pairs));
     }
-    let q = if heading.is_empty() { citation } else { heading };
+    let q = if heading.is_empty() {
+        citation
+    } else {
+        heading
+    };
     format!("/compare?{}", query_string(&[("q", q)]))
 }
 
 fn results_html(
+    base: &str,
     r: &SearchResponse,
     years: &[Option<u16>],
     p: &Params,
@@ -394,7 +409,11 @@ fn results_html(
         } else {
             format!(
                 r#"<p class="path">{}</p>"#,
-                h.path.iter().map(|x| esc(x)).collect::<Vec<_>>().join(" › ")
+                h.path
+                    .iter()
+                    .map(|x| esc(x))
+                    .collect::<Vec<_>>()
+                    .join(" › ")
             )
         };
         let _ = write!(
@@ -427,7 +446,7 @@ fn results_html(
         prev.offset = r.offset.saturating_sub(PAGE);
         nav.push(format!(
             r#"<a rel="prev" href="{}">← previous</a>"#,
-            esc(&search_href(&prev))
+            esc(&page_href(base, &prev))
         ));
     }
     if shown_to < r.total_hits {
@@ -435,7 +454,7 @@ fn results_html(
         next.offset = shown_to;
         nav.push(format!(
             r#"<a rel="next" href="{}">next →</a>"#,
-            esc(&search_href(&next))
+            esc(&page_href(base, &next))
         ));
     }
     if !nav.is_empty() {
@@ -483,7 +502,7 @@ pub async fn search(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
         body.push_str(r#"<div class="results">"#);
         body.push_str(&facets_html(&facets, &p, r.total_hits, t));
         body.push_str(r#"<section class="list" aria-label="Results">"#);
-        body.push_str(&results_html(&r, &years, &p, t));
+        body.push_str(&results_html("/search", &r, &years, &p, t));
         body.push_str("</section></div>");
         Ok(layout(&format!("{q} — search"), &q, &body))
     })
@@ -533,7 +552,12 @@ fn passage_page(v: &PassageView, t: &Jurisdictions) -> String {
         },
         text = paragraphs(&p.text),
         src = source_link(&p.url, "Read it at the official source"),
-        cmp = esc(&compare_href(&p.doc_id, &p.citation, &p.heading, &p.concepts)),
+        cmp = esc(&compare_href(
+            &p.doc_id,
+            &p.citation,
+            &p.heading,
+            &p.concepts
+        )),
         doc = esc(&document_href(&p.doc_id)),
     );
     if !p.concepts.is_empty() {
@@ -686,7 +710,10 @@ fn compare_table(r: &CompareResponse) -> String {
 <thead><tr><th scope="col">Jurisdiction</th><th scope="col">Provision</th><th scope="col">Document</th><th scope="col">Text</th></tr></thead><tbody>"#,
     );
     for row in &r.rows {
-        let name = row.jurisdiction_name.as_deref().unwrap_or(&row.jurisdiction);
+        let name = row
+            .jurisdiction_name
+            .as_deref()
+            .unwrap_or(&row.jurisdiction);
         if !row.matched {
             let _ = write!(
                 s,
@@ -786,10 +813,11 @@ pub async fn matrix(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
         Ok(p) => p,
         Err(e) => return user_error_page(&e, ""),
     };
+    let app = st.clone();
     render(&st, String::new(), move |e, t| {
         let js = p.jurisdictions(t).map_err(Ok)?;
-        let m = e
-            .matrix(&js, &p.concept, p.all_kinds)
+        let m = app
+            .matrix(e, &js, &p.concept, p.all_kinds)
             .map_err(from_compare)?;
         let body = format!(
             "<h1>Matrix</h1><p>Each cell is the provision of a jurisdiction tagged with a concept of the crosswalk; each column head compares that concept.</p>{}",
@@ -800,7 +828,90 @@ pub async fn matrix(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
     .await
 }
 
-pub async fn situation(State(_st): State<Shared>, RawQuery(_raw): RawQuery) -> Response {
-    error_page(StatusCode::NOT_IMPLEMENTED, "not available in this build")
+fn situation_form(p: &Params) -> String {
+    format!(
+        r#"<form class="search" action="/situation" method="get">
+<div class="field wide"><label for="s-text">Describe the facts</label>
+<textarea id="s-text" name="text" required maxlength="4000" aria-describedby="s-help">{t}</textarea>
+<small id="s-help">In any language of the corpus, in your own words; the provisions that may apply are ranked. Longer descriptions: <code>POST /api/situation</code> or <code>cyberlex situation --file</code>.</small></div>
+<div class="field"><label for="s-jurisdiction">Jurisdiction (code or name)</label><input id="s-jurisdiction" name="jurisdiction" value="{j}"></div>
+<div class="field"><button type="submit">Find provisions</button></div>
+</form>"#,
+        t = esc(&p.text),
+        j = esc(&p.jurisdiction.join(" ")),
+    )
 }
 
+async fn situation_page(st: Shared, mut p: Params) -> Response {
+    // The page's one jurisdiction field may hold several codes.
+    p.jurisdiction = p
+        .jurisdiction
+        .iter()
+        .flat_map(|j| {
+            j.split([',', ' '])
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+        })
+        .collect();
+    p.limit = Some(PAGE);
+    render(&st, String::new(), move |e, t| {
+        let mut body = String::from("<h1>Which provisions apply?</h1>");
+        body.push_str(&situation_form(&p));
+        if !p.text.trim().is_empty() {
+            let req = p.situation_request(t).map_err(Ok)?;
+            let r = e.situation(&req).map_err(from_search)?;
+            let years: Vec<Option<u16>> = r
+                .search
+                .hits
+                .iter()
+                .map(|h| e.passage(&h.passage_id).ok().and_then(|p| p.year))
+                .collect();
+            if !r.concepts.is_empty() || !r.terms.is_empty() {
+                let concepts: Vec<String> = r
+                    .concepts
+                    .iter()
+                    .map(|c| format!("{} ({})", esc(&c.id.replace('-', " ")), esc(&c.rule)))
+                    .collect();
+                let terms: Vec<String> = r.terms.iter().take(12).map(|w| esc(&w.term)).collect();
+                let _ = write!(
+                    body,
+                    r#"<section class="read" aria-label="How the description was read"><p class="meta">Recognised: {}</p><p class="meta">Weighed terms: {}</p></section>"#,
+                    if concepts.is_empty() { "—".to_string() } else { concepts.join(", ") },
+                    terms.join(", ")
+                );
+            }
+            let mut shown = r.search.clone();
+            let words: Vec<&str> = shown.query.split_whitespace().collect();
+            let head = words.iter().take(12).copied().collect::<Vec<_>>().join(" ");
+            shown.query = if words.len() > 12 { format!("{head} …") } else { head };
+            body.push_str(r#"<section class="list" aria-label="Results">"#);
+            body.push_str(&results_html("/situation", &shown, &years, &p, t));
+            body.push_str("</section>");
+        }
+        Ok(layout("Situation", "", &body))
+    })
+    .await
+}
+
+pub async fn situation(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Response {
+    match Params::parse(raw.as_deref()) {
+        Ok(p) => situation_page(st, p).await,
+        Err(e) => user_error_page(&e, ""),
+    }
+}
+
+/// The same page for a form posted (descriptions too long for a URL).
+pub async fn situation_post(
+    State(st): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match super::api::situation_params(raw.as_deref(), ct, &body) {
+        Ok(p) => situation_page(st, p).await,
+        Err(e) => user_error_page(&e, ""),
+    }
+}
