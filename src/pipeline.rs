@@ -96,6 +96,9 @@ pub struct BuildOptions {
     pub only: Vec<String>,
     /// Show progress bars (when stderr is a terminal).
     pub progress: bool,
+    /// Wall time, memory and output of one document, and whether extraction runs in worker
+    /// processes (`crate::worker`).
+    pub budget: crate::worker::DocBudget,
 }
 
 /// One document that could not be built, and why.
@@ -398,7 +401,12 @@ fn run(
 
     let generation = NewGeneration::create(&opts.index_dir)?;
 
-    // extract + segment (or reuse the passages of an unchanged source)
+    // extract + segment (or reuse the passages of an unchanged source), each document within
+    // its budget
+    let extractor = crate::worker::Extractor::new(crate::worker::DocBudget {
+        worker_threads: threads,
+        ..opts.budget.clone()
+    });
     let t = Instant::now();
     let pb = bar(opts.progress, ok.len(), "extract");
     let segmented: Vec<_> = ok
@@ -411,12 +419,13 @@ fn run(
             };
             match reused {
                 Some(docs) => (*s, sha.clone(), Ok(docs), true),
-                None => (*s, sha.clone(), passages_of(s, b, profiles), false),
+                None => (*s, sha.clone(), extractor.passages_of(s, b, profiles), false),
             }
         })
         .collect();
     pb.finish_and_clear();
     drop(ok);
+    drop(extractor);
     timed("extract+segment", t);
     let mut per_source: Vec<(&Source, String, Vec<Segmented>, bool)> = Vec::new();
     let mut reused_sources = 0;

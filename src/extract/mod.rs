@@ -101,6 +101,12 @@ pub enum ExtractError {
     },
     #[error("{id}: {reason}")]
     TooLarge { id: String, reason: String },
+    /// Over the document's budget (time, memory, output), or its extraction process died.
+    #[error("{id}: {reason}")]
+    Budget { id: String, reason: String },
+    /// An error reported by an extraction process, as it worded it.
+    #[error("{reason}")]
+    Reported { reason: String },
 }
 
 /// Maximum size of one document's raw bytes (bulk archives excepted, whose members are checked one by one).
