@@ -352,7 +352,17 @@ fn run(
             .and_then(|st| st.sources.get(id))
             .filter(|ss| ss.sha256 == sha)
     };
-    if let (Some(prev), Some(cur)) = (&previous, &current) {
+    // The index checks itself: a current generation that does not validate (a file missing,
+    // truncated or with a wrong checksum) is rebuilt, never called up to date.
+    let current_valid = match current.as_deref().map(crate::index::validate) {
+        Some(Err(e)) => {
+            tracing::warn!("{e}: rebuilding it");
+            false
+        }
+        Some(Ok(_)) => true,
+        None => false,
+    };
+    if let (Some(prev), Some(cur), true) = (&previous, &current, current_valid) {
         let same_set = prev.sources.len() == ok.len()
             && ok.iter().all(|(s, sha, _)| reusable(&s.id, sha).is_some());
         let same_failures = prev
@@ -361,6 +371,7 @@ fn run(
             .map(|f| &f.source_id)
             .eq(failures.iter().map(|f| &f.source_id));
         if same_set && same_failures {
+            crate::index::clean_leftovers(&opts.index_dir);
             let documents_detail = prev
                 .sources
                 .values()
