@@ -430,7 +430,12 @@ fn run(
             };
             match reused {
                 Some(docs) => (*s, sha.clone(), Ok(docs), true),
-                None => (*s, sha.clone(), extractor.passages_of(s, b, profiles), false),
+                None => (
+                    *s,
+                    sha.clone(),
+                    extractor.passages_of(s, b, profiles),
+                    false,
+                ),
             }
         })
         .collect();

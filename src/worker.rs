@@ -80,7 +80,8 @@ impl DocBudget {
     pub fn timeout_for(&self, source: &Source, len: usize) -> Duration {
         if source.format == Format::TarGz {
             let units = (len as u64).div_ceil(ARCHIVE_BYTES_PER_TIMEOUT).max(1);
-            self.timeout.saturating_mul(units.min(u32::MAX as u64) as u32)
+            self.timeout
+                .saturating_mul(units.min(u32::MAX as u64) as u32)
         } else {
             self.timeout
         }
@@ -130,19 +131,20 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
         let req: Request = serde_json::from_str(&line)?;
         let mut bytes = vec![0u8; req.len];
         input.read_exact(&mut bytes)?;
-        let answer = match pool.install(|| crate::pipeline::passages_of(&req.source, &bytes, &profiles)) {
-            Ok(docs) => Answer::Docs(
-                docs.into_iter()
-                    .map(|d| WireDoc {
-                        doc_id: d.doc_id,
-                        passages: d.passages,
-                        body_chars: d.body_chars,
-                        covered_chars: d.covered_chars,
-                    })
-                    .collect(),
-            ),
-            Err(e) => Answer::Error(e.to_string()),
-        };
+        let answer =
+            match pool.install(|| crate::pipeline::passages_of(&req.source, &bytes, &profiles)) {
+                Ok(docs) => Answer::Docs(
+                    docs.into_iter()
+                        .map(|d| WireDoc {
+                            doc_id: d.doc_id,
+                            passages: d.passages,
+                            body_chars: d.body_chars,
+                            covered_chars: d.covered_chars,
+                        })
+                        .collect(),
+                ),
+                Err(e) => Answer::Error(e.to_string()),
+            };
         drop(bytes);
         serde_json::to_writer(&mut out, &answer)?;
         out.write_all(b"\n")?;
@@ -241,7 +243,9 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
         use std::os::unix::process::ExitStatusExt;
         if let Some(sig) = status.signal() {
             let what = match sig {
-                libc::SIGABRT => "aborted (an allocation refused under the memory budget, or a crash)",
+                libc::SIGABRT => {
+                    "aborted (an allocation refused under the memory budget, or a crash)"
+                }
                 libc::SIGSEGV | libc::SIGBUS => "crashed (stack overflow or invalid memory access)",
                 libc::SIGKILL => "was killed",
                 _ => "was stopped by a signal",

@@ -111,7 +111,11 @@ fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
     let r = f();
     eprintln!("{what}: {:?}", t.elapsed());
-    assert!(t.elapsed() < Duration::from_secs(60), "{what} took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(60),
+        "{what} took {:?}",
+        t.elapsed()
+    );
     r
 }
 
@@ -158,7 +162,12 @@ fn pdf_millions_of_saved_graphics_states_are_refused() {
     let e = timed("2 M q", || extract::pdf::extract("x", &save(doc))).unwrap_err();
     assert!(e.to_string().contains("graphics states"), "{e}");
     // Balanced q/Q, however many, are fine; strings holding `q` do not count.
-    let ok = [b"(q q q q) Tj ".repeat(2000), b"q Q ".repeat(100_000), text_page(1)].concat();
+    let ok = [
+        b"(q q q q) Tj ".repeat(2000),
+        b"q Q ".repeat(100_000),
+        text_page(1),
+    ]
+    .concat();
     assert_eq!(extract::pdf::gstate_depth(&ok), 1);
     let (doc, _) = pdf(1, |_| Some(ok.clone()), true);
     let d = extract::pdf::extract("x", &save(doc)).unwrap();
@@ -179,7 +188,10 @@ fn pdf_pages_cost_the_same_at_any_count_and_shared_content_is_read_once() {
         let last = format!("Article {} zorblatt gadget", n - 1);
         assert!(d.blocks.iter().any(|b| b.text == last), "page {n} missing");
     }
-    eprintln!("per-page cost ratio 10k/1k: {:.2}", per_page[1] / per_page[0]);
+    eprintln!(
+        "per-page cost ratio 10k/1k: {:.2}",
+        per_page[1] / per_page[0]
+    );
     // One content stream of 2,000 text operations shared by 2,000 pages.
     let big: Vec<u8> = (0..2000).flat_map(text_page).chain(*b" ").collect();
     let (doc, _) = pdf(2000, |i| (i == 0).then(|| big.clone()), true);
@@ -188,7 +200,10 @@ fn pdf_pages_cost_the_same_at_any_count_and_shared_content_is_read_once() {
         extract::pdf::extract("x", &bytes)
     })
     .unwrap();
-    assert!(d.blocks.iter().any(|b| b.text.contains("Article 1999 zorblatt")));
+    assert!(d
+        .blocks
+        .iter()
+        .any(|b| b.text.contains("Article 1999 zorblatt")));
 }
 
 /// 200,000 pages: `cargo test --test budget -- --ignored two_hundred_thousand`.
@@ -199,7 +214,11 @@ fn two_hundred_thousand_pages() {
     let bytes = save(doc);
     let t = Instant::now();
     let d = extract::pdf::extract("x", &bytes).unwrap();
-    eprintln!("200,000 pages: {:?}, {} blocks", t.elapsed(), d.blocks.len());
+    eprintln!(
+        "200,000 pages: {:?}, {} blocks",
+        t.elapsed(),
+        d.blocks.len()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +242,10 @@ fn a_gnu_long_name_is_bounded_before_it_is_read() {
     let mut raw = h.as_bytes().to_vec();
     raw.extend(std::iter::repeat_n(b'a', 1 << 20));
     let bytes = gz(&raw);
-    let e = timed("1 GiB long name", || extract::archive::extract("bulk", &bytes)).unwrap_err();
+    let e = timed("1 GiB long name", || {
+        extract::archive::extract("bulk", &bytes)
+    })
+    .unwrap_err();
     assert!(e.to_string().contains("GNU long name"), "{e}");
     assert!(e.to_string().contains("before reading"), "{e}");
     // A long name of a real member still names it.
@@ -248,7 +270,13 @@ fn bytes_that_do_not_match_their_format_are_refused() {
     let e = extract::extract(&source(Format::Markdown), &pdf_bytes).unwrap_err();
     assert!(e.to_string().contains("are PDF"), "{e}");
     let random = random_bytes(64 * 1024, 17);
-    for f in [Format::Text, Format::Markdown, Format::Html, Format::Json, Format::Xml] {
+    for f in [
+        Format::Text,
+        Format::Markdown,
+        Format::Html,
+        Format::Json,
+        Format::Xml,
+    ] {
         let e = extract::extract(&source(f), &random).unwrap_err();
         assert!(e.to_string().contains("binary"), "{f}: {e}");
     }
@@ -284,7 +312,13 @@ fn documented_depth_limits_are_exact() {
 // ---------------------------------------------------------------------------------------------
 // Fuzz bodies of the new targets, in-test (cargo-fuzz needs cargo-fuzz installed)
 
-fn fuzz_loop(name: &str, budget: Duration, seeds: &[Vec<u8>], dict: &[&[u8]], body: fn(&[u8])) -> usize {
+fn fuzz_loop(
+    name: &str,
+    budget: Duration,
+    seeds: &[Vec<u8>],
+    dict: &[&[u8]],
+    body: fn(&[u8]),
+) -> usize {
     let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ name.len() as u64;
     let mut next = move || {
         rng ^= rng >> 12;
@@ -352,18 +386,43 @@ fn fuzz_markdown_inline_proximity_and_pdf_structure() {
         b"<a ", b"&#", b"[", b"](", b")", b"[[", b"]]", b"<", b">", b"<!--", b"-->", b"{{", b"}}",
         b"{%", b"*", b"_", b"~~", b"\\", b"&amp;", b"\n",
     ];
-    let n = fuzz_loop("markdown_inline", fuzz_secs(), &md, md_dict, fuzz_bodies::markdown_inline);
+    let n = fuzz_loop(
+        "markdown_inline",
+        fuzz_secs(),
+        &md,
+        md_dict,
+        fuzz_bodies::markdown_inline,
+    );
     assert!(n > 100);
     let prox: Vec<Vec<u8>> = vec![
         b"access w/5 gadget\nan invented access to a gadget without leave".to_vec(),
         b"gadget pre/2 access /s leave\nthe gadget access. leave it.".to_vec(),
     ];
-    let prox_dict: &[&[u8]] = &[b" w/3 ", b" pre/2 ", b" /s ", b" /p ", b" access", b" gadget", b"\"", b"(", b")", b" OR ", b". "];
-    let n = fuzz_loop("proximity", fuzz_secs(), &prox, prox_dict, fuzz_bodies::proximity);
+    let prox_dict: &[&[u8]] = &[
+        b" w/3 ", b" pre/2 ", b" /s ", b" /p ", b" access", b" gadget", b"\"", b"(", b")", b" OR ",
+        b". ",
+    ];
+    let n = fuzz_loop(
+        "proximity",
+        fuzz_secs(),
+        &prox,
+        prox_dict,
+        fuzz_bodies::proximity,
+    );
     assert!(n > 100);
     let (doc, _) = pdf(3, |i| Some(text_page(i)), false);
     let pdfs = vec![save(doc)];
-    let pdf_dict: &[&[u8]] = &[b"q ", b"Q ", b"/Kids [", b" 0 R", b"/FlateDecode", b"stream\n", b"endobj", b"(", b")"];
+    let pdf_dict: &[&[u8]] = &[
+        b"q ",
+        b"Q ",
+        b"/Kids [",
+        b" 0 R",
+        b"/FlateDecode",
+        b"stream\n",
+        b"endobj",
+        b"(",
+        b")",
+    ];
     let n = fuzz_loop("pdf", fuzz_secs(), &pdfs, pdf_dict, fuzz_bodies::pdf);
     assert!(n > 10);
 }
@@ -491,7 +550,11 @@ fn each_hostile_document_fails_alone_within_its_budget() {
     let (doc, _) = pdf(1, |i| Some(text_page(i)), false);
     f.file("pdf-as.md", &save(doc));
     f.file("random.txt", &random_bytes(100_000, 5));
-    std::fs::write(f.mirror.join("secret.md"), b"# Invented Secret\n\nzorblatt secret\n").unwrap();
+    std::fs::write(
+        f.mirror.join("secret.md"),
+        b"# Invented Secret\n\nzorblatt secret\n",
+    )
+    .unwrap();
     let m = f.manifest(
         "m.toml",
         &[
@@ -507,7 +570,11 @@ fn each_hostile_document_fails_alone_within_its_budget() {
     let t = Instant::now();
     let r = report(&f.build(&m, &["--doc-timeout", "1"]));
     eprintln!("hostile build: {:?}\n{:#}", t.elapsed(), r["failures"]);
-    assert!(reason(&r, "xx-slow").contains("time budget"), "{}", reason(&r, "xx-slow"));
+    assert!(
+        reason(&r, "xx-slow").contains("time budget"),
+        "{}",
+        reason(&r, "xx-slow")
+    );
     assert!(reason(&r, "xx-q").contains("graphics states"));
     assert!(reason(&r, "xx-cycle").contains("cycle"));
     assert!(reason(&r, "xx-pdf-as-md").contains("are PDF"));
@@ -517,7 +584,10 @@ fn each_hostile_document_fails_alone_within_its_budget() {
     let out = f.cli(&["search", "zorblatt", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["hits"][0]["passage_id"], "xx-good/1");
-    assert_eq!(v["total_hits"], 1, "the secret outside the mirror is not indexed");
+    assert_eq!(
+        v["total_hits"], 1,
+        "the secret outside the mirror is not indexed"
+    );
 }
 
 #[test]
@@ -531,7 +601,10 @@ fn a_document_over_its_memory_budget_kills_its_worker_not_the_build() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("memory budget is 16 MiB"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(generations(&f.index).is_empty(), "a failed build leaves no generation");
+    assert!(
+        generations(&f.index).is_empty(),
+        "a failed build leaves no generation"
+    );
     // The same document with the default budget builds.
     report(&f.build(&m, &[]));
 }
@@ -547,7 +620,12 @@ fn the_index_checks_itself_and_build_repairs_it() {
     std::fs::create_dir(gen.join(".tantivy-meta.lock")).unwrap();
     assert_eq!(f.cli(&["search", "zorblatt"]).status.code(), Some(0));
     std::fs::remove_dir(gen.join(".tantivy-meta.lock")).unwrap();
-    for damage in ["truncate .store", "flip .idx", "delete meta.json", "delete .term"] {
+    for damage in [
+        "truncate .store",
+        "flip .idx",
+        "delete meta.json",
+        "delete .term",
+    ] {
         let gen = f.index.join(&generations(&f.index)[0]);
         let file = |ext: &str| {
             std::fs::read_dir(&gen)
@@ -561,7 +639,12 @@ fn the_index_checks_itself_and_build_repairs_it() {
             "truncate .store" => {
                 let p = file(".store");
                 let len = std::fs::metadata(&p).unwrap().len();
-                std::fs::OpenOptions::new().write(true).open(&p).unwrap().set_len(len / 2).unwrap();
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&p)
+                    .unwrap()
+                    .set_len(len / 2)
+                    .unwrap();
             }
             "flip .idx" => {
                 let p = file(".idx");
@@ -577,10 +660,20 @@ fn the_index_checks_itself_and_build_repairs_it() {
         let out = f.cli(&["search", "zorblatt"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{damage}: {err}");
-        assert!(err.contains("corrupted") && err.contains("`cyberlex build` repairs it"), "{damage}: {err}");
+        assert!(
+            err.contains("corrupted") && err.contains("`cyberlex build` repairs it"),
+            "{damage}: {err}"
+        );
         let r = report(&f.build(&m, &[]));
-        assert_eq!(r["up_to_date"], false, "{damage}: a broken index is not up to date");
-        assert_eq!(f.cli(&["search", "zorblatt"]).status.code(), Some(0), "{damage}: not repaired");
+        assert_eq!(
+            r["up_to_date"], false,
+            "{damage}: a broken index is not up to date"
+        );
+        assert_eq!(
+            f.cli(&["search", "zorblatt"]).status.code(),
+            Some(0),
+            "{damage}: not repaired"
+        );
         assert_eq!(generations(&f.index).len(), 1, "{damage}");
     }
     // Leftovers of a killed build are cleared even by a build that changes nothing.
@@ -609,7 +702,10 @@ fn build_refuses_a_directory_that_is_not_an_index_and_removes_only_its_own() {
     report(&f.build(&m, &[]));
     std::fs::create_dir_all(f.index.join("gen-foreign")).unwrap();
     std::fs::write(f.index.join("gen-foreign/notes.txt"), b"invented notes").unwrap();
-    f.file("good.md", &[GOOD, b"\n## Article 3 - More\n\nMore gadgets.\n"].concat());
+    f.file(
+        "good.md",
+        &[GOOD, b"\n## Article 3 - More\n\nMore gadgets.\n"].concat(),
+    );
     let r = report(&f.build(&m, &[]));
     assert_eq!(r["up_to_date"], false);
     assert!(f.index.join("gen-foreign/notes.txt").is_file());
@@ -637,7 +733,8 @@ fn control_characters_stay_away_from_the_terminal_and_csv_formulas_are_defused()
         let out = f.cli(args);
         let s = String::from_utf8(out.stdout).unwrap();
         assert!(
-            !s.chars().any(|c| c == '\x1b' || c == '\x07' || ('\u{80}'..='\u{9f}').contains(&c)),
+            !s.chars()
+                .any(|c| c == '\x1b' || c == '\x07' || ('\u{80}'..='\u{9f}').contains(&c)),
             "{args:?}: raw control characters in {s:?}"
         );
         assert!(s.contains("\\u001b]0;pwned"), "{args:?}: {s}");
@@ -648,5 +745,8 @@ fn control_characters_stay_away_from_the_terminal_and_csv_formulas_are_defused()
     let out = f.cli(&["search", "zorblatt", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = v["hits"][0]["text"].as_str().unwrap();
-    assert!(text.contains("\x1b]0;pwned\x07") && text.contains('\u{9b}'), "JSON keeps the text exact: {text:?}");
+    assert!(
+        text.contains("\x1b]0;pwned\x07") && text.contains('\u{9b}'),
+        "JSON keeps the text exact: {text:?}"
+    );
 }

@@ -165,7 +165,10 @@ pub fn proximity(data: &[u8]) {
         };
         let a = m.analysis.analyze(text);
         for r in m.highlight(&node, &a, text) {
-            assert!(r.start <= r.end && r.end <= text.len(), "{r:?} outside the text");
+            assert!(
+                r.start <= r.end && r.end <= text.len(),
+                "{r:?} outside the text"
+            );
         }
         let _ = m.satisfies(&node, &a);
         let _ = m.min_window(&node, &a);

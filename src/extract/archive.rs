@@ -76,7 +76,11 @@ pub fn extract_with_limits(
                 "the archive unpacks to more than {max_total} bytes"
             )));
         }
-        if kind.is_gnu_longname() || kind.is_gnu_longlink() || kind.is_pax_local_extensions() || kind.is_pax_global_extensions() {
+        if kind.is_gnu_longname()
+            || kind.is_gnu_longlink()
+            || kind.is_pax_local_extensions()
+            || kind.is_pax_global_extensions()
+        {
             if size > MAX_NAME_BYTES {
                 return Err(too_large(format!(
                     "a {} header of {size} bytes, over the limit of {MAX_NAME_BYTES} bytes: refused before reading it",
@@ -87,7 +91,9 @@ pub fn extract_with_limits(
             (&mut entry)
                 .take(MAX_NAME_BYTES)
                 .read_to_end(&mut raw)
-                .map_err(|e| malformed(format!("unreadable long name (truncated archive?): {e}")))?;
+                .map_err(|e| {
+                    malformed(format!("unreadable long name (truncated archive?): {e}"))
+                })?;
             if kind.is_gnu_longname() {
                 while raw.last() == Some(&0) {
                     raw.pop();
@@ -118,9 +124,7 @@ pub fn extract_with_limits(
                 "member `{shown}` has an absolute path or `..`: refused"
             )));
         }
-        if !kind.is_file()
-            || path.file_name().is_none_or(|n| n != "index.md")
-        {
+        if !kind.is_file() || path.file_name().is_none_or(|n| n != "index.md") {
             continue;
         }
         if size > max_member {

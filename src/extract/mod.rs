@@ -148,7 +148,10 @@ pub fn magic(bytes: &[u8]) -> Option<&'static str> {
         (bytes.starts_with(b"\x89PNG"), "PNG"),
         (bytes.starts_with(b"\xff\xd8\xff"), "JPEG"),
         (bytes.starts_with(b"GIF8"), "GIF"),
-        (bytes.starts_with(b"\xd0\xcf\x11\xe0"), "OLE (a Word or Excel file)"),
+        (
+            bytes.starts_with(b"\xd0\xcf\x11\xe0"),
+            "OLE (a Word or Excel file)",
+        ),
         (bytes.starts_with(b"\x7fELF"), "ELF"),
         (pdf, "PDF"),
     ]

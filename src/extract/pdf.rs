@@ -13,7 +13,9 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pdf_extract::{Dictionary, Document as PdfDoc, MediaBox, Object, ObjectId, OutputDev, OutputError, Transform};
+use pdf_extract::{
+    Dictionary, Document as PdfDoc, MediaBox, Object, ObjectId, OutputDev, OutputError, Transform,
+};
 
 use super::{collapse_ws, Block, Document, ExtractError};
 use crate::corpus::Format;
@@ -101,8 +103,8 @@ enum PdfError {
 
 /// The text of every page, in order.
 fn pages_text(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
-    let mut doc =
-        PdfDoc::load_mem(bytes).map_err(|e| PdfError::Malformed(format!("cannot read the PDF: {e}")))?;
+    let mut doc = PdfDoc::load_mem(bytes)
+        .map_err(|e| PdfError::Malformed(format!("cannot read the PDF: {e}")))?;
     if doc.is_encrypted() {
         doc.decrypt("")
             .map_err(|e| PdfError::Malformed(format!("cannot read the PDF: {e}")))?;
@@ -116,10 +118,13 @@ fn pages_text(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
     let mut same_as: Vec<Option<usize>> = Vec::with_capacity(pages.len());
     let mut unique: Vec<ObjectId> = Vec::new();
     for &pid in &pages {
-        let key = doc
-            .get_dictionary(pid)
-            .ok()
-            .map(|d| format!("{:?}|{:?}", d.get(b"Contents").ok(), d.get(b"Resources").ok()));
+        let key = doc.get_dictionary(pid).ok().map(|d| {
+            format!(
+                "{:?}|{:?}",
+                d.get(b"Contents").ok(),
+                d.get(b"Resources").ok()
+            )
+        });
         match key.as_ref().and_then(|k| first_of.get(k)) {
             Some(&u) => same_as.push(Some(u)),
             None => {
@@ -134,9 +139,9 @@ fn pages_text(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
     set_flat_pages(&mut doc, &unique)?;
     let mut out = PageText::default();
     pdf_extract::output_doc(&doc, &mut out).map_err(|e| match e {
-        OutputError::FormatError(_) if out.over => PdfError::Bound(format!(
-            "the PDF's text exceeds {MAX_TEXT_BYTES} bytes"
-        )),
+        OutputError::FormatError(_) if out.over => {
+            PdfError::Bound(format!("the PDF's text exceeds {MAX_TEXT_BYTES} bytes"))
+        }
         e => PdfError::Malformed(format!("cannot read the PDF: {e}")),
     })?;
     let mut texts = Vec::with_capacity(pages.len());
@@ -256,7 +261,8 @@ fn inflate_streams(doc: &mut PdfDoc) -> Result<(), PdfError> {
     let mut total = 0u64;
     for (id, obj) in doc.objects.iter_mut() {
         let Object::Stream(st) = obj else { continue };
-        let is_image = st.dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()) == Some(b"Image");
+        let is_image =
+            st.dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()) == Some(b"Image");
         let flate_only = matches!(st.filters().as_deref(), Ok([b"FlateDecode"]));
         if is_image || !flate_only || st.dict.get(b"DecodeParms").is_ok() {
             continue;
@@ -297,7 +303,9 @@ fn check_gstate_depth(doc: &PdfDoc, pages: &[ObjectId]) -> Result<(), PdfError> 
         }
     }
     for id in streams {
-        let Ok(Object::Stream(st)) = doc.get_object(id) else { continue };
+        let Ok(Object::Stream(st)) = doc.get_object(id) else {
+            continue;
+        };
         if st.filters().is_ok_and(|f| !f.is_empty()) {
             continue; // not inflated here (other filters): the worker's memory cap bounds it
         }
@@ -382,9 +390,18 @@ fn check_form_cycles(doc: &PdfDoc) -> Result<(), PdfError> {
             .get(b"Resources")
             .ok()
             .and_then(deref)
-            .and_then(|r| r.as_dict().ok().and_then(|d| d.get(b"XObject").ok()).and_then(deref))
+            .and_then(|r| {
+                r.as_dict()
+                    .ok()
+                    .and_then(|d| d.get(b"XObject").ok())
+                    .and_then(deref)
+            })
             .and_then(|x| x.as_dict().ok().cloned())
-            .map(|x| x.iter().filter_map(|(_, v)| v.as_reference().ok()).collect())
+            .map(|x| {
+                x.iter()
+                    .filter_map(|(_, v)| v.as_reference().ok())
+                    .collect()
+            })
             .unwrap_or_default();
         edges.insert(*id, kids);
     }
@@ -438,7 +455,12 @@ struct PageText {
 }
 
 impl OutputDev for PageText {
-    fn begin_page(&mut self, _n: u32, media_box: &MediaBox, _: Option<(f64, f64, f64, f64)>) -> Result<(), OutputError> {
+    fn begin_page(
+        &mut self,
+        _n: u32,
+        media_box: &MediaBox,
+        _: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
         self.pages.push(String::new());
         self.last_end = 100000.;
         self.last_y = 0.;
@@ -449,7 +471,14 @@ impl OutputDev for PageText {
     fn end_page(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
-    fn output_character(&mut self, trm: &Transform, width: f64, _spacing: f64, font_size: f64, ch: &str) -> Result<(), OutputError> {
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> Result<(), OutputError> {
         // position = trm · flip, flip = [1 0; 0 -1; 0 height]
         let (x, y) = (trm.m31, self.height - trm.m32);
         let (vx, vy) = (

@@ -84,8 +84,10 @@ impl tantivy::Directory for ReadOnly {
     fn get_file_handle(
         &self,
         path: &Path,
-    ) -> Result<std::sync::Arc<dyn tantivy::directory::FileHandle>, tantivy::directory::error::OpenReadError>
-    {
+    ) -> Result<
+        std::sync::Arc<dyn tantivy::directory::FileHandle>,
+        tantivy::directory::error::OpenReadError,
+    > {
         self.0.get_file_handle(path)
     }
     fn delete(&self, path: &Path) -> Result<(), tantivy::directory::error::DeleteError> {
@@ -100,7 +102,10 @@ impl tantivy::Directory for ReadOnly {
     ) -> Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError> {
         self.0.open_write(path)
     }
-    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+    fn atomic_read(
+        &self,
+        path: &Path,
+    ) -> Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
         self.0.atomic_read(path)
     }
     fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
@@ -133,14 +138,22 @@ fn corrupt(path: &Path, message: impl std::fmt::Display) -> IndexError {
 /// Open a generation for reading and verify it: meta.json, every file of every segment, their
 /// checksums, a searcher.
 pub fn validate(generation: &Path) -> Result<Index, IndexError> {
-    let dir = tantivy::directory::MmapDirectory::open(generation).map_err(|e| corrupt(generation, e))?;
+    let dir =
+        tantivy::directory::MmapDirectory::open(generation).map_err(|e| corrupt(generation, e))?;
     let index = Index::open(ReadOnly(dir)).map_err(|e| corrupt(generation, e))?;
     let metas = index
         .searchable_segment_metas()
         .map_err(|e| corrupt(generation, e))?;
     for m in &metas {
         use tantivy::index::SegmentComponent as C;
-        let mut needed = vec![C::Postings, C::Positions, C::Terms, C::Store, C::FastFields, C::FieldNorms];
+        let mut needed = vec![
+            C::Postings,
+            C::Positions,
+            C::Terms,
+            C::Store,
+            C::FastFields,
+            C::FieldNorms,
+        ];
         if m.has_deletes() {
             needed.push(C::Delete);
         }
@@ -192,7 +205,8 @@ fn check_ours(dir: &Path) -> Result<(), IndexError> {
 /// A generation this program wrote: its marker, or (an earlier version's) both a tantivy
 /// `meta.json` and a `build-state.json`.
 fn is_our_generation(p: &Path) -> bool {
-    p.join(GEN_MARKER).is_file() || (p.join("meta.json").is_file() && p.join("build-state.json").is_file())
+    p.join(GEN_MARKER).is_file()
+        || (p.join("meta.json").is_file() && p.join("build-state.json").is_file())
 }
 
 /// Remove what killed or failed builds left, when no build holds the lock (a build that finds the
@@ -208,7 +222,6 @@ pub fn clean_leftovers(dir: &Path) {
         remove_stale(dir, None);
     }
 }
-
 
 /// The generation `CURRENT` names, if any.
 pub fn current_generation(dir: &Path) -> Option<PathBuf> {
@@ -299,8 +312,11 @@ impl NewGeneration {
         fs::create_dir_all(dir).map_err(io(dir))?;
         let marker = dir.join(MARKER);
         if !marker.is_file() {
-            fs::write(&marker, b"cyberlex index directory: builds write generations here\n")
-                .map_err(io(&marker))?;
+            fs::write(
+                &marker,
+                b"cyberlex index directory: builds write generations here\n",
+            )
+            .map_err(io(&marker))?;
         }
         let lock_path = dir.join(LOCK);
         let lock = File::options()
