@@ -11,8 +11,8 @@
 //! Laws.Africa/Kenya Law pages (`History of this document …`) is cut from a content's end.
 //!
 //! Malformed JSON is an [`ExtractError::Malformed`] with the parser's line and column;
-//! nesting is bounded at [`MAX_DEPTH`] (128 levels of arrays and objects, as the README says:
-//! 128 accepted, 129 refused) by a scan before the parse, so a hostile document cannot overflow
+//! nesting is bounded at [`MAX_DEPTH`] (127 levels of arrays and objects, as the README says:
+//! 127 accepted, 128 refused — serde_json's own recursion limit, which refuses 128) by a scan before the parse, so a hostile document cannot overflow
 //! the stack.
 
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ use super::{collapse_ws, Block, Document, ExtractError, Marker};
 use crate::corpus::Format;
 
 /// Deepest nesting of arrays and objects accepted.
-pub const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 127;
 
 /// The deepest nesting of arrays and objects, strings skipped (one linear scan).
 pub fn nesting_depth(text: &str) -> usize {
@@ -64,12 +64,7 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
             "arrays and objects nested {depth} levels deep, over the limit of {MAX_DEPTH}"
         )));
     }
-    // The scan above bounds the depth: serde_json's own limit (which refuses 128) is lifted.
-    let mut de = serde_json::Deserializer::from_str(&text);
-    de.disable_recursion_limit();
-    let value: Value = serde::Deserialize::deserialize(&mut de)
-        .and_then(|v| de.end().map(|_| v))
-        .map_err(|e| malformed(e.to_string()))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
     let mut doc = Document {
         encoding: Some(enc.to_string()),
         ..Document::default()

@@ -173,7 +173,7 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
         .count();
-    head.contains(&0) || controls * 100 > head.len()
+    head.contains(&0) || controls * 20 > head.len()
 }
 
 /// Refuse bytes that do not match the declared format: a PDF, an archive or an image declared
