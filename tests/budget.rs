@@ -627,7 +627,8 @@ fn the_index_checks_itself_and_build_repairs_it() {
         "delete meta.json",
         "delete .term",
     ] {
-        let gen = f.index.join(&generations(&f.index)[0]);
+        let current = std::fs::read_to_string(f.index.join("CURRENT")).unwrap();
+        let gen = f.index.join(current.trim());
         let file = |ext: &str| {
             std::fs::read_dir(&gen)
                 .unwrap()
