@@ -69,6 +69,7 @@ fn bench(c: &mut Criterion) {
         include_bulk: false,
         only: vec![],
         progress: false,
+        budget: Default::default(),
     };
     let mut g = c.benchmark_group("index");
     g.sample_size(10);

@@ -42,6 +42,7 @@
 //!     include_bulk: false,
 //!     only: vec![],
 //!     progress: false,
+//!     budget: Default::default(),
 //! })?;
 //! assert_eq!(report.passages, 2); // Art. 1 and Art. 2
 //!
@@ -62,3 +63,4 @@ pub mod pipeline;
 pub mod search;
 pub mod segment;
 pub mod serve;
+pub mod worker;

@@ -162,6 +162,9 @@ pub struct BuildOptions {
     pub only: Vec<String>,
     /// Show progress bars (when stderr is a terminal).
     pub progress: bool,
+    /// Wall time, memory and output of one document, and whether extraction runs in worker
+    /// processes (`crate::worker`).
+    pub budget: crate::worker::DocBudget,
 }
 
 /// One document that could not be built, and why.
@@ -482,7 +485,17 @@ fn run(
             .and_then(|st| st.sources.get(id))
             .filter(|ss| ss.sha256 == sha)
     };
-    if let (Some(prev), Some(cur)) = (&previous, &current) {
+    // The index checks itself: a current generation that does not validate (a file missing,
+    // truncated or with a wrong checksum) is rebuilt, never called up to date.
+    let current_valid = match current.as_deref().map(crate::index::validate) {
+        Some(Err(e)) => {
+            tracing::warn!("{e}: rebuilding it");
+            false
+        }
+        Some(Ok(_)) => true,
+        None => false,
+    };
+    if let (Some(prev), Some(cur), true) = (&previous, &current, current_valid) {
         let same_set = prev.sources.len() == ok.len()
             && ok.iter().all(|(s, sha, _)| reusable(&s.id, sha).is_some());
         let same_failures = prev
@@ -491,6 +504,7 @@ fn run(
             .map(|f| &f.source_id)
             .eq(failures.iter().map(|f| &f.source_id));
         if same_set && same_failures {
+            crate::index::clean_leftovers(&opts.index_dir);
             let documents_detail = prev
                 .sources
                 .values()
@@ -531,7 +545,12 @@ fn run(
 
     let generation = NewGeneration::create(&opts.index_dir)?;
 
-    // extract + segment (or reuse the passages of an unchanged source)
+    // extract + segment (or reuse the passages of an unchanged source), each document within
+    // its budget
+    let extractor = crate::worker::Extractor::new(crate::worker::DocBudget {
+        worker_threads: threads,
+        ..opts.budget.clone()
+    });
     let t = Instant::now();
     let pb = bar(opts.progress, ok.len(), "extract");
     let segmented: Vec<_> = ok
@@ -544,12 +563,18 @@ fn run(
             };
             match reused {
                 Some(docs) => (*s, sha.clone(), Ok(docs), true),
-                None => (*s, sha.clone(), passages_of(s, b, profiles), false),
+                None => (
+                    *s,
+                    sha.clone(),
+                    extractor.passages_of(s, b, profiles),
+                    false,
+                ),
             }
         })
         .collect();
     pb.finish_and_clear();
     drop(ok);
+    drop(extractor);
     timed("extract+segment", t);
     let mut per_source: Vec<(&Source, String, Vec<Segmented>, bool)> = Vec::new();
     let mut reused_sources = 0;

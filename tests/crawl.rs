@@ -1389,6 +1389,7 @@ fn build_over_the_network_keeps_going_past_a_host_that_never_answers() {
         include_bulk: false,
         only: Vec::new(),
         progress: false,
+        budget: Default::default(),
     };
     let report = cyberlex::pipeline::build(&manifest, &opts).unwrap();
     assert_eq!(report.sources_built, ids.len() - 1, "{:?}", report.failures);

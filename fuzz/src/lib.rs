@@ -124,6 +124,57 @@ fn extracted(format: Format, r: Result<Document, ExtractError>) {
     }
 }
 
+/// Longest time one input may take in a fuzz body (`cargo fuzz run T -- -timeout=2
+/// -rss_limit_mb=2048` sets the same bound, and one on memory, for libFuzzer).
+pub const TIME_PER_INPUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn timed<T>(what: &str, data: &[u8], f: impl FnOnce() -> T) -> T {
+    let t = std::time::Instant::now();
+    let r = f();
+    let d = t.elapsed();
+    assert!(
+        d <= TIME_PER_INPUT,
+        "{what} took {d:?} on {} bytes, over the {TIME_PER_INPUT:?} per input",
+        data.len()
+    );
+    r
+}
+
+/// Markdown inline markup alone (links, tags, entities, emphasis, templates): linear time.
+pub fn markdown_inline(data: &[u8]) {
+    let s = String::from_utf8_lossy(data);
+    let out = timed("markdown inline", data, || extract::markdown::inline(&s));
+    assert!(!out.contains('\n'), "{out:?}");
+    assert_eq!(out, extract::collapse_ws(&out), "not whitespace-collapsed");
+}
+
+/// Proximity connectors: the first line is a query, the rest a text (at most 4 KiB, 8 words in
+/// the query); the matcher's spans lie inside the text and the whole run stays within its time.
+pub fn proximity(data: &[u8]) {
+    let s = String::from_utf8_lossy(data);
+    let (q, text) = s.split_once('\n').unwrap_or((&s, ""));
+    if q.split_whitespace().count() > 8 || text.len() > 4096 {
+        return;
+    }
+    let Ok(node) = query::parse(q) else { return };
+    let expansions = Default::default();
+    timed("proximity", data, || {
+        let mut m = cyberlex::search::highlight::Matcher {
+            analysis: cyberlex::search::highlight::TextAnalysis::new("en"),
+            expansions: &expansions,
+        };
+        let a = m.analysis.analyze(text);
+        for r in m.highlight(&node, &a, text) {
+            assert!(
+                r.start <= r.end && r.end <= text.len(),
+                "{r:?} outside the text"
+            );
+        }
+        let _ = m.satisfies(&node, &a);
+        let _ = m.min_window(&node, &a);
+    });
+}
+
 pub fn markdown(data: &[u8]) {
     extracted(
         Format::Markdown,
@@ -151,8 +202,11 @@ pub fn text(data: &[u8]) {
 pub fn pdf(data: &[u8]) {
     let mut bytes = b"%PDF-1.4\n".to_vec();
     bytes.extend_from_slice(data);
-    extracted(Format::Pdf, extract::pdf::extract("xx-fuzz", &bytes));
-    extracted(Format::Pdf, extract::pdf::extract("xx-fuzz", data));
+    timed("pdf", data, || {
+        extracted(Format::Pdf, extract::pdf::extract("xx-fuzz", &bytes));
+        extracted(Format::Pdf, extract::pdf::extract("xx-fuzz", data));
+    });
+    let _ = extract::pdf::gstate_depth(data);
     let page = String::from_utf8_lossy(data);
     let doc = Document {
         blocks: extract::pdf::page_blocks(&page),

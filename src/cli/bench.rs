@@ -151,6 +151,8 @@ fn build_once(o: BuildOnce) -> anyhow::Result<Outcome> {
         include_bulk: true,
         only: Vec::new(),
         progress: false,
+        // In-process, so that this process's peak memory is the build's.
+        budget: Default::default(),
     };
     let report = pipeline::build(&manifest, &opts)?;
     let peak = bench::peak_rss_bytes();

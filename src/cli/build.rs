@@ -47,6 +47,17 @@ pub struct BuildArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Wall time of one document's extraction, in seconds (a bulk archive: per 4 MiB); a
+    /// document over it fails with that reason and the build goes on.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub doc_timeout: f64,
+    /// Address space of the process extracting one document, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = crate::worker::DEFAULT_DOC_MEMORY_MIB)]
+    pub doc_memory: u64,
+    /// Extract in this process instead of worker processes: the time budget still holds, but an
+    /// allocation failure or crash in one document ends the build.
+    #[arg(long)]
+    pub no_isolation: bool,
 }
 
 pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
@@ -93,6 +104,16 @@ pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
         include_bulk: a.include_bulk,
         only: a.only.clone(),
         progress: style.stderr_tty,
+        budget: {
+            let mut b = crate::worker::DocBudget::isolated_in_this_binary(
+                std::time::Duration::from_secs_f64(a.doc_timeout.clamp(0.001, 86_400.0)),
+                a.doc_memory,
+            );
+            if a.no_isolation {
+                b.worker_exe = None;
+            }
+            b
+        },
     };
     match pipeline::build_with(&manifest, &a.dirs, &opts) {
         Ok(report) => {

@@ -82,6 +82,14 @@ pub enum Command {
     /// The query language: operators, connectors, fields, expanders (`cyberlex help query`).
     #[command(long_about = crate::cli::search::QUERY_HELP)]
     Query,
+    /// Internal: the worker process a build extracts documents in (`crate::worker`).
+    #[command(hide = true)]
+    ExtractWorker {
+        #[arg(long, default_value_t = 0)]
+        memory_bytes: u64,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
 }
 
 /// The default index directory: `index/` in the current directory.
@@ -106,6 +114,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(a) => serve::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::ExtractWorker {
+            memory_bytes,
+            threads,
+        } => {
+            crate::worker::serve(memory_bytes, threads)?;
+            Ok(Outcome::Found)
+        }
         Command::Query => {
             output::print(search::QUERY_HELP)?;
             Ok(Outcome::Found)

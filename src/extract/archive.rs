@@ -8,6 +8,12 @@
 //! skipped. Refused, with an error naming the member: absolute paths and paths with `..`, a member
 //! larger than [`MAX_MEMBER_BYTES`], an archive that unpacks to more than [`MAX_TOTAL_BYTES`], and
 //! an archive that is not gzip/tar or is truncated.
+//!
+//! Memory is bounded by what is held, not only by what is unpacked: entries are read raw, so that a
+//! GNU long name (or link) or a PAX header is refused from its header size before a byte of it is
+//! read when over [`MAX_NAME_BYTES`] (the tar crate would read it whole); members wait for their
+//! parallel extraction in batches of at most [`BATCH_BYTES`] raw bytes; the extracted text of
+//! all members together is capped at [`MAX_TEXT_BYTES`].
 
 use std::io::Read;
 use std::path::{Component, Path};
@@ -19,6 +25,12 @@ use crate::corpus::Format;
 pub const MAX_MEMBER_BYTES: u64 = 32 * 1024 * 1024;
 /// Largest total of unpacked bytes (every member, read or skipped).
 pub const MAX_TOTAL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Largest GNU long name / long link member and PAX extended header read.
+pub const MAX_NAME_BYTES: u64 = 64 * 1024;
+/// Raw member bytes held for one parallel batch of extraction.
+pub const BATCH_BYTES: usize = 64 * 1024 * 1024;
+/// Extracted text of all members together.
+pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024 * 1024;
 
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Vec<Document>, ExtractError> {
     extract_with_limits(id, bytes, MAX_MEMBER_BYTES, MAX_TOTAL_BYTES)
@@ -43,7 +55,12 @@ pub fn extract_with_limits(
     let mut archive = tar::Archive::new(gz);
     let entries = archive
         .entries()
-        .map_err(|e| malformed(format!("not a tar.gz archive: {e}")))?;
+        .map_err(|e| malformed(format!("not a tar.gz archive: {e}")))?
+        .raw(true);
+    // A name announced by a GNU long-name member or a PAX header, for the next entry.
+    let mut long_name: Option<Vec<u8>> = None;
+    let mut held = 0usize;
+    let mut text = 0usize;
     let mut docs = Vec::new();
     // Members are read in order (the archive is one gzip stream) and extracted in parallel, a
     // batch at a time, so memory holds one batch of raw members at most.
@@ -51,10 +68,49 @@ pub fn extract_with_limits(
     let mut total: u64 = 0;
     for entry in entries {
         let mut entry = entry.map_err(|e| malformed(format!("unreadable archive entry: {e}")))?;
-        let path = entry
-            .path()
-            .map_err(|e| malformed(format!("member with an unreadable path: {e}")))?
-            .into_owned();
+        let kind = entry.header().entry_type();
+        let size = entry.header().size().unwrap_or(0);
+        total = total.saturating_add(size);
+        if total > max_total {
+            return Err(too_large(format!(
+                "the archive unpacks to more than {max_total} bytes"
+            )));
+        }
+        if kind.is_gnu_longname()
+            || kind.is_gnu_longlink()
+            || kind.is_pax_local_extensions()
+            || kind.is_pax_global_extensions()
+        {
+            if size > MAX_NAME_BYTES {
+                return Err(too_large(format!(
+                    "a {} header of {size} bytes, over the limit of {MAX_NAME_BYTES} bytes: refused before reading it",
+                    if kind.is_gnu_longname() || kind.is_gnu_longlink() { "GNU long name" } else { "PAX" }
+                )));
+            }
+            let mut raw = Vec::with_capacity(size as usize);
+            (&mut entry)
+                .take(MAX_NAME_BYTES)
+                .read_to_end(&mut raw)
+                .map_err(|e| {
+                    malformed(format!("unreadable long name (truncated archive?): {e}"))
+                })?;
+            if kind.is_gnu_longname() {
+                while raw.last() == Some(&0) {
+                    raw.pop();
+                }
+                long_name = Some(raw);
+            } else if kind.is_pax_local_extensions() {
+                if let Some(p) = pax_path(&raw) {
+                    long_name = Some(p);
+                }
+            }
+            continue;
+        }
+        let name_bytes = match long_name.take() {
+            Some(n) => n,
+            None => entry.path_bytes().into_owned(),
+        };
+        let path = std::path::PathBuf::from(String::from_utf8_lossy(&name_bytes).into_owned());
         let shown = path.display().to_string();
         if path.is_absolute()
             || path.components().any(|c| {
@@ -68,16 +124,7 @@ pub fn extract_with_limits(
                 "member `{shown}` has an absolute path or `..`: refused"
             )));
         }
-        let size = entry.header().size().unwrap_or(0);
-        total = total.saturating_add(size);
-        if total > max_total {
-            return Err(too_large(format!(
-                "the archive unpacks to more than {max_total} bytes (at member `{shown}`)"
-            )));
-        }
-        if !entry.header().entry_type().is_file()
-            || path.file_name().is_none_or(|n| n != "index.md")
-        {
+        if !kind.is_file() || path.file_name().is_none_or(|n| n != "index.md") {
             continue;
         }
         if size > max_member {
@@ -99,12 +146,14 @@ pub fn extract_with_limits(
                 "member `{shown}` is over the limit of {max_member} bytes per member"
             )));
         }
+        held += raw.len();
         batch.push((member_name(&path), raw));
-        if batch.len() >= BATCH {
-            extract_batch(id, &mut batch, &mut docs)?;
+        if batch.len() >= BATCH || held >= BATCH_BYTES {
+            extract_batch(id, &mut batch, &mut docs, &mut text)?;
+            held = 0;
         }
     }
-    extract_batch(id, &mut batch, &mut docs)?;
+    extract_batch(id, &mut batch, &mut docs, &mut text)?;
     if docs.is_empty() {
         return Err(ExtractError::Empty {
             id: id.to_string(),
@@ -123,6 +172,7 @@ fn extract_batch(
     id: &str,
     batch: &mut Vec<(String, Vec<u8>)>,
     docs: &mut Vec<Document>,
+    text: &mut usize,
 ) -> Result<(), ExtractError> {
     use rayon::prelude::*;
     let extracted: Vec<Result<Option<Document>, ExtractError>> = batch
@@ -141,10 +191,36 @@ fn extract_batch(
         .collect();
     for d in extracted {
         if let Some(d) = d? {
+            *text += d.blocks.iter().map(|b| b.text.len()).sum::<usize>();
+            if *text > MAX_TEXT_BYTES {
+                return Err(ExtractError::TooLarge {
+                    id: id.to_string(),
+                    reason: format!("the archive's text exceeds {MAX_TEXT_BYTES} bytes"),
+                });
+            }
             docs.push(d);
         }
     }
     Ok(())
+}
+
+/// The `path` record of a PAX extended header (`<len> path=<value>\n` records).
+fn pax_path(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let sp = rest.iter().position(|&b| b == b' ')?;
+        let len: usize = std::str::from_utf8(&rest[..sp]).ok()?.parse().ok()?;
+        if len <= sp || len > rest.len() {
+            return None;
+        }
+        let record = &rest[sp + 1..len];
+        let record = record.strip_suffix(b"\n").unwrap_or(record);
+        if let Some(v) = record.strip_prefix(b"path=") {
+            return Some(v.to_vec());
+        }
+        rest = &rest[len..];
+    }
+    None
 }
 
 /// `gesetze-<commit>/s/stgb/index.md` → `s/stgb` (the top folder is the archive's own).

@@ -11,7 +11,9 @@
 //! Laws.Africa/Kenya Law pages (`History of this document …`) is cut from a content's end.
 //!
 //! Malformed JSON is an [`ExtractError::Malformed`] with the parser's line and column;
-//! `serde_json` bounds nesting (128 levels), so a hostile document cannot overflow the stack.
+//! nesting is bounded at [`MAX_DEPTH`] (127 levels of arrays and objects, as the README says:
+//! 127 accepted, 128 refused — serde_json's own recursion limit, which refuses 128) by a scan before the parse, so a hostile document cannot overflow
+//! the stack.
 
 use std::collections::HashMap;
 
@@ -20,13 +22,49 @@ use serde_json::Value;
 use super::{collapse_ws, Block, Document, ExtractError, Marker};
 use crate::corpus::Format;
 
+/// Deepest nesting of arrays and objects accepted.
+pub const MAX_DEPTH: usize = 127;
+
+/// The deepest nesting of arrays and objects, strings skipped (one linear scan).
+pub fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        if in_str {
+            match b {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     let (text, enc) = super::text::decode(bytes);
-    let value: Value = serde_json::from_str(&text).map_err(|e| ExtractError::Malformed {
+    let malformed = |reason: String| ExtractError::Malformed {
         id: id.to_string(),
         format: Format::Json,
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    let depth = nesting_depth(&text);
+    if depth > MAX_DEPTH {
+        return Err(malformed(format!(
+            "arrays and objects nested {depth} levels deep, over the limit of {MAX_DEPTH}"
+        )));
+    }
+    let value: Value = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
     let mut doc = Document {
         encoding: Some(enc.to_string()),
         ..Document::default()

@@ -101,6 +101,12 @@ pub enum ExtractError {
     },
     #[error("{id}: {reason}")]
     TooLarge { id: String, reason: String },
+    /// Over the document's budget (time, memory, output), or its extraction process died.
+    #[error("{id}: {reason}")]
+    Budget { id: String, reason: String },
+    /// An error reported by an extraction process, as it worded it.
+    #[error("{reason}")]
+    Reported { reason: String },
 }
 
 /// Maximum size of one document's raw bytes (bulk archives excepted, whose members are checked one by one).
@@ -118,6 +124,7 @@ pub fn extract(source: &Source, bytes: &[u8]) -> Result<Vec<Document>, ExtractEr
             ),
         });
     }
+    sniff(source, bytes)?;
     let one = |d: Result<Document, ExtractError>| d.map(|d| vec![d]);
     let docs = match source.format {
         Format::Markdown => one(markdown::extract(&source.id, bytes)),
@@ -129,6 +136,88 @@ pub fn extract(source: &Source, bytes: &[u8]) -> Result<Vec<Document>, ExtractEr
         Format::TarGz => archive::extract(&source.id, bytes),
     }?;
     Ok(docs)
+}
+
+/// What the first bytes say a file is, when they name a binary format.
+pub fn magic(bytes: &[u8]) -> Option<&'static str> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let pdf = head.trim_ascii_start().starts_with(b"%PDF-");
+    [
+        (bytes.starts_with(b"\x1f\x8b"), "gzip"),
+        (bytes.starts_with(b"PK\x03\x04"), "zip"),
+        (bytes.starts_with(b"\x89PNG"), "PNG"),
+        (bytes.starts_with(b"\xff\xd8\xff"), "JPEG"),
+        (bytes.starts_with(b"GIF8"), "GIF"),
+        (
+            bytes.starts_with(b"\xd0\xcf\x11\xe0"),
+            "OLE (a Word or Excel file)",
+        ),
+        (bytes.starts_with(b"\x7fELF"), "ELF"),
+        (pdf, "PDF"),
+    ]
+    .into_iter()
+    .find_map(|(hit, name)| hit.then_some(name))
+}
+
+/// Bytes that are no text: NUL bytes or many other control characters in the first 64 KiB (a
+/// UTF-16 or UTF-32 file carries its BOM and is decoded as such).
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    if encoding_rs::Encoding::for_bom(bytes).is_some() {
+        return false;
+    }
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if head.is_empty() {
+        return false;
+    }
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+        .count();
+    head.contains(&0) || controls * 20 > head.len()
+}
+
+/// Refuse bytes that do not match the declared format: a PDF, an archive or an image declared
+/// as text, binary bytes declared as text, a "PDF" or "tar.gz" without its signature.
+pub fn sniff(source: &Source, bytes: &[u8]) -> Result<(), ExtractError> {
+    let refused = |reason: String| ExtractError::Malformed {
+        id: source.id.clone(),
+        format: source.format,
+        reason,
+    };
+    let found = magic(bytes);
+    match source.format {
+        Format::Pdf => {
+            if found.is_some_and(|m| m != "PDF") {
+                return Err(refused(format!(
+                    "the bytes are {}, not a PDF: refused",
+                    found.unwrap_or_default()
+                )));
+            }
+        }
+        Format::TarGz => {
+            if found != Some("gzip") {
+                return Err(refused(format!(
+                    "the bytes are {}, not a gzip-compressed tar archive: refused",
+                    found.unwrap_or("no gzip stream")
+                )));
+            }
+        }
+        _ => {
+            if let Some(m) = found {
+                return Err(refused(format!(
+                    "the bytes are {m}, not {} text: refused",
+                    source.format
+                )));
+            }
+            if looks_binary(bytes) {
+                return Err(refused(format!(
+                    "the bytes are binary (NUL or control bytes), not {} text: refused",
+                    source.format
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Collapse runs of whitespace to one space and trim; the normal form of block text.

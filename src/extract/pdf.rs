@@ -9,11 +9,39 @@
 //! `pdf-extract` may panic on damaged files; the panic is caught and reported as
 //! [`ExtractError::Malformed`], like every error it returns (truncated file, no xref, encrypted).
 
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pdf_extract::{
+    Dictionary, Document as PdfDoc, MediaBox, Object, ObjectId, OutputDev, OutputError, Transform,
+};
 
 use super::{collapse_ws, Block, Document, ExtractError};
 use crate::corpus::Format;
 
+/// Largest inflated size of one stream (a content stream of a statute is a few hundred KB).
+pub const MAX_STREAM_INFLATED: u64 = 64 * 1024 * 1024;
+/// Largest inflated size of all the streams of one document read for text.
+pub const MAX_INFLATED_TOTAL: u64 = 256 * 1024 * 1024;
+/// Most pages of one document.
+pub const MAX_PAGES: usize = 500_000;
+/// Deepest nesting of saved graphics states (`q` … `Q`) in one content stream: each level holds a
+/// copy of the graphics state in the text extractor.
+pub const MAX_GSTATE_DEPTH: usize = 1024;
+/// Most characters of text of one document.
+pub const MAX_TEXT_BYTES: usize = 256 * 1024 * 1024;
+
+/// Bounds are checked before `pdf-extract` runs, on the parsed object graph (lopdf):
+/// - the page tree is walked once with inherited `Resources`/`MediaBox`, a node reached twice is a
+///   cycle and refused as one; the pages are then hung under one flat `Pages` node, so that
+///   finding a page costs the same for page 10 and page 200,000;
+/// - every Flate stream except images is inflated once, through a reader capped at
+///   [`MAX_STREAM_INFLATED`] (all together: [`MAX_INFLATED_TOTAL`]), and stored inflated;
+/// - content streams whose `q` nesting passes [`MAX_GSTATE_DEPTH`] are refused;
+/// - pages that share both their content streams and their resources are extracted once and
+///   their text reused, so a stream shared by 2,000 pages is interpreted once;
+/// - form XObjects whose resources reach themselves (a cycle of `Do`) are refused.
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     let malformed = |reason: String| ExtractError::Malformed {
         id: id.to_string(),
@@ -30,18 +58,22 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
             "no `%PDF-` header (file starts with `{head}`)"
         )));
     }
-    let pages = catch_unwind(AssertUnwindSafe(|| {
-        pdf_extract::extract_text_from_mem_by_pages(bytes)
-    }))
-    .map_err(|panic| {
-        let msg = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unknown panic".into());
-        malformed(format!("the PDF parser failed on this file: {msg}"))
-    })?
-    .map_err(|e| malformed(format!("cannot read the PDF: {e}")))?;
+    let pages = catch_unwind(AssertUnwindSafe(|| pages_text(bytes)))
+        .map_err(|panic| {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            malformed(format!("the PDF parser failed on this file: {msg}"))
+        })?
+        .map_err(|e| match e {
+            PdfError::Bound(reason) => ExtractError::TooLarge {
+                id: id.to_string(),
+                reason,
+            },
+            PdfError::Malformed(reason) => malformed(reason),
+        })?;
     let mut blocks = Vec::new();
     for page in &pages {
         blocks.extend(page_blocks(page));
@@ -61,6 +93,435 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
         encoding: Some("pdf".into()),
         ..Document::default()
     })
+}
+
+enum PdfError {
+    /// Over one of this module's bounds.
+    Bound(String),
+    Malformed(String),
+}
+
+/// The text of every page, in order.
+fn pages_text(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
+    let mut doc = PdfDoc::load_mem(bytes)
+        .map_err(|e| PdfError::Malformed(format!("cannot read the PDF: {e}")))?;
+    if doc.is_encrypted() {
+        doc.decrypt("")
+            .map_err(|e| PdfError::Malformed(format!("cannot read the PDF: {e}")))?;
+    }
+    let pages = flatten_page_tree(&mut doc)?;
+    inflate_streams(&mut doc)?;
+    check_gstate_depth(&doc, &pages)?;
+    check_form_cycles(&doc)?;
+    // Pages sharing contents and resources: extract the first, reuse its text.
+    let mut first_of: HashMap<String, usize> = HashMap::new();
+    let mut same_as: Vec<Option<usize>> = Vec::with_capacity(pages.len());
+    let mut unique: Vec<ObjectId> = Vec::new();
+    for &pid in &pages {
+        let key = doc.get_dictionary(pid).ok().map(|d| {
+            format!(
+                "{:?}|{:?}",
+                d.get(b"Contents").ok(),
+                d.get(b"Resources").ok()
+            )
+        });
+        match key.as_ref().and_then(|k| first_of.get(k)) {
+            Some(&u) => same_as.push(Some(u)),
+            None => {
+                if let Some(k) = key {
+                    first_of.insert(k, unique.len());
+                }
+                same_as.push(None);
+                unique.push(pid);
+            }
+        }
+    }
+    set_flat_pages(&mut doc, &unique)?;
+    let mut out = PageText::default();
+    pdf_extract::output_doc(&doc, &mut out).map_err(|e| match e {
+        OutputError::FormatError(_) if out.over => {
+            PdfError::Bound(format!("the PDF's text exceeds {MAX_TEXT_BYTES} bytes"))
+        }
+        e => PdfError::Malformed(format!("cannot read the PDF: {e}")),
+    })?;
+    let mut texts = Vec::with_capacity(pages.len());
+    let mut next = 0;
+    let mut total = 0usize;
+    for s in &same_as {
+        let t = match s {
+            Some(u) => out.pages.get(*u).cloned().unwrap_or_default(),
+            None => {
+                next += 1;
+                out.pages.get(next - 1).cloned().unwrap_or_default()
+            }
+        };
+        total += t.len();
+        if total > MAX_TEXT_BYTES {
+            return Err(PdfError::Bound(format!(
+                "the PDF's text exceeds {MAX_TEXT_BYTES} bytes"
+            )));
+        }
+        texts.push(t);
+    }
+    Ok(texts)
+}
+
+/// Walk the page tree from the catalog, depth first, carrying inherited attributes; return the
+/// pages in order, each holding its inherited `Resources`, `MediaBox` and `CropBox` itself.
+fn flatten_page_tree(doc: &mut PdfDoc) -> Result<Vec<ObjectId>, PdfError> {
+    let root = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| p.as_reference().ok())
+        .ok_or_else(|| PdfError::Malformed("the catalog names no page tree".into()))?;
+    const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
+    let mut seen: HashSet<ObjectId> = HashSet::new();
+    let mut pages = Vec::new();
+    let mut fills: Vec<(ObjectId, Vec<(&'static [u8], Object)>)> = Vec::new();
+    // (node, inherited attributes)
+    let mut stack: Vec<(ObjectId, Vec<(&'static [u8], Object)>)> = vec![(root, Vec::new())];
+    while let Some((id, inherited)) = stack.pop() {
+        if !seen.insert(id) {
+            return Err(PdfError::Malformed(format!(
+                "the page tree has a cycle: object {} {} is reached twice",
+                id.0, id.1
+            )));
+        }
+        let Ok(node) = doc.get_dictionary(id) else {
+            continue; // a dangling kid: skipped, as readers do
+        };
+        let mut here = inherited.clone();
+        for key in INHERITED {
+            if let Ok(v) = node.get(key) {
+                here.retain(|(k, _)| *k != key);
+                here.push((key, v.clone()));
+            }
+        }
+        let is_pages = node.get(b"Kids").is_ok()
+            && node.get(b"Type").ok().and_then(|t| t.as_name().ok()) != Some(b"Page");
+        if is_pages {
+            let kids: Vec<ObjectId> = node
+                .get(b"Kids")
+                .ok()
+                .and_then(|k| k.as_array().ok())
+                .map(|a| a.iter().filter_map(|o| o.as_reference().ok()).collect())
+                .unwrap_or_default();
+            for k in kids.into_iter().rev() {
+                stack.push((k, here.clone()));
+            }
+        } else {
+            pages.push(id);
+            if pages.len() > MAX_PAGES {
+                return Err(PdfError::Bound(format!(
+                    "the PDF has more than {MAX_PAGES} pages"
+                )));
+            }
+            let missing: Vec<_> = here
+                .into_iter()
+                .filter(|(k, _)| node.get(k).is_err())
+                .collect();
+            fills.push((id, missing));
+        }
+    }
+    for (id, missing) in fills {
+        if let Ok(d) = doc.get_dictionary_mut(id) {
+            for (k, v) in missing {
+                d.set(k, v);
+            }
+        }
+    }
+    Ok(pages)
+}
+
+/// Hang `pages` under one new `Pages` node and point the catalog at it.
+fn set_flat_pages(doc: &mut PdfDoc, pages: &[ObjectId]) -> Result<(), PdfError> {
+    let node = doc.new_object_id();
+    for &p in pages {
+        if let Ok(d) = doc.get_dictionary_mut(p) {
+            d.set("Parent", Object::Reference(node));
+        }
+    }
+    let mut tree = Dictionary::new();
+    tree.set("Type", Object::Name(b"Pages".to_vec()));
+    tree.set(
+        "Kids",
+        Object::Array(pages.iter().map(|&p| Object::Reference(p)).collect()),
+    );
+    tree.set("Count", Object::Integer(pages.len() as i64));
+    doc.objects.insert(node, Object::Dictionary(tree));
+    doc.catalog_mut()
+        .map_err(|e| PdfError::Malformed(format!("cannot read the PDF: {e}")))?
+        .set("Pages", Object::Reference(node));
+    Ok(())
+}
+
+/// Inflate every Flate stream but images, each through a capped reader, and store it inflated.
+fn inflate_streams(doc: &mut PdfDoc) -> Result<(), PdfError> {
+    let mut total = 0u64;
+    for (id, obj) in doc.objects.iter_mut() {
+        let Object::Stream(st) = obj else { continue };
+        let is_image =
+            st.dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()) == Some(b"Image");
+        let flate_only = matches!(st.filters().as_deref(), Ok([b"FlateDecode"]));
+        if is_image || !flate_only || st.dict.get(b"DecodeParms").is_ok() {
+            continue;
+        }
+        let mut out = Vec::new();
+        let mut z = flate2::read::ZlibDecoder::new(&st.content[..]).take(MAX_STREAM_INFLATED + 1);
+        if z.read_to_end(&mut out).is_err() {
+            continue; // damaged: left to the parser, as before
+        }
+        if out.len() as u64 > MAX_STREAM_INFLATED {
+            return Err(PdfError::Bound(format!(
+                "stream {} {} inflates to more than {MAX_STREAM_INFLATED} bytes: refused",
+                id.0, id.1
+            )));
+        }
+        total += out.len() as u64;
+        if total > MAX_INFLATED_TOTAL {
+            return Err(PdfError::Bound(format!(
+                "the PDF's streams inflate to more than {MAX_INFLATED_TOTAL} bytes: refused"
+            )));
+        }
+        st.set_plain_content(out);
+    }
+    Ok(())
+}
+
+/// Refuse content streams (of pages and forms) whose `q` nesting passes [`MAX_GSTATE_DEPTH`].
+fn check_gstate_depth(doc: &PdfDoc, pages: &[ObjectId]) -> Result<(), PdfError> {
+    let mut streams: HashSet<ObjectId> = HashSet::new();
+    for &p in pages {
+        streams.extend(doc.get_page_contents(p));
+    }
+    for (id, obj) in &doc.objects {
+        if let Object::Stream(st) = obj {
+            if st.dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()) == Some(b"Form") {
+                streams.insert(*id);
+            }
+        }
+    }
+    for id in streams {
+        let Ok(Object::Stream(st)) = doc.get_object(id) else {
+            continue;
+        };
+        if st.filters().is_ok_and(|f| !f.is_empty()) {
+            continue; // not inflated here (other filters): the worker's memory cap bounds it
+        }
+        let depth = gstate_depth(&st.content);
+        if depth > MAX_GSTATE_DEPTH {
+            return Err(PdfError::Bound(format!(
+                "content stream {} {} nests {depth} graphics states (`q`), over the limit of {MAX_GSTATE_DEPTH}",
+                id.0, id.1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The deepest `q` nesting of a content stream (strings, hex strings and comments skipped).
+pub fn gstate_depth(content: &[u8]) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    let delim = |b: u8| b.is_ascii_whitespace() || b"()<>[]{}/%".contains(&b) || b == 0;
+    while i < content.len() {
+        match content[i] {
+            b'(' => {
+                let mut nest = 1;
+                i += 1;
+                while i < content.len() && nest > 0 {
+                    match content[i] {
+                        b'\\' => i += 1,
+                        b'(' => nest += 1,
+                        b')' => nest -= 1,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'%' => {
+                while i < content.len() && content[i] != b'\n' && content[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'<' if content.get(i + 1) != Some(&b'<') => {
+                while i < content.len() && content[i] != b'>' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b if delim(b) => i += 1,
+            _ => {
+                let start = i;
+                while i < content.len() && !delim(content[i]) {
+                    i += 1;
+                }
+                match &content[start..i] {
+                    b"q" => {
+                        depth += 1;
+                        max = max.max(depth);
+                    }
+                    b"Q" => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+    }
+    max
+}
+
+/// Refuse form XObjects that reach themselves through the `XObject` entries of their resources.
+fn check_form_cycles(doc: &PdfDoc) -> Result<(), PdfError> {
+    let deref = |o: &Object| -> Option<Object> {
+        match o {
+            Object::Reference(r) => doc.get_object(*r).ok().cloned(),
+            o => Some(o.clone()),
+        }
+    };
+    let mut edges: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+    for (id, obj) in &doc.objects {
+        let Object::Stream(st) = obj else { continue };
+        if st.dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()) != Some(b"Form") {
+            continue;
+        }
+        let kids: Vec<ObjectId> = st
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(deref)
+            .and_then(|r| {
+                r.as_dict()
+                    .ok()
+                    .and_then(|d| d.get(b"XObject").ok())
+                    .and_then(deref)
+            })
+            .and_then(|x| x.as_dict().ok().cloned())
+            .map(|x| {
+                x.iter()
+                    .filter_map(|(_, v)| v.as_reference().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        edges.insert(*id, kids);
+    }
+    // Iterative DFS with colours: 1 = on the stack, 2 = done.
+    let mut colour: HashMap<ObjectId, u8> = HashMap::new();
+    for &start in edges.keys() {
+        if colour.contains_key(&start) {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        colour.insert(start, 1);
+        while let Some((n, k)) = stack.pop() {
+            let kids = edges.get(&n).map(Vec::as_slice).unwrap_or(&[]);
+            if k < kids.len() {
+                stack.push((n, k + 1));
+                let m = kids[k];
+                match colour.get(&m) {
+                    Some(1) => {
+                        return Err(PdfError::Malformed(format!(
+                            "form XObject {} {} invokes itself (a cycle of `Do`)",
+                            m.0, m.1
+                        )))
+                    }
+                    Some(_) => {}
+                    None if edges.contains_key(&m) => {
+                        colour.insert(m, 1);
+                        stack.push((m, 0));
+                    }
+                    None => {}
+                }
+            } else {
+                colour.insert(n, 2);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Plain text per page: the spacing rules of `pdf-extract`'s `PlainTextOutput`, fresh for every
+/// page (as its page-by-page extraction is), with the text of each page kept apart.
+#[derive(Default)]
+struct PageText {
+    pages: Vec<String>,
+    total: usize,
+    over: bool,
+    last_end: f64,
+    last_y: f64,
+    first_char: bool,
+    /// Height of the media box: the flip from PDF space (y up) to text order (y down).
+    height: f64,
+}
+
+impl OutputDev for PageText {
+    fn begin_page(
+        &mut self,
+        _n: u32,
+        media_box: &MediaBox,
+        _: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.pages.push(String::new());
+        self.last_end = 100000.;
+        self.last_y = 0.;
+        self.first_char = false;
+        self.height = media_box.ury - media_box.lly;
+        Ok(())
+    }
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> Result<(), OutputError> {
+        // position = trm · flip, flip = [1 0; 0 -1; 0 height]
+        let (x, y) = (trm.m31, self.height - trm.m32);
+        let (vx, vy) = (
+            font_size * trm.m11 + font_size * trm.m21,
+            font_size * trm.m12 + font_size * trm.m22,
+        );
+        let size = (vx * vy).sqrt();
+        let Some(page) = self.pages.last_mut() else {
+            return Ok(());
+        };
+        let before = page.len();
+        if self.first_char {
+            if (y - self.last_y).abs() > size * 1.5 {
+                page.push('\n');
+            }
+            if x < self.last_end && (y - self.last_y).abs() > size * 0.5 {
+                page.push('\n');
+            }
+            if x > self.last_end + size * 0.1 {
+                page.push(' ');
+            }
+        }
+        page.push_str(ch);
+        self.total += page.len() - before;
+        if self.total > MAX_TEXT_BYTES {
+            self.over = true;
+            return Err(OutputError::FormatError(std::fmt::Error));
+        }
+        self.first_char = false;
+        self.last_y = y;
+        self.last_end = x + width * size;
+        Ok(())
+    }
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        self.first_char = true;
+        Ok(())
+    }
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
 }
 
 /// A heading line: `Article 3: …`, `Article 33 Title`, `CHAPTER II`, `Section I: …`, a line in

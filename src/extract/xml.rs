@@ -38,7 +38,7 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     let xml = roxmltree::Document::parse_with_options(&text, opts)
         .map_err(|e| malformed(e.to_string()))?;
     let root = xml.root_element();
-    if root.descendants().any(|n| depth(n) > MAX_DEPTH) {
+    if element_depth(root) > MAX_DEPTH {
         return Err(malformed(format!(
             "elements nested deeper than {MAX_DEPTH} levels"
         )));
@@ -79,8 +79,22 @@ pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     Ok(doc)
 }
 
-fn depth(n: Node) -> usize {
-    n.ancestors().count()
+/// The deepest element nesting below and including `root` (the root element is level 1), in one
+/// walk.
+pub fn element_depth(root: Node) -> usize {
+    // Document order visits a parent before its children: each depth is its parent's plus one.
+    let mut depth: std::collections::HashMap<roxmltree::NodeId, usize> = Default::default();
+    let mut max = 0;
+    for n in root.descendants().filter(|n| n.is_element()) {
+        let d = n
+            .parent()
+            .and_then(|p| depth.get(&p.id()).copied())
+            .unwrap_or(0)
+            + 1;
+        max = max.max(d);
+        depth.insert(n.id(), d);
+    }
+    max
 }
 
 /// All text below a node, whitespace collapsed.

@@ -10,6 +10,22 @@
 //! generation it named before a swap is kept until the next build starts, so a reader that read
 //! `CURRENT` just before the swap can still open what it read; [`OpenIndex::open`] also retries
 //! when the generation it tried to open is no longer the current one.
+//!
+//! The index checks itself. [`validate`] opens a generation and verifies it: every file of every
+//! segment present, every checksum right (tantivy's `validate_checksum`), a searcher that opens.
+//! Readers validate what they open and report a broken index as [`IndexError::Corrupt`] ("`cyberlex
+//! build` repairs it"), and `build` validates the current generation before it calls it up to
+//! date, rebuilding it when broken. Readers take no lock: a published generation is never written
+//! again, so a read-only index directory is searchable (tantivy's reader lock is answered by the
+//! [`ReadOnly`] directory).
+//!
+//! A build only ever removes what it wrote: the index directory carries a marker file
+//! ([`MARKER`]) and every generation one of its own ([`GEN_MARKER`]); `build --index DIR` refuses
+//! an existing non-empty directory that is neither marked nor an index of an earlier version
+//! (`CURRENT` naming a generation), and only generations with their marker are ever removed. A
+//! generation whose build fails is removed at once, when its [`NewGeneration`] is dropped (a full
+//! disk leaves no partial generation behind), and a build that finds the index up to date still
+//! clears what a killed build left.
 
 pub mod analyzers;
 pub mod schema;
@@ -26,8 +42,10 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 pub enum IndexError {
     #[error("no index at {path}; build one with `cyberlex build --mirror ../shared/corpus/mirror --index {path}`")]
     Missing { path: PathBuf },
-    #[error("index at {path} cannot be opened: {message}; rebuild it with `cyberlex build`")]
+    #[error("index at {path} is corrupted ({message}); `cyberlex build` repairs it (it rebuilds a broken index)")]
     Corrupt { path: PathBuf, message: String },
+    #[error("{path} is not empty and is not a cyberlex index: refused (build into an empty or new directory)")]
+    NotAnIndex { path: PathBuf },
     #[error("another build holds the lock {path}; wait for it to finish")]
     Locked { path: PathBuf },
     #[error("{path}: {source}")]
@@ -51,6 +69,159 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
 
 const CURRENT: &str = "CURRENT";
 const LOCK: &str = "build.lock";
+/// The file that marks a directory as a cyberlex index (written by the first build into it).
+pub const MARKER: &str = ".cyberlex-index";
+/// The file that marks a generation as written by a cyberlex build.
+pub const GEN_MARKER: &str = ".cyberlex-generation";
+
+/// A tantivy directory for readers: the lock tantivy takes to read `meta.json` is granted without
+/// a lock file, since a published generation is never written again. A read-only index directory
+/// is searchable through it.
+#[derive(Clone, Debug)]
+pub struct ReadOnly(tantivy::directory::MmapDirectory);
+
+impl tantivy::Directory for ReadOnly {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<
+        std::sync::Arc<dyn tantivy::directory::FileHandle>,
+        tantivy::directory::error::OpenReadError,
+    > {
+        self.0.get_file_handle(path)
+    }
+    fn delete(&self, path: &Path) -> Result<(), tantivy::directory::error::DeleteError> {
+        self.0.delete(path)
+    }
+    fn exists(&self, path: &Path) -> Result<bool, tantivy::directory::error::OpenReadError> {
+        self.0.exists(path)
+    }
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError> {
+        self.0.open_write(path)
+    }
+    fn atomic_read(
+        &self,
+        path: &Path,
+    ) -> Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+        self.0.atomic_read(path)
+    }
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+    fn acquire_lock(
+        &self,
+        _lock: &tantivy::directory::Lock,
+    ) -> Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError> {
+        Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
+    }
+    fn watch(
+        &self,
+        cb: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.0.watch(cb)
+    }
+}
+
+fn corrupt(path: &Path, message: impl std::fmt::Display) -> IndexError {
+    IndexError::Corrupt {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// Open a generation for reading and verify it: meta.json, every file of every segment, their
+/// checksums, a searcher.
+pub fn validate(generation: &Path) -> Result<Index, IndexError> {
+    let dir =
+        tantivy::directory::MmapDirectory::open(generation).map_err(|e| corrupt(generation, e))?;
+    let index = Index::open(ReadOnly(dir)).map_err(|e| corrupt(generation, e))?;
+    let metas = index
+        .searchable_segment_metas()
+        .map_err(|e| corrupt(generation, e))?;
+    for m in &metas {
+        use tantivy::index::SegmentComponent as C;
+        let mut needed = vec![
+            C::Postings,
+            C::Positions,
+            C::Terms,
+            C::Store,
+            C::FastFields,
+            C::FieldNorms,
+        ];
+        if m.has_deletes() {
+            needed.push(C::Delete);
+        }
+        for f in needed.into_iter().map(|c| m.relative_path(c)) {
+            if !generation.join(&f).is_file() {
+                return Err(corrupt(
+                    generation,
+                    format!("segment file {} is missing", f.display()),
+                ));
+            }
+        }
+    }
+    let damaged = index
+        .validate_checksum()
+        .map_err(|e| corrupt(generation, e))?;
+    if let Some(f) = damaged.iter().next() {
+        return Err(corrupt(
+            generation,
+            format!(
+                "checksum mismatch in {} (and {} more files)",
+                f.display(),
+                damaged.len() - 1
+            ),
+        ));
+    }
+    analyzers::register(&index);
+    let reader = index.reader().map_err(|e| corrupt(generation, e))?;
+    let searcher = reader.searcher();
+    for seg in searcher.segment_readers() {
+        let _ = seg.num_docs();
+    }
+    Ok(index)
+}
+
+/// Is `dir` an index directory this program may write into: missing, empty, marked, or an index
+/// of an earlier version (a `CURRENT` naming a generation)?
+fn check_ours(dir: &Path) -> Result<(), IndexError> {
+    let Ok(mut entries) = fs::read_dir(dir) else {
+        return Ok(()); // missing: created
+    };
+    if entries.next().is_none() || dir.join(MARKER).is_file() || current_generation(dir).is_some() {
+        return Ok(());
+    }
+    Err(IndexError::NotAnIndex {
+        path: dir.to_path_buf(),
+    })
+}
+
+/// A generation this program wrote: its marker, or (an earlier version's) both a tantivy
+/// `meta.json` and a `build-state.json`.
+fn is_our_generation(p: &Path) -> bool {
+    p.join(GEN_MARKER).is_file()
+        || (p.join("meta.json").is_file() && p.join("build-state.json").is_file())
+}
+
+/// Remove what killed or failed builds left, when no build holds the lock (a build that finds the
+/// index up to date calls it). Returns quietly when another build runs.
+pub fn clean_leftovers(dir: &Path) {
+    if check_ours(dir).is_err() {
+        return;
+    }
+    let Ok(lock) = File::options().write(true).open(dir.join(LOCK)) else {
+        return;
+    };
+    if lock.try_lock().is_ok() {
+        remove_stale(dir, None);
+    }
+}
 
 /// The generation `CURRENT` names, if any.
 pub fn current_generation(dir: &Path) -> Option<PathBuf> {
@@ -92,14 +263,16 @@ impl OpenIndex {
     }
 
     fn open_current(dir: &Path) -> Result<OpenIndex, IndexError> {
-        let generation = current_generation(dir).ok_or_else(|| IndexError::Missing {
-            path: dir.to_path_buf(),
+        let generation = current_generation(dir).ok_or_else(|| {
+            if dir.join(CURRENT).is_file() {
+                corrupt(dir, "`CURRENT` names no generation")
+            } else {
+                IndexError::Missing {
+                    path: dir.to_path_buf(),
+                }
+            }
         })?;
-        let index = Index::open_in_dir(&generation).map_err(|e| IndexError::Corrupt {
-            path: generation.clone(),
-            message: e.to_string(),
-        })?;
-        analyzers::register(&index);
+        let index = validate(&generation)?;
         let fields = Fields::from_schema(&index.schema()).map_err(|e| IndexError::Corrupt {
             path: generation.clone(),
             message: e.to_string(),
@@ -119,13 +292,32 @@ pub struct NewGeneration {
     pub path: PathBuf,
     pub index: Index,
     pub fields: Fields,
+    published: bool,
     _lock: File,
+}
+
+impl Drop for NewGeneration {
+    /// A generation never published is removed at once (a failed build, a full disk).
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
 }
 
 impl NewGeneration {
     /// Take the build lock, clear leftovers of killed builds, create an empty generation.
     pub fn create(dir: &Path) -> Result<NewGeneration, IndexError> {
+        check_ours(dir)?;
         fs::create_dir_all(dir).map_err(io(dir))?;
+        let marker = dir.join(MARKER);
+        if !marker.is_file() {
+            fs::write(
+                &marker,
+                b"cyberlex index directory: builds write generations here\n",
+            )
+            .map_err(io(&marker))?;
+        }
         let lock_path = dir.join(LOCK);
         let lock = File::options()
             .create(true)
@@ -147,17 +339,26 @@ impl NewGeneration {
             .unwrap_or(0);
         let path = dir.join(format!("gen-{secs}-{}", std::process::id()));
         fs::create_dir_all(&path).map_err(io(&path))?;
+        let gen_marker = path.join(GEN_MARKER);
+        if let Err(e) = fs::write(&gen_marker, b"written by a cyberlex build\n") {
+            let _ = fs::remove_dir_all(&path);
+            return Err(io(&gen_marker)(e));
+        }
         let (schema, fields) = Fields::schema();
-        let index = Index::create_in_dir(&path, schema).map_err(|source| IndexError::Tantivy {
-            path: path.clone(),
-            source,
-        })?;
+        let index = match Index::create_in_dir(&path, schema) {
+            Ok(i) => i,
+            Err(source) => {
+                let _ = fs::remove_dir_all(&path);
+                return Err(IndexError::Tantivy { path, source });
+            }
+        };
         analyzers::register(&index);
         Ok(NewGeneration {
             dir: dir.to_path_buf(),
             path,
             index,
             fields,
+            published: false,
             _lock: lock,
         })
     }
@@ -187,7 +388,7 @@ impl NewGeneration {
     }
 
     /// Make this generation the current one, atomically; remove the previous ones.
-    pub fn publish(self) -> Result<PathBuf, IndexError> {
+    pub fn publish(mut self) -> Result<PathBuf, IndexError> {
         let name = self
             .path
             .file_name()
@@ -205,11 +406,15 @@ impl NewGeneration {
         }
         let cur = self.dir.join(CURRENT);
         let previous = current_generation(&self.dir);
-        fs::rename(&tmp, &cur).map_err(io(&cur))?;
+        if let Err(e) = fs::rename(&tmp, &cur) {
+            let _ = fs::remove_file(&tmp);
+            return Err(io(&cur)(e));
+        }
+        self.published = true;
         sync_dir(&self.dir);
         // Keep the previous generation until the next build: a reader may have just read its name.
         remove_stale(&self.dir, previous.as_deref());
-        Ok(self.path)
+        Ok(self.path.clone())
     }
 }
 
@@ -229,7 +434,11 @@ fn remove_stale(dir: &Path, keep: Option<&Path>) {
     for e in entries.flatten() {
         let p = e.path();
         let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with("gen-") && Some(&p) != current.as_ref() && Some(p.as_path()) != keep {
+        if name.starts_with("gen-")
+            && Some(&p) != current.as_ref()
+            && Some(p.as_path()) != keep
+            && is_our_generation(&p)
+        {
             let _ = fs::remove_dir_all(&p);
         } else if name.starts_with("CURRENT.tmp-") {
             let _ = fs::remove_file(&p);

@@ -1,0 +1,392 @@
+//! A budget per document: wall time, memory and output size, with extraction isolated in worker
+//! processes so that one document's allocation failure or runaway loop cannot take down a build.
+//!
+//! The `cyberlex` binary re-executes itself as `cyberlex extract-worker` (a hidden subcommand):
+//! the worker caps its own address space (`RLIMIT_AS`), then reads requests from stdin — a JSON
+//! line `{"source": …, "len": N}` followed by the document's N raw bytes — and answers each with
+//! one JSON line, the passages of its documents or the reason it failed. A build keeps up to
+//! `--threads` workers alive and reuses them; a worker that overruns the wall-time budget is
+//! killed, one that dies (an allocation refused under the memory cap aborts it, a stack
+//! overflow, a signal) is reported with its exit status, and an answer larger than the output
+//! budget is refused — each of these fails that document only, and the next document gets a fresh
+//! worker.
+//!
+//! Library callers without the binary ([`DocBudget::default`]) extract in-process, on a thread of
+//! their own with the same wall-time budget: the document fails when its time is up and the build
+//! goes on, though the abandoned thread runs until its extractor returns; memory is then bounded
+//! only by the per-format limits of [`crate::extract`].
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{Format, Source};
+use crate::extract::ExtractError;
+use crate::segment::{Passage, Profiles, Segmented};
+
+/// Default wall time per document (`build --doc-timeout`).
+pub const DEFAULT_DOC_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default address-space cap of a worker process (`build --doc-memory`), in MiB.
+pub const DEFAULT_DOC_MEMORY_MIB: u64 = 3072;
+/// Default cap on what one document's extraction may return (passages serialized as JSON).
+pub const DEFAULT_DOC_OUTPUT_BYTES: u64 = 512 * 1024 * 1024;
+/// A bulk archive's wall-time budget grows by one `doc_timeout` per this many compressed bytes.
+pub const ARCHIVE_BYTES_PER_TIMEOUT: u64 = 4 * 1024 * 1024;
+
+/// The budget of one document and where its extraction runs.
+#[derive(Debug, Clone)]
+pub struct DocBudget {
+    /// Wall time of one document (bulk archives: one per [`ARCHIVE_BYTES_PER_TIMEOUT`] started).
+    pub timeout: Duration,
+    /// Address-space cap of a worker process, in bytes (isolated extraction only).
+    pub memory_bytes: u64,
+    /// Largest answer of one document, in bytes of JSON (isolated extraction only).
+    pub output_bytes: u64,
+    /// The executable to run as `EXE extract-worker`; `None`: extract in-process.
+    pub worker_exe: Option<PathBuf>,
+    /// Threads of the extraction inside one worker (a bulk archive's members run in parallel).
+    pub worker_threads: usize,
+}
+
+impl Default for DocBudget {
+    fn default() -> DocBudget {
+        DocBudget {
+            timeout: DEFAULT_DOC_TIMEOUT,
+            memory_bytes: DEFAULT_DOC_MEMORY_MIB << 20,
+            output_bytes: DEFAULT_DOC_OUTPUT_BYTES,
+            worker_exe: None,
+            worker_threads: 1,
+        }
+    }
+}
+
+impl DocBudget {
+    /// Isolated extraction in worker processes of this very executable (the `cyberlex` binary).
+    pub fn isolated_in_this_binary(timeout: Duration, memory_mib: u64) -> DocBudget {
+        DocBudget {
+            timeout,
+            memory_bytes: memory_mib << 20,
+            worker_exe: std::env::current_exe().ok(),
+            ..DocBudget::default()
+        }
+    }
+
+    /// The wall time of `source` with `len` bytes.
+    pub fn timeout_for(&self, source: &Source, len: usize) -> Duration {
+        if source.format == Format::TarGz {
+            let units = (len as u64).div_ceil(ARCHIVE_BYTES_PER_TIMEOUT).max(1);
+            self.timeout
+                .saturating_mul(units.min(u32::MAX as u64) as u32)
+        } else {
+            self.timeout
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Request {
+    source: Source,
+    len: usize,
+}
+
+/// [`Segmented`] on the wire.
+#[derive(Serialize, Deserialize)]
+struct WireDoc {
+    doc_id: String,
+    passages: Vec<Passage>,
+    body_chars: usize,
+    covered_chars: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Answer {
+    Docs(Vec<WireDoc>),
+    Error(String),
+}
+
+/// The hidden `extract-worker` subcommand: cap the address space, then answer requests on stdin
+/// until it closes.
+pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
+    limit_address_space(memory_bytes)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()?;
+    let profiles = Profiles::builtin();
+    let stdin = std::io::stdin();
+    let mut input = BufReader::new(stdin.lock());
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let req: Request = serde_json::from_str(&line)?;
+        let mut bytes = vec![0u8; req.len];
+        input.read_exact(&mut bytes)?;
+        let answer =
+            match pool.install(|| crate::pipeline::passages_of(&req.source, &bytes, &profiles)) {
+                Ok(docs) => Answer::Docs(
+                    docs.into_iter()
+                        .map(|d| WireDoc {
+                            doc_id: d.doc_id,
+                            passages: d.passages,
+                            body_chars: d.body_chars,
+                            covered_chars: d.covered_chars,
+                        })
+                        .collect(),
+                ),
+                Err(e) => Answer::Error(e.to_string()),
+            };
+        drop(bytes);
+        serde_json::to_writer(&mut out, &answer)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+    }
+}
+
+#[cfg(unix)]
+fn limit_address_space(bytes: u64) -> anyhow::Result<()> {
+    if bytes == 0 {
+        return Ok(());
+    }
+    let lim = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: setrlimit reads the struct we pass; it affects only this (worker) process.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &lim) };
+    if rc != 0 {
+        anyhow::bail!(
+            "cannot cap the worker's address space at {bytes} bytes: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn limit_address_space(_bytes: u64) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// A running worker: its process, its stdin, and the answers its reader thread receives.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    answers: Receiver<Result<Vec<u8>, String>>,
+}
+
+impl Worker {
+    fn spawn(b: &DocBudget, exe: &PathBuf) -> std::io::Result<Worker> {
+        let mut child = Command::new(exe)
+            .arg("extract-worker")
+            .arg("--memory-bytes")
+            .arg(b.memory_bytes.to_string())
+            .arg("--threads")
+            .arg(b.worker_threads.max(1).to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, answers) = mpsc::channel();
+        let limit = b.output_bytes;
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut buf = Vec::new();
+                match (&mut r).take(limit + 1).read_until(b'\n', &mut buf) {
+                    Ok(0) => return,
+                    Ok(_) if buf.last() == Some(&b'\n') => {
+                        if tx.send(Ok(buf)).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(n) if n as u64 > limit => {
+                        let _ = tx.send(Err(format!(
+                            "its extracted text exceeds the output budget of {limit} bytes"
+                        )));
+                        return;
+                    }
+                    Ok(_) | Err(_) => return, // EOF inside an answer: the worker died
+                }
+            }
+        });
+        Ok(Worker {
+            child,
+            stdin,
+            answers,
+        })
+    }
+
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        match self.child.wait() {
+            Ok(status) => describe_exit(status),
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+fn describe_exit(status: std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let what = match sig {
+                libc::SIGABRT => {
+                    "aborted (an allocation refused under the memory budget, or a crash)"
+                }
+                libc::SIGSEGV | libc::SIGBUS => "crashed (stack overflow or invalid memory access)",
+                libc::SIGKILL => "was killed",
+                _ => "was stopped by a signal",
+            };
+            return format!("the extraction process {what}: signal {sig}");
+        }
+    }
+    format!("the extraction process exited with {status}")
+}
+
+/// Idle workers, reused across documents.
+pub struct Extractor {
+    budget: DocBudget,
+    idle: Mutex<Vec<Worker>>,
+}
+
+impl Extractor {
+    pub fn new(budget: DocBudget) -> Extractor {
+        Extractor {
+            budget,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Extract and segment one source within its budget.
+    pub fn passages_of(
+        &self,
+        source: &Source,
+        bytes: &[u8],
+        profiles: &Profiles,
+    ) -> Result<Vec<Segmented>, ExtractError> {
+        let timeout = self.budget.timeout_for(source, bytes.len());
+        let over_budget = |reason: String| ExtractError::Budget {
+            id: source.id.clone(),
+            reason,
+        };
+        let Some(exe) = &self.budget.worker_exe else {
+            return in_process(source, bytes, profiles, timeout);
+        };
+        let worker = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let mut worker = match worker {
+            Some(w) => w,
+            None => Worker::spawn(&self.budget, exe)
+                .map_err(|e| over_budget(format!("cannot start an extraction process: {e}")))?,
+        };
+        let header = serde_json::to_string(&Request {
+            source: source.clone(),
+            len: bytes.len(),
+        })
+        .map_err(|e| over_budget(e.to_string()))?;
+        let sent = worker
+            .stdin
+            .write_all(header.as_bytes())
+            .and_then(|_| worker.stdin.write_all(b"\n"))
+            .and_then(|_| worker.stdin.write_all(bytes))
+            .and_then(|_| worker.stdin.flush());
+        if let Err(e) = sent {
+            let status = worker.stop();
+            return Err(over_budget(format!("{status} ({e})")));
+        }
+        match worker.answers.recv_timeout(timeout) {
+            Ok(Ok(line)) => {
+                let answer: Result<Answer, _> = serde_json::from_slice(&line);
+                if let Ok(mut idle) = self.idle.lock() {
+                    idle.push(worker);
+                }
+                match answer {
+                    Ok(Answer::Docs(docs)) => Ok(docs
+                        .into_iter()
+                        .map(|d| Segmented {
+                            doc_id: d.doc_id,
+                            passages: d.passages,
+                            body_chars: d.body_chars,
+                            covered_chars: d.covered_chars,
+                        })
+                        .collect()),
+                    Ok(Answer::Error(reason)) => Err(ExtractError::Reported { reason }),
+                    Err(e) => Err(over_budget(format!(
+                        "unreadable answer of the extraction process: {e}"
+                    ))),
+                }
+            }
+            Ok(Err(reason)) => {
+                worker.stop();
+                Err(over_budget(reason))
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                worker.stop();
+                Err(over_budget(format!(
+                    "extraction exceeded its time budget of {} s and was stopped (`build --doc-timeout`)",
+                    timeout.as_secs_f64()
+                )))
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = worker.stop();
+                Err(over_budget(format!(
+                    "{status}; the memory budget is {} MiB (`build --doc-memory`)",
+                    self.budget.memory_bytes >> 20
+                )))
+            }
+        }
+    }
+}
+
+impl Drop for Extractor {
+    fn drop(&mut self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            for w in idle.drain(..) {
+                drop(w.stdin); // EOF: the worker exits
+                let mut child = w.child;
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+/// In-process extraction on a thread of its own, abandoned when its time is up.
+fn in_process(
+    source: &Source,
+    bytes: &[u8],
+    profiles: &Profiles,
+    timeout: Duration,
+) -> Result<Vec<Segmented>, ExtractError> {
+    let (tx, rx) = mpsc::channel();
+    let (s, b, p) = (source.clone(), bytes.to_vec(), profiles.clone());
+    let spawned = std::thread::Builder::new()
+        .name(format!("extract {}", source.id))
+        .spawn(move || {
+            let _ = tx.send(crate::pipeline::passages_of(&s, &b, &p));
+        });
+    if spawned.is_err() {
+        return crate::pipeline::passages_of(source, bytes, profiles);
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(r) => r,
+        Err(_) => Err(ExtractError::Budget {
+            id: source.id.clone(),
+            reason: format!(
+                "extraction exceeded its time budget of {} s (`build --doc-timeout`)",
+                timeout.as_secs_f64()
+            ),
+        }),
+    }
+}
