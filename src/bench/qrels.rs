@@ -73,6 +73,50 @@ pub fn normalize(citation: &str) -> String {
     citation.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A citation and the provisions it is a subdivision or part of, narrowest first:
+/// `§ 2511(2)(a), part 2` → `§ 2511(2)(a), part 2`, `§ 2511(2)(a)`, `§ 2511(2)`, `§ 2511`.
+/// A judgement names a provision; segmentation may cut it into subsections or parts, and a hit
+/// on one of them is a hit on the judged provision.
+pub fn provision_chain(citation: &str) -> Vec<String> {
+    let mut out = vec![normalize(citation)];
+    let mut cur = out[0].clone();
+    loop {
+        let next = if let Some(i) = cur.rfind(", part ") {
+            cur[..i].to_string()
+        } else if cur.ends_with(')') {
+            match cur.rfind('(') {
+                Some(i) if i > 0 => cur[..i].trim_end().to_string(),
+                _ => break,
+            }
+        } else {
+            break;
+        };
+        if next.is_empty() || next == cur {
+            break;
+        }
+        out.push(next.clone());
+        cur = next;
+    }
+    out
+}
+
+/// The key a hit is judged under: its own (doc, citation) if judged, else the nearest judged
+/// provision it is part of, else its own.
+pub fn judged_key<V>(
+    doc: &str,
+    citation: &str,
+    judged: &HashMap<(String, String), V>,
+) -> (String, String) {
+    let chain = provision_chain(citation);
+    for c in &chain {
+        let k = (doc.to_string(), c.clone());
+        if judged.contains_key(&k) {
+            return k;
+        }
+    }
+    (doc.to_string(), chain[0].clone())
+}
+
 impl Qrels {
     pub fn load(path: &Path) -> anyhow::Result<Qrels> {
         let text = std::fs::read_to_string(path)
@@ -113,5 +157,28 @@ impl Qrels {
             }
         }
         Ok(q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::provision_chain;
+
+    #[test]
+    fn subdivisions_fall_under_their_provision() {
+        assert_eq!(
+            provision_chain("§ 2511(2)(a), part 2"),
+            vec![
+                "§ 2511(2)(a), part 2",
+                "§ 2511(2)(a)",
+                "§ 2511(2)",
+                "§ 2511"
+            ]
+        );
+        assert_eq!(
+            provision_chain("s. 2 (“asset”)"),
+            vec!["s. 2 (“asset”)", "s. 2"]
+        );
+        assert_eq!(provision_chain("Art. 5"), vec!["Art. 5"]);
     }
 }

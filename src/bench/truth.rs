@@ -117,14 +117,17 @@ fn ratio(a: usize, b: usize) -> f64 {
 }
 
 /// Is the cell's answer right? A provision cell: the matrix names one of the expected
-/// provisions (same document, same citation up to spacing); a none cell: the matrix is empty.
+/// provisions (same document, same citation up to spacing, or a subsection or part of it — the
+/// segmenter may cut a long provision); a none cell: the matrix is empty.
 pub fn judge(cell: &Cell, got: Option<(&str, &str)>) -> bool {
     match got {
         None => cell.none,
-        Some((doc, citation)) => cell
-            .expect
-            .iter()
-            .any(|e| e.doc == doc && normalize(&e.citation) == normalize(citation)),
+        Some((doc, citation)) => {
+            let chain = crate::bench::qrels::provision_chain(citation);
+            cell.expect
+                .iter()
+                .any(|e| e.doc == doc && chain.contains(&normalize(&e.citation)))
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::output::{json_pretty, print};
 use super::Outcome;
 use crate::bench::metrics::{gains, Scores};
-use crate::bench::qrels::{normalize, JudgedQuery, Qrels};
+use crate::bench::qrels::{judged_key, normalize, JudgedQuery, Qrels};
 use crate::bench::truth;
 use crate::bench::ReportFormat;
 use crate::search::situation::SituationRequest;
@@ -102,12 +102,12 @@ fn evaluate_one(
         })
     }
     .map_err(|e| anyhow::anyhow!("query `{}` ({}): {e}", jq.id, jq.query))?;
+    let judged = jq.judged();
     let keys: Vec<(String, String)> = resp
         .hits
         .iter()
-        .map(|h| (h.doc_id.clone(), normalize(&h.citation)))
+        .map(|h| judged_key(&h.doc_id, &h.citation, &judged))
         .collect();
-    let judged = jq.judged();
     let g = gains(&keys, &judged, k);
     let top = keys
         .iter()
