@@ -174,6 +174,10 @@ pub struct Failure {
     /// `fetch`, `extract` or `index`.
     pub stage: std::borrow::Cow<'static, str>,
     pub reason: String,
+    /// The bytes that failed after they were fetched (so an unchanged rebuild knows they are
+    /// the same bytes and reports the failure again instead of rebuilding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// Per-document figures of a build.
@@ -379,6 +383,7 @@ pub fn build_with(
                 source_id: r.id,
                 stage: "fetch".into(),
                 reason: format!("{}: {}", r.path.display(), r.reason),
+                sha256: None,
             });
         }
         for s in folder.sources {
@@ -392,6 +397,7 @@ pub fn build_with(
                         other.id,
                         other.url
                     ),
+                    sha256: None,
                 });
             } else {
                 sources.push(s);
@@ -427,21 +433,35 @@ fn run(
     let fetched: Vec<(&Source, Fetch)> = if opts.crawl.mirror.is_none() && !opts.crawl.offline {
         // Over the network: per-host queues (a stalled host holds only its own sources), and
         // one verdict, quickly, when there is no network at all.
-        let fetcher = crawl::Fetcher::new(&opts.crawl);
-        let _ = fetcher.check_network(sources);
-        let results = fetcher.fetch_all(sources, |_| pb.inc(1));
-        if let Some(reason) = fetcher.network_down() {
-            if results.iter().all(|r| r.is_err()) {
-                pb.finish_and_clear();
-                return Err(BuildError::NoNetwork {
-                    reason,
-                    seconds: started.elapsed().as_secs_f64(),
-                });
+        // The user's own files (`build --dir`) are read from disk, never fetched.
+        let (own_sources, net_sources): (Vec<&Source>, Vec<&Source>) =
+            sources.iter().partition(|s| own::is_own(s));
+        let mut fetched: Vec<(&Source, Fetch)> = own_sources
+            .into_iter()
+            .map(|s| {
+                pb.inc(1);
+                (s, fetch_bounded(s, &opts.crawl))
+            })
+            .collect();
+        if !net_sources.is_empty() {
+            let net: Vec<Source> = net_sources.iter().map(|s| (*s).clone()).collect();
+            let fetcher = crawl::Fetcher::new(&opts.crawl);
+            let _ = fetcher.check_network(&net);
+            let results = fetcher.fetch_all(&net, |_| pb.inc(1));
+            if let Some(reason) = fetcher.network_down() {
+                if results.iter().all(|r| r.is_err()) && fetched.iter().all(|(_, r)| r.is_err()) {
+                    pb.finish_and_clear();
+                    return Err(BuildError::NoNetwork {
+                        reason,
+                        seconds: started.elapsed().as_secs_f64(),
+                    });
+                }
+                tracing::warn!("{reason}: building from the cached copies");
             }
-            tracing::warn!("{reason}: building from the cached copies");
+            let results = results.into_iter().map(|r| r.map_err(Into::into));
+            fetched.extend(net_sources.into_iter().zip(results));
         }
-        let results = results.into_iter().map(|r| r.map_err(Into::into));
-        sources.iter().zip(results).collect()
+        fetched
     } else {
         sources
             .par_iter()
@@ -467,6 +487,7 @@ fn run(
                     source_id: s.id.clone(),
                     stage: "fetch".into(),
                     reason: e.to_string(),
+                    sha256: None,
                 });
             }
         }
@@ -496,11 +517,24 @@ fn run(
         None => false,
     };
     if let (Some(prev), Some(cur), true) = (&previous, &current, current_valid) {
-        let same_set = prev.sources.len() == ok.len()
-            && ok.iter().all(|(s, sha, _)| reusable(&s.id, sha).is_some());
+        // Bytes that failed after fetching last time, unchanged: they fail the same way again.
+        let failed_same = |id: &str, sha: &str| {
+            prev.failures
+                .iter()
+                .any(|f| f.source_id == id && f.sha256.as_deref() == Some(sha))
+        };
+        let reused = ok
+            .iter()
+            .filter(|(s, sha, _)| reusable(&s.id, sha).is_some())
+            .count();
+        let same_set = prev.sources.len() == reused
+            && ok
+                .iter()
+                .all(|(s, sha, _)| reusable(&s.id, sha).is_some() || failed_same(&s.id, sha));
         let same_failures = prev
             .failures
             .iter()
+            .filter(|f| f.stage == "fetch")
             .map(|f| &f.source_id)
             .eq(failures.iter().map(|f| &f.source_id));
         if same_set && same_failures {
@@ -584,6 +618,7 @@ fn run(
                 source_id: s.id.clone(),
                 stage: "extract".into(),
                 reason: format!("{}: no passages found", s.id),
+                sha256: Some(sha.clone()),
             }),
             Ok(d) => {
                 reused_sources += usize::from(reused);
@@ -600,6 +635,7 @@ fn run(
                     source_id: s.id.clone(),
                     stage: "extract".into(),
                     reason,
+                    sha256: Some(sha.clone()),
                 });
             }
         }

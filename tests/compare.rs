@@ -283,7 +283,9 @@ fn matrix_rows_keep_to_one_instrument_and_name_documents() {
     let de = m.rows.iter().find(|r| r.jurisdiction == "DE").unwrap();
     assert_eq!(de.cells["illegal-access"].label(), "StGB § 202a");
     // Judged from the StPO's text: § 100a is the interception of telecommunications.
-    assert_eq!(de.cells["content-interception"].label(), "StPO § 100a");
+    // (segmentation cites its subsections, `§ 100a(1)`…: any of them names the provision)
+    let label = de.cells["content-interception"].label();
+    assert!(label.starts_with("StPO § 100a"), "{label}");
     let out = Command::cargo_bin("cyberlex")
         .unwrap()
         .args(["matrix", "--format", "text", "--index"])

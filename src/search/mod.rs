@@ -1247,7 +1247,16 @@ impl Engine {
                 expansions: &planner.expansions,
             };
             let analyzed = m.analysis.analyze(&p.text);
-            let mut ranges = m.highlight(&node, &analyzed, &p.text);
+            // A ranked query keeps to its own languages: in a passage of another language (found
+            // through a concept) its words are not marked, only the concept's wording below.
+            let foreign = mode == Mode::Ranked
+                && !planner.query_langs.is_empty()
+                && !planner.query_langs.contains(&p.language);
+            let mut ranges = if foreign {
+                Vec::new()
+            } else {
+                m.highlight(&node, &analyzed, &p.text)
+            };
             let carried: Vec<&String> =
                 p.concepts.iter().filter(|x| concepts.contains(x)).collect();
             // A hit found through a concept shows the concept's wording that is in its text.
