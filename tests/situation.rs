@@ -104,13 +104,17 @@ fn a_folder_alone_is_searchable_in_two_commands() {
         .arg(&idx)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Memo on the dismissed ditch inspector"));
+        .stdout(predicate::str::contains(
+            "Memo on the dismissed ditch inspector",
+        ));
     cyberlex()
         .args(["inspect", "s1", "--index"])
         .arg(&idx)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Orchard Irrigation Code of Valdoria"))
+        .stdout(predicate::str::contains(
+            "Orchard Irrigation Code of Valdoria",
+        ))
         .stdout(predicate::str::contains("s. 3"));
     cyberlex()
         .args(["inspect", "satzung", "--index"])
@@ -122,7 +126,13 @@ fn a_folder_alone_is_searchable_in_two_commands() {
 
     let hits = json(
         cyberlex()
-            .args(["search", "irrigation dashboard", "--format", "json", "--index"])
+            .args([
+                "search",
+                "irrigation dashboard",
+                "--format",
+                "json",
+                "--index",
+            ])
             .arg(&idx),
     );
     let first = &hits["hits"][0];
@@ -137,14 +147,23 @@ fn a_folder_alone_is_searchable_in_two_commands() {
             .arg(&idx)
             .arg("A grower we act for says a dismissed inspector (who never handed back his token) opened the irrigation dashboard AND rewrote the \"sluice ledger\" entries last week."),
     );
-    assert!(sit["terms"].as_array().is_some_and(|t| !t.is_empty()), "{sit}");
+    assert!(
+        sit["terms"].as_array().is_some_and(|t| !t.is_empty()),
+        "{sit}"
+    );
     assert!(sit["concepts"].is_array());
     let top: Vec<String> = sit["hits"]
         .as_array()
         .unwrap()
         .iter()
         .take(3)
-        .map(|h| format!("{} {}", h["doc_id"].as_str().unwrap(), h["citation"].as_str().unwrap()))
+        .map(|h| {
+            format!(
+                "{} {}",
+                h["doc_id"].as_str().unwrap(),
+                h["citation"].as_str().unwrap()
+            )
+        })
         .collect();
     assert!(top.iter().any(|c| c == "s1 s. 3"), "{top:?}");
     assert!(top.iter().any(|c| c == "s1 s. 2"), "{top:?}");
@@ -226,7 +245,9 @@ fn a_long_description_over_the_corpus_and_an_own_folder() {
         .success();
     // A fact pattern of eval/situations.toml, cut to 6,000 characters: quotes, parentheses and
     // capitalised AND are prose.
-    let qrels = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/eval/situations.toml")).unwrap();
+    let qrels =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/eval/situations.toml"))
+            .unwrap();
     let v: toml::Value = toml::from_str(&qrels).unwrap();
     let q = v["query"]
         .as_array()
@@ -251,9 +272,18 @@ fn a_long_description_over_the_corpus_and_an_own_folder() {
     let top3: Vec<String> = hits
         .iter()
         .take(3)
-        .map(|h| format!("{} {}", h["doc_id"].as_str().unwrap(), h["citation"].as_str().unwrap()))
+        .map(|h| {
+            format!(
+                "{} {}",
+                h["doc_id"].as_str().unwrap(),
+                h["citation"].as_str().unwrap()
+            )
+        })
         .collect();
-    assert!(top3.iter().any(|c| c == "za-cybercrimes-act-2020 s. 2"), "{top3:?}");
+    assert!(
+        top3.iter().any(|c| c == "za-cybercrimes-act-2020 s. 2"),
+        "{top3:?}"
+    );
     assert_eq!(hits[0]["jurisdiction"], "ZA", "{top3:?}");
     assert!(sit["concepts"]
         .as_array()
@@ -272,7 +302,13 @@ fn a_long_description_over_the_corpus_and_an_own_folder() {
     assert_eq!(own["hits"][0]["doc_id"], "beekeeping", "{}", own["hits"][0]);
     let corpus = json(
         cyberlex()
-            .args(["search", "Ausspähen von Daten", "--format", "json", "--index"])
+            .args([
+                "search",
+                "Ausspähen von Daten",
+                "--format",
+                "json",
+                "--index",
+            ])
             .arg(&idx),
     );
     assert_eq!(corpus["hits"][0]["doc_id"], "de-stgb");

@@ -107,9 +107,11 @@ pub fn terminal_safe(s: &str, color: bool) -> std::borrow::Cow<'_, str> {
     while let Some(c) = rest.chars().next() {
         if c == '\x1b' && color {
             let body = &rest[1..];
-            let n = body
-                .strip_prefix('[')
-                .map(|b| b.chars().take_while(|c| c.is_ascii_digit() || *c == ';').count());
+            let n = body.strip_prefix('[').map(|b| {
+                b.chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == ';')
+                    .count()
+            });
             if let Some(n) = n.filter(|&n| n <= 16 && body[1 + n..].starts_with('m')) {
                 out.push_str(&rest[..n + 3]);
                 rest = &rest[n + 3..];
@@ -217,27 +219,42 @@ mod tests {
             let safe = terminal_safe(hostile, color);
             assert!(!safe.chars().any(is_dangerous), "{color}: {safe:?}");
             assert!(safe.contains("\\u001b]0;title\\u0007"), "{safe}");
-            assert!(safe.contains("\\u009b31m") && safe.ends_with("end\n\tnext"), "{safe}");
+            assert!(
+                safe.contains("\\u009b31m") && safe.ends_with("end\n\tnext"),
+                "{safe}"
+            );
         }
         // Colour sequences of Style survive only with colour; document ESC inside them is escaped.
-        let style = Style { color: true, stderr_tty: false };
+        let style = Style {
+            color: true,
+            stderr_tty: false,
+        };
         let painted = style.bold("a\x1b[8mb");
         let safe = terminal_safe(&painted, true);
         assert_eq!(safe, "\x1b[1ma\\u001b[8mb\x1b[0m");
-        assert_eq!(terminal_safe(&painted, false), "\\u001b[1ma\\u001b[8mb\\u001b[0m");
+        assert_eq!(
+            terminal_safe(&painted, false),
+            "\\u001b[1ma\\u001b[8mb\\u001b[0m"
+        );
         // JSON: the escape is JSON's own, so the value reads back exactly.
         let json = serde_json::to_string(&serde_json::json!({"t": "a\u{9b}b\x7f\x1b"})).unwrap();
-        let back: serde_json::Value =
-            serde_json::from_str(&terminal_safe(&json, false)).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&terminal_safe(&json, false)).unwrap();
         assert_eq!(back["t"], "a\u{9b}b\x7f\x1b");
         // Highlights keep their offsets.
-        let plain = Style { color: true, stderr_tty: false }.highlight("a\x1bbc", &[[2, 3]]);
+        let plain = Style {
+            color: true,
+            stderr_tty: false,
+        }
+        .highlight("a\x1bbc", &[[2, 3]]);
         assert_eq!(terminal_safe(&plain, true), "a\u{FFFD}\x1b[1;33mb\x1b[0mc");
     }
 
     #[test]
     fn csv_formulas_are_neutralised() {
-        assert_eq!(csv_field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
         assert_eq!(csv_field("+1"), "'+1");
         assert_eq!(csv_field("-2+3"), "'-2+3");
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");

@@ -929,7 +929,6 @@ fn links_nested(s: &str, nesting: usize) -> String {
     out
 }
 
-
 /// Remove HTML tags (ASCII tag names only: `<개정 2020.2.4>` is text).
 fn strip_html_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -1274,12 +1273,21 @@ mod hostile {
 
     #[test]
     fn the_linear_inline_code_gives_what_the_scans_gave() {
-        assert_eq!(inline("a <b>bold</b> &amp; &#x41;&#66; &bogus; c"), "a bold & AB &bogus; c");
+        assert_eq!(
+            inline("a <b>bold</b> &amp; &#x41;&#66; &bogus; c"),
+            "a bold & AB &bogus; c"
+        );
         assert_eq!(inline("<a <a <a href=x>t"), "t");
         assert_eq!(inline("x < y > z"), "x < y > z");
-        assert_eq!(inline("[[A|b]] [t](u) ![i](s) <https://e.org/x> [[u"), "b t https://e.org/x [[u");
+        assert_eq!(
+            inline("[[A|b]] [t](u) ![i](s) <https://e.org/x> [[u"),
+            "b t https://e.org/x [[u"
+        );
         assert_eq!(inline("[a [b](c)](d) [x](y"), "a b [x](y");
-        assert_eq!(inline("{{< f >}} k {% i %} <!-- c --> {{ v }} {% open"), "k {% open");
+        assert_eq!(
+            inline("{{< f >}} k {% i %} <!-- c --> {{ v }} {% open"),
+            "k {% open"
+        );
         assert_eq!(inline("&#128512;&#xZZ;&;"), "😀&#xZZ;&;");
     }
 }

@@ -8,10 +8,7 @@ use crate::segment::Passage;
 pub fn flags(completeness: &str, title: &str) -> Vec<String> {
     let note = completeness.to_lowercase();
     let title = title.to_lowercase();
-    let word = |hay: &str, w: &str| {
-        hay.split(|c: char| !c.is_alphanumeric())
-            .any(|x| x == w)
-    };
+    let word = |hay: &str, w: &str| hay.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
     let mut out = Vec::new();
     if note.starts_with("partial")
         || note.contains("single article")
@@ -23,7 +20,9 @@ pub fn flags(completeness: &str, title: &str) -> Vec<String> {
     if word(&note, "bill") || word(&title, "bill") {
         out.push("bill".to_string());
     }
-    if note.contains("outdated") || note.contains("superseded") || note.contains("no longer in force")
+    if note.contains("outdated")
+        || note.contains("superseded")
+        || note.contains("no longer in force")
     {
         out.push("outdated".to_string());
     }

@@ -16,8 +16,8 @@ use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::query::{FieldName, Node, Unit, WordKind};
 use super::inflect::same_word;
+use super::query::{FieldName, Node, Unit, WordKind};
 use crate::index::analyzers::{self, break_between, is_cjk, raw_tokens, Break, STEMMED};
 
 /// One token of a passage: its byte range, base term, stem, sentence and paragraph.
@@ -490,7 +490,10 @@ mod tests {
         let t = "违反国家规定，侵入计算机信息系统的，处三年以下有期徒刑。";
         assert_eq!(ranges("侵入计算机", t, "zh"), ["侵入计算机"]);
         // Only part of the query occurs: the runs of three characters or more are marked.
-        assert_eq!(ranges("非法侵入计算机信息系统", t, "zh"), ["侵入计算机信息系统"]);
+        assert_eq!(
+            ranges("非法侵入计算机信息系统", t, "zh"),
+            ["侵入计算机信息系统"]
+        );
         assert!(ranges("非法", t, "zh").is_empty());
     }
 
@@ -502,7 +505,10 @@ mod tests {
             ranges("providers of service", t, "en"),
             ["providers", "service", "provider"]
         );
-        assert_eq!(ranges("\"providers of a service\"", t, "en"), ["providers of a service"]);
+        assert_eq!(
+            ranges("\"providers of a service\"", t, "en"),
+            ["providers of a service"]
+        );
         // `providers` is a form of `provider` but not of `provided`.
         assert_eq!(ranges("provider", t, "en"), ["providers", "provider"]);
         assert!(!ranges("providers", t, "en").contains(&"provided".to_string()));

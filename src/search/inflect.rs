@@ -10,7 +10,9 @@
 const ENDINGS: &[(&str, &[&str])] = &[
     (
         "en",
-        &["", "s", "es", "ed", "d", "ing", "e", "ies", "ied", "y", "'s"],
+        &[
+            "", "s", "es", "ed", "d", "ing", "e", "ies", "ied", "y", "'s",
+        ],
     ),
     (
         "de",
@@ -20,19 +22,27 @@ const ENDINGS: &[(&str, &[&str])] = &[
     ),
     (
         "fr",
-        &["", "e", "s", "es", "x", "ee", "ees", "er", "ent", "ant", "aux", "al"],
+        &[
+            "", "e", "s", "es", "x", "ee", "ees", "er", "ent", "ant", "aux", "al",
+        ],
     ),
     (
         "es",
-        &["", "s", "es", "a", "o", "as", "os", "e", "ar", "er", "ir", "ado", "ada"],
+        &[
+            "", "s", "es", "a", "o", "as", "os", "e", "ar", "er", "ir", "ado", "ada",
+        ],
     ),
     (
         "pt",
-        &["", "s", "es", "a", "o", "as", "os", "e", "ar", "er", "ir", "ado", "ada", "ao", "oes"],
+        &[
+            "", "s", "es", "a", "o", "as", "os", "e", "ar", "er", "ir", "ado", "ada", "ao", "oes",
+        ],
     ),
     (
         "it",
-        &["", "a", "o", "i", "e", "are", "ere", "ire", "ato", "ata", "ati", "ate"],
+        &[
+            "", "a", "o", "i", "e", "are", "ere", "ire", "ato", "ata", "ati", "ate",
+        ],
     ),
     (
         "nl",

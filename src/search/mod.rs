@@ -20,7 +20,9 @@ pub mod query;
 pub mod rules;
 pub mod situation;
 pub mod spans;
+pub mod suggest;
 pub mod views;
+pub mod vocab;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::{Bound, Range};
@@ -411,18 +413,15 @@ impl Planner<'_> {
         let mut found = HashSet::from([base.to_string()]);
         if prefix.chars().count() >= 3 && base.chars().all(char::is_alphabetic) {
             let f = self.e.fields().clone();
-            let mut stemmers: Vec<(&'static str, TextAnalyzer)> = langs
-                .iter()
-                .map(|l| (*l, self.stem[l].clone()))
-                .collect();
+            let mut stemmers: Vec<(&'static str, TextAnalyzer)> =
+                langs.iter().map(|l| (*l, self.stem[l].clone())).collect();
             for field in [f.text, f.heading] {
                 let more = self.scan(field, &prefix, MAX_INFLECTION_SCAN, |t| {
                     if t == base {
                         return Ok(true);
                     }
                     for ((l, a), (_, s)) in stemmers.iter_mut().zip(&stems) {
-                        if inflect::same_word(l, t, base)
-                            && analyzers::analyze(a, t).join("") == *s
+                        if inflect::same_word(l, t, base) && analyzers::analyze(a, t).join("") == *s
                         {
                             return Ok(true);
                         }
@@ -714,7 +713,11 @@ impl Planner<'_> {
                 }
             }
             Node::Phrase { field, text, slop } => SpanNode::Seq {
-                slots: self.terms(None, text).into_iter().map(|t| vec![t]).collect(),
+                slots: self
+                    .terms(None, text)
+                    .into_iter()
+                    .map(|t| vec![t])
+                    .collect(),
                 slop: slop.unwrap_or(0),
                 any_order: slop.is_some(),
                 at: at(field),
@@ -1065,7 +1068,9 @@ impl Engine {
             planner.query_langs = planner.query_languages(&node);
         }
         let planned = planner.plan(&node, &req.langs).map_err(qerr)?;
-        if std::env::var_os("CYBERLEX_DEBUG_PLAN").is_some() { eprintln!("{planned:?}"); }
+        if std::env::var_os("CYBERLEX_DEBUG_PLAN").is_some() {
+            eprintln!("{planned:?}");
+        }
 
         // A ranked query naming a concept of the taxonomy (in any language) also finds passages
         // tagged with it, whatever their language. Exact queries never expand.
@@ -1177,7 +1182,12 @@ impl Engine {
         };
         let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
         let mut hits = Vec::new();
-        for (i, c) in cands.into_iter().skip(req.offset).take(req.limit).enumerate() {
+        for (i, c) in cands
+            .into_iter()
+            .skip(req.offset)
+            .take(req.limit)
+            .enumerate()
+        {
             let doc: TantivyDocument = self.searcher.doc(c.addr)?;
             let p = self.fields().from_document(&doc);
             let analysis = analyses
@@ -1238,10 +1248,13 @@ impl Engine {
         }
         let parsed = req.explain.then(|| {
             let mut s = query::explain_tree(&node);
-            s.push_str(&format!("mode: {}\n", match mode {
-                Mode::Ranked => "ranked (every expansion)",
-                Mode::Exact => "exact (every hit satisfies the query literally)",
-            }));
+            s.push_str(&format!(
+                "mode: {}\n",
+                match mode {
+                    Mode::Ranked => "ranked (every expansion)",
+                    Mode::Exact => "exact (every hit satisfies the query literally)",
+                }
+            ));
             if !planner.query_langs.is_empty() {
                 s.push_str(&format!(
                     "query language: {} (other languages through concepts only)\n",
@@ -1281,7 +1294,7 @@ impl Engine {
         wording
     }
 
-/// One passage by id.
+    /// One passage by id.
     pub fn passage(&self, passage_id: &str) -> Result<Passage, SearchError> {
         let f = self.fields();
         let q = TermQuery::new(

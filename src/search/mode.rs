@@ -18,11 +18,9 @@ pub fn mode_of(node: &Node) -> Mode {
     fn exact(n: &Node) -> bool {
         match n {
             Node::Word { field, kind, .. } => field.is_some() || *kind != WordKind::Plain,
-            Node::Phrase { .. }
-            | Node::And(_)
-            | Node::Or(_)
-            | Node::Not(_)
-            | Node::Near { .. } => true,
+            Node::Phrase { .. } | Node::And(_) | Node::Or(_) | Node::Not(_) | Node::Near { .. } => {
+                true
+            }
             Node::Ranked(v) => v.iter().any(exact),
         }
     }

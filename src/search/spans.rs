@@ -216,16 +216,17 @@ fn near(l: &[Span], r: &[Span], unit: Unit, ordered: bool, d: &DocPositions) -> 
             }
             let ok = match unit {
                 Unit::Words(n) => {
-                    let gap = y.start.saturating_sub(x.end).max(x.start.saturating_sub(y.end));
+                    let gap = y
+                        .start
+                        .saturating_sub(x.end)
+                        .max(x.start.saturating_sub(y.end));
                     gap <= n
                 }
                 Unit::Sentence => {
-                    d.heading
-                        || unit_of(d.sentences, x.start) == unit_of(d.sentences, y.start)
+                    d.heading || unit_of(d.sentences, x.start) == unit_of(d.sentences, y.start)
                 }
                 Unit::Paragraph => {
-                    d.heading
-                        || unit_of(d.paragraphs, x.start) == unit_of(d.paragraphs, y.start)
+                    d.heading || unit_of(d.paragraphs, x.start) == unit_of(d.paragraphs, y.start)
                 }
             };
             if ok {
@@ -447,7 +448,10 @@ impl Weight for VerifiedWeight {
                 "document {doc} does not satisfy the connector"
             )));
         }
-        Ok(Explanation::new("connector verified from positions", s.score()))
+        Ok(Explanation::new(
+            "connector verified from positions",
+            s.score(),
+        ))
     }
 }
 

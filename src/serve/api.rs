@@ -80,9 +80,9 @@ pub(crate) fn from_compare(e: CompareError) -> Result<UserError, SearchError> {
     match e {
         CompareError::Search(e) => from_search(e),
         CompareError::UnknownArticle(_) => Ok(UserError::not_found(e.to_string())),
-        e @ (CompareError::BadArticle(_) | CompareError::UnknownConcept(_) | CompareError::Empty) => {
-            Ok(UserError::bad(e.to_string()))
-        }
+        e @ (CompareError::BadArticle(_)
+        | CompareError::UnknownConcept(_)
+        | CompareError::Empty) => Ok(UserError::bad(e.to_string())),
     }
 }
 
@@ -113,7 +113,9 @@ fn flag(v: &str) -> Result<bool, UserError> {
     match v {
         "" | "1" | "true" | "on" | "yes" => Ok(true),
         "0" | "false" | "off" | "no" => Ok(false),
-        _ => Err(UserError::bad(format!("`{v}` is not a boolean (true or false)"))),
+        _ => Err(UserError::bad(format!(
+            "`{v}` is not a boolean (true or false)"
+        ))),
     }
 }
 

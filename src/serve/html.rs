@@ -161,7 +161,10 @@ mod tests {
             "a&lt;b&gt; <mark>word</mark> c"
         );
         // Overlapping and out-of-range spans neither panic nor duplicate text.
-        assert_eq!(marked("abc", &[[0, 2], [1, 3], [2, 99]]), "<mark>ab</mark><mark>c</mark>");
+        assert_eq!(
+            marked("abc", &[[0, 2], [1, 3], [2, 99]]),
+            "<mark>ab</mark><mark>c</mark>"
+        );
         assert_eq!(marked("é<", &[[0, 1]]), "<mark>é</mark>&lt;");
     }
 

@@ -102,7 +102,10 @@ pub fn router(pool: Pool) -> Router {
 
 async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
-        api::error(StatusCode::NOT_FOUND, "no such endpoint; see /api/openapi.json")
+        api::error(
+            StatusCode::NOT_FOUND,
+            "no such endpoint; see /api/openapi.json",
+        )
     } else {
         pages::error_page(StatusCode::NOT_FOUND, "No such page.")
     }
@@ -242,11 +245,14 @@ async fn shutdown_signal() {
     }
 }
 
-pub(crate) fn body_response(status: StatusCode, content_type: &'static str, body: String) -> Response {
+pub(crate) fn body_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
-

@@ -136,7 +136,12 @@ fn options(values: &[(String, String)], selected: &[String]) -> String {
         } else {
             ""
         };
-        let _ = write!(s, r#"<option value="{}"{sel}>{}</option>"#, esc(v), esc(label));
+        let _ = write!(
+            s,
+            r#"<option value="{}"{sel}>{}</option>"#,
+            esc(v),
+            esc(label)
+        );
     }
     s
 }
@@ -359,7 +364,11 @@ fn compare_href(doc_id: &str, citation: &str, heading: &str, concepts: &[String]
         let pairs: Vec<(&str, &str)> = concepts.iter().map(|c| ("concept", c.as_str())).collect();
         return format!("/compare?{}", query_string(&pairs));
     }
-    let q = if heading.is_empty() { citation } else { heading };
+    let q = if heading.is_empty() {
+        citation
+    } else {
+        heading
+    };
     format!("/compare?{}", query_string(&[("q", q)]))
 }
 
@@ -394,7 +403,11 @@ fn results_html(
         } else {
             format!(
                 r#"<p class="path">{}</p>"#,
-                h.path.iter().map(|x| esc(x)).collect::<Vec<_>>().join(" › ")
+                h.path
+                    .iter()
+                    .map(|x| esc(x))
+                    .collect::<Vec<_>>()
+                    .join(" › ")
             )
         };
         let _ = write!(
@@ -533,7 +546,12 @@ fn passage_page(v: &PassageView, t: &Jurisdictions) -> String {
         },
         text = paragraphs(&p.text),
         src = source_link(&p.url, "Read it at the official source"),
-        cmp = esc(&compare_href(&p.doc_id, &p.citation, &p.heading, &p.concepts)),
+        cmp = esc(&compare_href(
+            &p.doc_id,
+            &p.citation,
+            &p.heading,
+            &p.concepts
+        )),
         doc = esc(&document_href(&p.doc_id)),
     );
     if !p.concepts.is_empty() {
@@ -686,7 +704,10 @@ fn compare_table(r: &CompareResponse) -> String {
 <thead><tr><th scope="col">Jurisdiction</th><th scope="col">Provision</th><th scope="col">Document</th><th scope="col">Text</th></tr></thead><tbody>"#,
     );
     for row in &r.rows {
-        let name = row.jurisdiction_name.as_deref().unwrap_or(&row.jurisdiction);
+        let name = row
+            .jurisdiction_name
+            .as_deref()
+            .unwrap_or(&row.jurisdiction);
         if !row.matched {
             let _ = write!(
                 s,
@@ -803,4 +824,3 @@ pub async fn matrix(State(st): State<Shared>, RawQuery(raw): RawQuery) -> Respon
 pub async fn situation(State(_st): State<Shared>, RawQuery(_raw): RawQuery) -> Response {
     error_page(StatusCode::NOT_IMPLEMENTED, "not available in this build")
 }
-

@@ -53,7 +53,11 @@ impl std::ops::DerefMut for Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         if let Some(e) = self.engine.take() {
-            let mut idle = self.generation.idle.lock().unwrap_or_else(|p| p.into_inner());
+            let mut idle = self
+                .generation
+                .idle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if idle.len() < self.max_idle && e.open.generation == self.generation.path {
                 idle.push(e);
             }

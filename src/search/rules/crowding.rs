@@ -26,8 +26,10 @@ impl Rule for Crowding {
             if *k > 0 {
                 let f = CROWDING.powi(*k);
                 c.score *= f;
-                c.why
-                    .push(format!("crowding: passage {} of its document → ×{f:.2}", *k + 1));
+                c.why.push(format!(
+                    "crowding: passage {} of its document → ×{f:.2}",
+                    *k + 1
+                ));
             }
             *k += 1;
         }

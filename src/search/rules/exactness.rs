@@ -18,7 +18,10 @@ impl Rule for Exactness {
         for c in cands {
             if !c.heading.is_empty() && fold(&c.heading) == q {
                 c.score *= HEADING_IS_QUERY;
-                c.note("exactness", format!("heading is the query → ×{HEADING_IS_QUERY}"));
+                c.note(
+                    "exactness",
+                    format!("heading is the query → ×{HEADING_IS_QUERY}"),
+                );
             }
         }
         Ok(())

@@ -88,7 +88,9 @@ impl Rule for Proximity {
             let stemmed = STEMMED.iter().find(|(l, _)| *l == lang);
             let (field, mut analyzer) = match stemmed {
                 Some((code, l)) => (
-                    ctx.fields.stemmed_field(code).expect("a field per stemmed language"),
+                    ctx.fields
+                        .stemmed_field(code)
+                        .expect("a field per stemmed language"),
                     analyzers::stem_analyzer(*l),
                 ),
                 None => (ctx.fields.text, analyzers::base_analyzer()),
