@@ -81,7 +81,7 @@ fn missing_index_names_the_path_and_the_command() {
         "{err}"
     );
     assert!(
-        err.contains(&format!("cyberlex build --mirror"))
+        err.contains("cyberlex build --mirror")
             && err.contains(&format!("--index {}", looked.display())),
         "{err}"
     );
@@ -464,4 +464,36 @@ fn sources_reports_a_mirror_build_as_such() {
     let line = s.lines().find(|l| l.starts_with("xx-a")).expect("listed");
     assert!(line.contains("built from mirror"), "{s}");
     assert!(!line.contains("not fetched"), "{s}");
+}
+
+/// On the real corpus (skipped when absent): `ilegal acess` is one edit from `legal` and from
+/// `illegal`; the index's phrases (`illegal access` names an offence in headings) pick `illegal`.
+#[test]
+fn corpus_ilegal_acess_suggests_illegal_access() {
+    let corpus = match std::env::var_os("CYBERLEX_CORPUS") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+    };
+    if !corpus.join("mirror").is_dir() {
+        eprintln!("SKIPPED: the shared corpus is absent (set CYBERLEX_CORPUS)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let idx = home.path().join("idx");
+    let out = cyberlex(home.path())
+        .args(["build", "--threads", "2", "--mirror"])
+        .arg(corpus.join("mirror"))
+        .arg("--index")
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(home.path(), &idx, &["search", "ilegal acess"]);
+    assert!(
+        stderr(&out).contains("did you mean: illegal access"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(home.path(), &idx, &["search", "illegal access"]);
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
 }

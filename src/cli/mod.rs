@@ -64,7 +64,7 @@ pub enum TextOrJson {
 pub enum Command {
     /// Fetch every source, extract, segment and index it; swap the new index in when complete.
     Build(build::BuildArgs),
-    /// Rank passages by relevance to a query (alias: query; `cyberlex help query`).
+    /// Rank passages by relevance to a query (`cyberlex help query`).
     #[command(visible_alias = "query", after_long_help = crate::cli::search::QUERY_HELP)]
     Search(search::SearchArgs),
     /// Rank provisions by how they apply to a described situation (free text, never parsed as a query).
