@@ -259,6 +259,9 @@ fn query_is_search_and_help_query_explains_the_language() {
     );
     assert!(help.contains("Usage: cyberlex search"), "{help}");
     assert!(help.contains(crate_query_help_marker()), "{help}");
+    // `cyberlex query` alone still prints the query language, as it did before it was an alias.
+    let alone = stdout(&cyberlex(home.path()).arg("query").output().unwrap());
+    assert!(alone.contains(crate_query_help_marker()), "{alone}");
 }
 
 /// A line of the query language help (its operators' section), read from the library.

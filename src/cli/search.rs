@@ -19,8 +19,9 @@ salient terms and legal concepts itself and never reads quotes, parentheses or A
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// The query (see `cyberlex help query`); it may start with `-` (`search "-fraud"`).
+    /// Without one, the query language is printed (as `cyberlex query` always did).
     #[arg(allow_hyphen_values = true)]
-    pub query: String,
+    pub query: Option<String>,
     #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Number of hits to print.
@@ -76,10 +77,14 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
+    let Some(query) = a.query.clone() else {
+        print(QUERY_HELP)?;
+        return Ok(Outcome::Found);
+    };
     let table = Jurisdictions::builtin();
     let jurisdictions = table.resolve_all(&a.jurisdiction)?;
     let req = SearchRequest {
-        query: a.query.clone(),
+        query: query.clone(),
         limit: a.limit,
         offset: a.offset,
         jurisdictions,
@@ -92,7 +97,7 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         snippet_chars: 240,
         timeout: Some(a.timeout),
     };
-    if crate::search::situation::reads_as_prose(&a.query) {
+    if crate::search::situation::reads_as_prose(&query) {
         anyhow::bail!("{}", SITUATION_HINT);
     }
     let engine = Engine::open(&a.index)?;
@@ -119,7 +124,7 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
     }
     print(&render(&resp, a.format, style, &table)?)?;
     if matches!(a.format, Format::Text) {
-        for h in hints(&engine, &a, &resp) {
+        for h in hints(&engine, &a, &req, &resp) {
             eprintln!("{h}");
         }
     }
@@ -132,9 +137,14 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
 
 /// What to try next, for the text output (on stderr): "did you mean" from the index's terms, a
 /// filter to drop or `situation` on zero hits, and the last page when the offset is past the end.
-fn hints(engine: &Engine, a: &SearchArgs, resp: &SearchResponse) -> Vec<String> {
+fn hints(
+    engine: &Engine,
+    a: &SearchArgs,
+    req: &SearchRequest,
+    resp: &SearchResponse,
+) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(s) = crate::search::suggest::did_you_mean(engine, &a.query) {
+    if let Some(s) = crate::search::suggest::did_you_mean(engine, &req.query) {
         out.push(format!(
             "did you mean: {}   (cyberlex search \"{}\")",
             s.query,
