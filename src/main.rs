@@ -1,6 +1,7 @@
 //! The `cyberlex` binary: parse, run, map the outcome to an exit code
 //! (0 results, 1 no results, 2 error; a closed stdout pipe is not an error).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -18,6 +19,11 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only on a terminal (never in a log file), and never with NO_COLOR.
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .with_target(false)
         .init();
     match cli::run(cli) {

@@ -29,6 +29,8 @@ pub fn passages_of(
     profiles: &Profiles,
 ) -> Result<Vec<Segmented>, ExtractError> {
     let run = || -> Result<Vec<Segmented>, ExtractError> {
+        // Warnings of the extractors' libraries (the PDF parser's) name the source they are about.
+        let _span = tracing::warn_span!("source", id = %source.id).entered();
         let docs = extract::extract(source, bytes)?;
         // An own document's title and language come from its text.
         let described = own::is_own(source).then(|| describe_own(source, &docs));

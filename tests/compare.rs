@@ -327,7 +327,7 @@ fn lay_terms_reach_the_provisions() {
             .is_some_and(|p| p.ends_with("/35") || p.ends_with("/32")),
         "{pk:?}"
     );
-    let mut hits = |q: &str| {
+    let hits = |q: &str| {
         e.search(&cyberlex::search::SearchRequest {
             query: q.into(),
             limit: 20,

@@ -200,7 +200,9 @@ fn plain_words_are_ranked_and_keep_to_their_language() {
             );
         }
         assert!(
-            h.explanation.as_deref().is_some_and(|w| w.contains("concept"))
+            h.explanation
+                .as_deref()
+                .is_some_and(|w| w.contains("concept"))
                 || !words(&format!("{} {}", h.heading, h.text))
                     .iter()
                     .any(|w| w == "detention"),

@@ -113,7 +113,7 @@ pub struct QueryBench {
     /// Warm passes over all queries.
     #[arg(long, value_name = "R", default_value_t = 5)]
     pub runs: usize,
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Hits asked per query.
     #[arg(long, value_name = "N", default_value_t = 10)]

@@ -27,7 +27,7 @@ pub struct BuildArgs {
     #[arg(long)]
     pub offline: bool,
     /// Index directory (created if missing).
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
@@ -58,6 +58,9 @@ pub struct BuildArgs {
     /// allocation failure or crash in one document ends the build.
     #[arg(long)]
     pub no_isolation: bool,
+    /// Output format (`--json` is the same as `--format json`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::TextOrJson,
 }
 
 pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
@@ -115,9 +118,10 @@ pub fn run(a: BuildArgs, style: &Style) -> anyhow::Result<Outcome> {
             b
         },
     };
+    on_interrupt(&a.index, style.stderr_tty);
     match pipeline::build_with(&manifest, &a.dirs, &opts) {
         Ok(report) => {
-            if a.json {
+            if a.json || a.format == super::TextOrJson::Json {
                 print(&json_pretty(&report)?)?;
             } else {
                 print(&render(&report, style))?;
@@ -195,4 +199,36 @@ fn render(r: &BuildReport, style: &Style) -> String {
         }
     }
     s
+}
+
+/// On Ctrl-C: clear the progress bar's line, say which index is still current (a build swaps its
+/// generation in only when complete), and exit 130 (the shell's code for SIGINT).
+fn on_interrupt(index: &std::path::Path, stderr_tty: bool) {
+    let index = std::path::absolute(index).unwrap_or_else(|_| index.to_path_buf());
+    let had = crate::index::current_generation(&index).is_some();
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+        else {
+            return;
+        };
+        if rt.block_on(tokio::signal::ctrl_c()).is_ok() {
+            if stderr_tty {
+                eprint!("\r\x1b[2K");
+            }
+            if had {
+                eprintln!(
+                    "\ninterrupted: the build stopped before its swap; the previous index at {} is still current",
+                    index.display()
+                );
+            } else {
+                eprintln!(
+                    "\ninterrupted: no index was built at {}; run the build again to finish it",
+                    index.display()
+                );
+            }
+            std::process::exit(130);
+        }
+    });
 }

@@ -33,7 +33,7 @@ pub struct CompareArgs {
     pub all_kinds: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Print why each row's provision was chosen.
     #[arg(long)]
@@ -51,6 +51,7 @@ pub fn run(a: CompareArgs, style: &Style) -> anyhow::Result<Outcome> {
         all_kinds: a.all_kinds,
     };
     let mut engine = Engine::open(&a.index)?;
+    crate::search::vocab::check_concepts(&engine.taxonomy, &req.concepts)?;
     let resp = match engine.compare(&req) {
         Ok(r) => r,
         Err(crate::search::compare::CompareError::Search(SearchError::Query { query, error })) => {

@@ -29,9 +29,12 @@ pub struct CrawlArgs {
     /// Do not touch the network: report what the cache holds.
     #[arg(long)]
     pub offline: bool,
-    /// Print the report as JSON.
+    /// Print the report as JSON (alias of `--format json`).
     #[arg(long)]
     pub json: bool,
+    /// Output format (`--json` is the same as `--format json`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::TextOrJson,
 }
 
 pub fn run(a: CrawlArgs, style: &Style) -> anyhow::Result<Exit> {
@@ -50,7 +53,7 @@ pub fn run(a: CrawlArgs, style: &Style) -> anyhow::Result<Exit> {
     let report = crawl::crawl(&sources, &opts);
     let nothing = !sources.is_empty() && report.at_hand() == 0;
     if let (Some(why), true) = (&report.network_down, nothing) {
-        if a.json {
+        if a.json || a.format == super::TextOrJson::Json {
             print(&json_pretty(&report)?)?;
         }
         anyhow::bail!(
@@ -59,7 +62,7 @@ pub fn run(a: CrawlArgs, style: &Style) -> anyhow::Result<Exit> {
             with_mirror_hint()
         );
     }
-    if a.json {
+    if a.json || a.format == super::TextOrJson::Json {
         print(&json_pretty(&report)?)?;
     } else {
         let mut s = String::new();

@@ -25,7 +25,7 @@ pub struct EvalArgs {
     /// ranking and the baseline are evaluated, side by side.
     #[arg(long)]
     pub baseline: bool,
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

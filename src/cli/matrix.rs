@@ -18,7 +18,7 @@ pub struct MatrixArgs {
     /// Show the rules behind each cell (`heading has label "…" +5; penalty "…" +1 = 7.0`).
     #[arg(long)]
     pub explain: bool,
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Only these jurisdictions (code or name; repeatable).
     #[arg(long, short = 'j', value_name = "CODE")]
@@ -35,6 +35,7 @@ pub fn run(a: MatrixArgs) -> anyhow::Result<Outcome> {
     let table = Jurisdictions::builtin();
     let jurisdictions = table.resolve_all(&a.jurisdiction)?;
     let mut engine = Engine::open(&a.index)?;
+    crate::search::vocab::check_concepts(&engine.taxonomy, &a.concept)?;
     let m = engine.matrix(&jurisdictions, &a.concept, a.all_kinds)?;
     print(&render(&m, a.format, a.explain)?)?;
     Ok(if m.rows.iter().any(|r| !r.cells.is_empty()) {

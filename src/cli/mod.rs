@@ -14,6 +14,8 @@ mod search;
 mod serve;
 mod situation;
 mod sources;
+mod vocab;
+mod wrap;
 
 use std::path::PathBuf;
 
@@ -51,11 +53,20 @@ pub enum Format {
     Jsonl,
 }
 
+/// The `--format` of commands that print one object: `show`, `inspect`, `sources`, `build`
+/// (their older `--json` stays as an alias of `--format json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fetch every source, extract, segment and index it; swap the new index in when complete.
     Build(build::BuildArgs),
-    /// Rank passages by relevance to a query.
+    /// Rank passages by relevance to a query (`cyberlex help query`).
+    #[command(visible_alias = "query", after_long_help = crate::cli::search::QUERY_HELP)]
     Search(search::SearchArgs),
     /// Rank provisions by how they apply to a described situation (free text, never parsed as a query).
     Situation(situation::SituationArgs),
@@ -79,9 +90,6 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// nDCG@10, Recall@10 and MRR@10 over a judged query set, beside a plain BM25 baseline.
     Eval(eval::EvalArgs),
-    /// The query language: operators, connectors, fields, expanders (`cyberlex help query`).
-    #[command(long_about = crate::cli::search::QUERY_HELP)]
-    Query,
     /// Internal: the worker process a build extracts documents in (`crate::worker`).
     #[command(hide = true)]
     ExtractWorker {
@@ -90,15 +98,110 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         threads: usize,
     },
+    /// The concepts of the taxonomy (`--concept ID`): id, group, label, convention articles.
+    Concepts(vocab::ConceptsArgs),
+    /// The kinds of document (`--kind KIND`), and which the index holds.
+    Kinds(vocab::KindsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `cyberlex man > cyberlex.1`.
+    Man,
 }
 
-/// The default index directory: `index/` in the current directory.
+/// The environment variable that names the index directory (below `--index`, above the rest).
+pub const INDEX_ENV: &str = "CYBERLEX_INDEX";
+
+/// The default index directory, the one resolver of every command that takes `--index`.
+///
+/// In order: `--index DIR` (clap, before this is consulted); `$CYBERLEX_INDEX`; `./index` when the
+/// current directory holds a built index (a `CURRENT` file: a checkout's quick start keeps
+/// working); else the per-user data directory (`$XDG_DATA_HOME/cyberlex/index`, i.e.
+/// `~/.local/share/cyberlex/index` on Linux, `~/Library/Application Support/cyberlex/index` on
+/// macOS, `%APPDATA%\cyberlex\data\index` on Windows), so an installed `cyberlex` finds its
+/// index from any directory.
 pub fn default_index() -> PathBuf {
-    PathBuf::from("index")
+    if let Some(v) = std::env::var_os(INDEX_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(v);
+    }
+    let local = PathBuf::from("index");
+    if local.join("CURRENT").is_file() {
+        return local;
+    }
+    user_index().unwrap_or(local)
+}
+
+/// The per-user index directory (`None` when the platform has no home directory).
+pub fn user_index() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "cyberlex").map(|d| d.data_dir().join("index"))
+}
+
+/// A corpus mirror reachable from here, for the "build one with …" hint: `$CYBERLEX_CORPUS/mirror`,
+/// `../shared/corpus/mirror` or `corpus/mirror` when they exist (as an absolute path).
+fn mirror_hint() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(c) = std::env::var_os("CYBERLEX_CORPUS") {
+        candidates.push(PathBuf::from(c).join("mirror"));
+    }
+    candidates.push(PathBuf::from("../shared/corpus/mirror"));
+    candidates.push(PathBuf::from("corpus/mirror"));
+    candidates
+        .into_iter()
+        .find(|p| p.is_dir())
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+}
+
+fn absolute(p: &std::path::Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The message for a missing index: the absolute path looked at, why there, and the exact
+/// command that builds it from the current directory.
+pub fn missing_index_message(path: &std::path::Path) -> String {
+    let abs = absolute(path);
+    let source = match mirror_hint() {
+        Some(m) => format!("--mirror {}", m.display()),
+        None => "--mirror PATH/TO/corpus/mirror (or no --mirror: fetch from the network)".into(),
+    };
+    format!(
+        "no index at {abs}\n  (the index is --index DIR, else ${INDEX_ENV}, else ./index if it holds \
+         an index, else {user})\n  build one with: cyberlex build {source} --index {abs}",
+        abs = abs.display(),
+        user = user_index()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(no per-user data directory on this platform)".into()),
+    )
+}
+
+/// Replace a missing-index error, wherever it sits in the chain, by [`missing_index_message`].
+fn explain_missing(e: anyhow::Error) -> anyhow::Error {
+    let missing = e.chain().find_map(|c| {
+        let ix = c.downcast_ref::<crate::index::IndexError>().or_else(|| {
+            c.downcast_ref::<crate::search::SearchError>()
+                .and_then(|s| match s {
+                    crate::search::SearchError::Index(i) => Some(i),
+                    _ => None,
+                })
+        });
+        match ix {
+            Some(crate::index::IndexError::Missing { path }) => Some(path.clone()),
+            _ => None,
+        }
+    });
+    match missing {
+        Some(path) => anyhow::anyhow!(missing_index_message(&path)),
+        None => e,
+    }
 }
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    run_command(cli).map_err(explain_missing)
+}
+
+fn run_command(cli: Cli) -> anyhow::Result<Outcome> {
     let style = Style::detect();
     match cli.command {
         Command::Build(a) => build::run(a, &style),
@@ -121,8 +224,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             crate::worker::serve(memory_bytes, threads)?;
             Ok(Outcome::Found)
         }
-        Command::Query => {
-            output::print(search::QUERY_HELP)?;
+        Command::Concepts(a) => vocab::concepts(a),
+        Command::Kinds(a) => vocab::kinds(a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "cyberlex", &mut buf);
+            output::print(&String::from_utf8_lossy(&buf))?;
+            Ok(Outcome::Found)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut buf)?;
+            output::print(&String::from_utf8_lossy(&buf))?;
             Ok(Outcome::Found)
         }
     }

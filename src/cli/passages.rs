@@ -13,17 +13,20 @@ use crate::search::Engine;
 pub struct ShowArgs {
     /// A passage id, as printed by `search` (e.g. `de-stgb/202a`).
     pub passage_id: String,
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
-    /// Print the passage as JSON.
+    /// Print the passage as JSON (alias of `--format json`).
     #[arg(long)]
     pub json: bool,
+    /// Output format (`--json` is the same as `--format json`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::TextOrJson,
 }
 
 pub fn show(a: ShowArgs, style: &Style) -> anyhow::Result<Outcome> {
     let engine = Engine::open(&a.index)?;
     let view = engine.passage_view(&a.passage_id)?;
-    if a.json {
+    if a.json || a.format == super::TextOrJson::Json {
         print(&json_pretty(&view)?)?;
         return Ok(Outcome::Found);
     }
@@ -65,12 +68,15 @@ pub fn show(a: ShowArgs, style: &Style) -> anyhow::Result<Outcome> {
 pub struct InspectArgs {
     /// A document id (a source id such as `de-stgb`, or `<source>/<member>` inside an archive).
     pub doc_id: String,
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Print the document and its passages as JSON (the object `serve` answers at
-    /// `/api/document/{doc_id}`).
+    /// `/api/document/{doc_id}`; alias of `--format json`).
     #[arg(long)]
     pub json: bool,
+    /// Output format (`--json` is the same as `--format json`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::TextOrJson,
 }
 
 pub fn inspect(a: InspectArgs, style: &Style) -> anyhow::Result<Outcome> {
@@ -82,12 +88,22 @@ pub fn inspect(a: InspectArgs, style: &Style) -> anyhow::Result<Outcome> {
             a.index.display()
         );
     };
-    if a.json {
+    if a.json || a.format == super::TextOrJson::Json {
         print(&json_pretty(&view)?)?;
         return Ok(Outcome::Found);
     }
     let ps = view.passages;
     let mut s = format!("{} — {} passages\n", style.bold(&ps[0].title), ps.len());
+    let idw = ps
+        .iter()
+        .map(|p| p.passage_id.chars().count())
+        .max()
+        .unwrap_or(10)
+        .max(10);
+    s.push_str(&format!(
+        "{:>5} {:<idw$} {:<24} {:<40} {:<3} {:>7}  FIRST WORDS\n",
+        "#", "PASSAGE ID", "CITATION", "HEADING", "LNG", "CHARS"
+    ));
     for p in &ps {
         let first: String = p
             .text
@@ -96,8 +112,9 @@ pub fn inspect(a: InspectArgs, style: &Style) -> anyhow::Result<Outcome> {
             .collect::<String>()
             .replace('\n', " ");
         s.push_str(&format!(
-            "{:>5} {:<24} {:<40} {:<3} {:>7}  {}\n",
+            "{:>5} {:<idw$} {:<24} {:<40} {:<3} {:>7}  {}\n",
             p.ordinal,
+            p.passage_id,
             style.cite(&p.citation),
             p.heading.chars().take(40).collect::<String>(),
             p.language,
@@ -111,7 +128,7 @@ pub fn inspect(a: InspectArgs, style: &Style) -> anyhow::Result<Outcome> {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Output format (one JSON object per line).
     #[arg(long, value_enum, default_value = "jsonl")]

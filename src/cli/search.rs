@@ -18,9 +18,11 @@ salient terms and legal concepts itself and never reads quotes, parentheses or A
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// The query (see `cyberlex help query`).
-    pub query: String,
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    /// The query (see `cyberlex help query`); it may start with `-` (`search "-fraud"`).
+    /// Without one, the query language is printed (as `cyberlex query` always did).
+    #[arg(allow_hyphen_values = true)]
+    pub query: Option<String>,
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Number of hits to print.
     #[arg(long, short = 'n', default_value_t = 10)]
@@ -75,10 +77,14 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
+    let Some(query) = a.query.clone() else {
+        print(QUERY_HELP)?;
+        return Ok(Outcome::Found);
+    };
     let table = Jurisdictions::builtin();
     let jurisdictions = table.resolve_all(&a.jurisdiction)?;
     let req = SearchRequest {
-        query: a.query.clone(),
+        query: query.clone(),
         limit: a.limit,
         offset: a.offset,
         jurisdictions,
@@ -91,10 +97,11 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         snippet_chars: 240,
         timeout: Some(a.timeout),
     };
-    if crate::search::situation::reads_as_prose(&a.query) {
+    if crate::search::situation::reads_as_prose(&query) {
         anyhow::bail!("{}", SITUATION_HINT);
     }
     let engine = Engine::open(&a.index)?;
+    crate::search::vocab::check_filters(&engine, &req.kinds, &req.langs, &req.concepts)?;
     let resp = match engine.search(&req) {
         Ok(r) => r,
         Err(SearchError::Query { query, error }) => {
@@ -116,11 +123,59 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         }
     }
     print(&render(&resp, a.format, style, &table)?)?;
+    if matches!(a.format, Format::Text) {
+        for h in hints(&engine, &a, &req, &resp) {
+            eprintln!("{h}");
+        }
+    }
     Ok(if resp.hits.is_empty() {
         Outcome::NothingFound
     } else {
         Outcome::Found
     })
+}
+
+/// What to try next, for the text output (on stderr): "did you mean" from the index's terms, a
+/// filter to drop or `situation` on zero hits, and the last page when the offset is past the end.
+fn hints(
+    engine: &Engine,
+    a: &SearchArgs,
+    req: &SearchRequest,
+    resp: &SearchResponse,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(s) = crate::search::suggest::did_you_mean(engine, &req.query) {
+        out.push(format!(
+            "did you mean: {}   (cyberlex search \"{}\")",
+            s.query,
+            s.query.replace('"', "\\\"")
+        ));
+    }
+    if resp.total_hits == 0 {
+        let filtered = !a.jurisdiction.is_empty()
+            || !a.kind.is_empty()
+            || !a.lang.is_empty()
+            || !a.concept.is_empty()
+            || a.since.is_some();
+        if filtered {
+            out.push(
+                "hint: no hits with these filters; drop one (-j, --kind, --lang, --since, --concept)"
+                    .into(),
+            );
+        }
+        out.push(
+            "hint: to describe facts rather than match words, try `cyberlex situation \"...\"`"
+                .into(),
+        );
+    } else if resp.hits.is_empty() && a.offset >= resp.total_hits {
+        out.push(format!(
+            "hint: --offset {} is past the last hit ({} hits); the last page is --offset {}",
+            a.offset,
+            resp.total_hits,
+            resp.total_hits.saturating_sub(a.limit.max(1))
+        ));
+    }
+    out
 }
 
 /// `version 2014-06-27 · excerpt, outdated · yes (single article; outdated version)`: how
@@ -235,12 +290,15 @@ pub fn render(
                 }
                 _ => {}
             }
+            let width = super::wrap::width();
             let shown_to = r.offset + r.hits.len();
             s.push_str(&style.dim(&format!(
                 "{} hits for {}{}\n\n",
                 r.total_hits,
                 r.query,
-                if r.hits.is_empty() {
+                if r.hits.is_empty() && r.total_hits > 0 {
+                    format!(" (none from offset {}: past the end)", r.offset)
+                } else if r.hits.is_empty() {
                     String::new()
                 } else {
                     format!(" (showing {}-{})", r.offset + 1, shown_to)
@@ -259,9 +317,13 @@ pub fn render(
                     style.cite(&h.citation),
                     style.bold(&head)
                 ));
-                s.push_str(&format!(
-                    "     {} · {} · {} · {:.2}\n",
-                    h.title, jur, h.language, h.score
+                s.push_str(&super::wrap::wrap(
+                    &format!(
+                        "{} · {} · {} · score\u{a0}{:.2}",
+                        h.title, jur, h.language, h.score
+                    ),
+                    "     ",
+                    width,
                 ));
                 if let Some(c) = currency_line(h) {
                     s.push_str(&format!("     {}\n", style.dim(&c)));
@@ -269,9 +331,10 @@ pub fn render(
                 if !h.path.is_empty() {
                     s.push_str(&format!("     {}\n", style.dim(&h.path.join(" > "))));
                 }
-                s.push_str(&format!(
-                    "     {}\n",
-                    style.highlight(&h.snippet, &h.highlights)
+                s.push_str(&super::wrap::wrap(
+                    &style.highlight(&h.snippet, &h.highlights),
+                    "     ",
+                    width,
                 ));
                 s.push_str(&format!(
                     "     {}  {}\n",

@@ -10,7 +10,7 @@ use crate::serve::{self, ServeOptions};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Address to listen on. Loopback by default; 0.0.0.0:PORT makes the server reachable
     /// from other machines (it has no authentication). Port 0 picks a free port.

@@ -20,7 +20,7 @@ pub struct SituationArgs {
     /// Read the description from this file (`-` = standard input).
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
     pub index: PathBuf,
     /// Number of hits to print.
     #[arg(long, short = 'n', default_value_t = 10)]
@@ -94,7 +94,8 @@ pub fn run(a: SituationArgs, style: &Style) -> anyhow::Result<Outcome> {
         baseline: false,
         snippet_chars: 240,
     };
-    let mut engine = Engine::open(&a.index)?;
+    let engine = Engine::open(&a.index)?;
+    crate::search::vocab::check_filters(&engine, &req.kinds, &req.langs, &req.concepts)?;
     let resp = match engine.situation(&req) {
         Ok(r) => r,
         Err(SearchError::Query { error, .. }) => {

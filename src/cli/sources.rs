@@ -23,9 +23,16 @@ pub struct SourcesArgs {
     /// Also list the documents of this folder of your own (as `build --dir` indexes them; repeatable).
     #[arg(long = "dir", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Print as JSON.
+    /// The index whose current build reports how each source was last built (from a mirror,
+    /// the cache or the network).
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_index())]
+    pub index: PathBuf,
+    /// Print as JSON (alias of `--format json`).
     #[arg(long)]
     pub json: bool,
+    /// Output format (`--json` is the same as `--format json`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::TextOrJson,
 }
 
 pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
@@ -45,12 +52,13 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
     }
     let table = Jurisdictions::builtin();
     let statuses = crawl::status(&manifest.sources, &a.cache);
+    let built = last_build(&a.index);
     let in_mirror = |url: &str| {
         a.mirror
             .as_ref()
             .map(|m| crawl::mirror_path(m, url).is_some_and(|p| p.is_file()))
     };
-    if a.json {
+    if a.json || a.format == super::TextOrJson::Json {
         let v: Vec<_> = manifest
             .sources
             .iter()
@@ -61,13 +69,17 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
                     "language": s.language, "bulk": s.bulk, "url": s.url, "title": s.title,
                     "in_mirror": in_mirror(&s.url), "cache": st, "own": own::is_own(s),
                     "jurisdiction_name": table.name(&s.jurisdiction),
+                    "last_build": built.get(&s.id),
                 })
             })
             .collect();
         print(&json_pretty(&v)?)?;
         return Ok(Outcome::Found);
     }
-    let mut out = String::new();
+    let mut out = format!(
+        "{:<58} {:<6} {:<4} {:<3} {:<13} STATUS\n",
+        "ID", "FORMAT", "JUR", "LNG", "KIND"
+    );
     for (s, st) in manifest.sources.iter().zip(&statuses) {
         let cache = if own::is_own(s) {
             format!(
@@ -89,6 +101,17 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
             format!(
                 "cached {} · {sha} · {last}",
                 st.fetched_at.as_deref().unwrap_or("?")
+            )
+        } else if let Some(b) = built.get(&s.id) {
+            let origin = b["origin"].as_str().unwrap_or("?");
+            let sha = match b["sha256_matches"].as_bool() {
+                Some(true) => " · sha256 ok",
+                Some(false) => " · sha256 DIFFERS",
+                None => "",
+            };
+            format!(
+                "built from {origin} {}{sha}",
+                b["fetched_at"].as_str().unwrap_or("?")
             )
         } else if let Some(e) = &st.error {
             format!("failed: {e}")
@@ -117,4 +140,25 @@ pub fn run(a: SourcesArgs, style: &Style) -> anyhow::Result<Outcome> {
     }
     print(&out)?;
     Ok(Outcome::Found)
+}
+
+/// The provenance of each source in the current build of `index` (its generation's
+/// `report.json`), by source id; empty when there is no index or no report.
+fn last_build(index: &std::path::Path) -> std::collections::HashMap<String, serde_json::Value> {
+    let mut out = std::collections::HashMap::new();
+    let Some(generation) = crate::index::current_generation(index) else {
+        return out;
+    };
+    let Ok(text) = std::fs::read_to_string(generation.join("report.json")) else {
+        return out;
+    };
+    let Ok(report) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return out;
+    };
+    for p in report["provenance"].as_array().into_iter().flatten() {
+        if let Some(id) = p["source_id"].as_str() {
+            out.insert(id.to_string(), p.clone());
+        }
+    }
+    out
 }

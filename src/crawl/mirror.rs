@@ -157,7 +157,7 @@ mod tests {
         std::fs::write(mirror.path().join("h.org/in.md"), "# invented\n").unwrap();
         let mut src = crate::corpus::Manifest::builtin().sources[0].clone();
         src.url = "https://h.org/out/secret.md".into();
-        let e = fetch(&src, mirror.path()).err().expect("refused");
+        let e = fetch(&src, mirror.path()).expect_err("refused");
         assert!(matches!(e, CrawlError::NotInMirror { .. }), "{e}");
         src.url = "https://h.org/in.md".into();
         assert!(fetch(&src, mirror.path()).is_ok());

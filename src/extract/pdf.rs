@@ -178,9 +178,11 @@ fn flatten_page_tree(doc: &mut PdfDoc) -> Result<Vec<ObjectId>, PdfError> {
     const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
     let mut seen: HashSet<ObjectId> = HashSet::new();
     let mut pages = Vec::new();
-    let mut fills: Vec<(ObjectId, Vec<(&'static [u8], Object)>)> = Vec::new();
+    /// A page-tree node and the attributes it inherits.
+    type Node = (ObjectId, Vec<(&'static [u8], Object)>);
+    let mut fills: Vec<Node> = Vec::new();
     // (node, inherited attributes)
-    let mut stack: Vec<(ObjectId, Vec<(&'static [u8], Object)>)> = vec![(root, Vec::new())];
+    let mut stack: Vec<Node> = vec![(root, Vec::new())];
     while let Some((id, inherited)) = stack.pop() {
         if !seen.insert(id) {
             return Err(PdfError::Malformed(format!(

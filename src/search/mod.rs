@@ -20,7 +20,9 @@ pub mod query;
 pub mod rules;
 pub mod situation;
 pub mod spans;
+pub mod suggest;
 pub mod views;
+pub mod vocab;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::{Bound, Range};

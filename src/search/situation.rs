@@ -300,7 +300,7 @@ impl Cues {
 fn has_word(hay: &str, word: &str) -> bool {
     match word.strip_suffix('*') {
         None => contains_phrase(hay, word),
-        Some(stem) if stem.is_empty() => false,
+        Some("") => false,
         Some(stem) => {
             let cjk = stem.chars().any(is_cjk);
             let mut from = 0;

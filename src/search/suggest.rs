@@ -1,0 +1,348 @@
+//! "Did you mean …": corrections of a query's words from the index's own term dictionary.
+//!
+//! A word of the query is *weak* when the base text field holds it in few passages; its
+//! candidates are the dictionary's terms within Levenshtein distance 1 (words of 3–5 letters) or 2
+//! (6 letters or more, transpositions counting one), found by running a Levenshtein automaton
+//! over the dictionary; candidates are at least twice as common as the word as typed. Among them
+//! (and the word as typed), the combination whose adjacent words make the most phrases in the
+//! index wins, when it makes [`PHRASE_RATIO`] times more than the query as typed; a lone word is
+//! replaced by its most common nearest candidate when that is [`RATIO`] times more common (or
+//! the word is absent). Operators, field prefixes,
+//! quoted phrases' punctuation and excluded words (`-word`) are left as written. Faces (cli,
+//! serve) call [`did_you_mean`] on zero or weak results.
+
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
+use serde::Serialize;
+use tantivy::Term;
+
+use super::Engine;
+use crate::index::analyzers;
+
+/// A candidate replaces a present word only when it is in this many times more passages.
+pub const RATIO: u64 = 20;
+/// Changed words must make this many times more phrases with their neighbours than as typed.
+pub const PHRASE_RATIO: usize = 5;
+/// Words shorter than this (in characters) are never corrected.
+pub const MIN_CHARS: usize = 3;
+
+/// One corrected word.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    pub word: String,
+    pub suggestion: String,
+    /// Passages holding the word / the suggestion (in the base text field).
+    pub word_passages: u64,
+    pub suggestion_passages: u64,
+    pub distance: u8,
+}
+
+/// The query with its weak words corrected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    pub query: String,
+    pub corrections: Vec<Correction>,
+}
+
+const OPERATORS: &[&str] = &["AND", "OR", "NOT", "NEAR", "ADJ", "SAME"];
+
+/// The word inside a query token: `(ilegal` → `ilegal`, with what surrounds it; `None` for
+/// operators, fields (`title:…`), connectors (`/s`, `w/5`), exclusions and non-words.
+fn word_of(token: &str) -> Option<(&str, &str, &str)> {
+    if OPERATORS.contains(&token) || token.starts_with('-') || token.contains(':') {
+        return None;
+    }
+    let start = token
+        .char_indices()
+        .find(|(_, c)| c.is_alphabetic())
+        .map(|(i, _)| i)?;
+    let end = token
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_alphabetic())
+        .map(|(i, c)| i + c.len_utf8())?;
+    let (pre, rest) = token.split_at(start);
+    let (word, post) = rest.split_at(end - start);
+    if !pre.chars().all(|c| matches!(c, '"' | '(' | '+'))
+        || !post.chars().all(|c| matches!(c, '"' | ')'))
+        || !word.chars().all(char::is_alphabetic)
+        || word.chars().count() < MIN_CHARS
+    {
+        return None;
+    }
+    Some((pre, word, post))
+}
+
+/// Candidates kept per weak word before the choice by phrases.
+const CANDIDATES: usize = 4;
+/// Weak words whose candidates are combined (beyond, each keeps its best candidate alone).
+const COMBINED: usize = 3;
+
+/// One token of the query, as the correction sees it.
+enum Slot {
+    /// Left as written; its folded term when it is a word (for the phrase counts).
+    Fixed(String, Option<String>),
+    /// A weak word and its candidates: (distance, passages, term), best first.
+    Weak {
+        pre: String,
+        word: String,
+        post: String,
+        have: u64,
+        cands: Vec<(u8, u64, String)>,
+    },
+}
+
+/// Corrections for the query's weak words, or `None` when every word is well attested (or has
+/// no better neighbour).
+///
+/// Among a weak word's nearest candidates (several may be one edit away: `ilegal` → `legal`,
+/// `illegal`), the choice is the combination whose adjacent words form the most passages'
+/// phrases in the index (`illegal access` over `legal access`), then the most frequent.
+pub fn did_you_mean(engine: &Engine, query: &str) -> Option<Suggestion> {
+    let reader = engine.open.index.reader().ok()?;
+    let searcher = reader.searcher();
+    let field = engine.open.fields.text;
+    let mut base = analyzers::base_analyzer();
+    let df = |term: &str| -> u64 {
+        searcher
+            .doc_freq(&Term::from_field_text(field, term))
+            .unwrap_or(0)
+    };
+    let lev1 = LevenshteinAutomatonBuilder::new(1, true);
+    let lev2 = LevenshteinAutomatonBuilder::new(2, true);
+    let mut slots = Vec::new();
+    for token in query.split_whitespace() {
+        let Some((pre, word, post)) = word_of(token) else {
+            slots.push(Slot::Fixed(token.to_string(), None));
+            continue;
+        };
+        let folded = analyzers::analyze(&mut base, word);
+        let [term] = folded.as_slice() else {
+            slots.push(Slot::Fixed(token.to_string(), None));
+            continue;
+        };
+        let have = df(term);
+        let chars = term.chars().count();
+        let (max, builder) = if chars >= 6 {
+            (2u8, &lev2)
+        } else {
+            (1u8, &lev1)
+        };
+        let dfa = builder.build_dfa(term);
+        let mut cands: Vec<(u8, u64, String)> = Vec::new();
+        for seg in searcher.segment_readers() {
+            let Ok(inv) = seg.inverted_index(field) else {
+                continue;
+            };
+            let Ok(mut stream) = inv.terms().stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let key = stream.key();
+                // Length pruning before running the automaton.
+                let m = max as usize;
+                if key.len() + m < term.len() || key.len() > term.len() + 2 * m {
+                    continue;
+                }
+                let Distance::Exact(d) = dfa.eval(key) else {
+                    continue;
+                };
+                if d == 0 || d > max {
+                    continue;
+                }
+                let Ok(cand) = std::str::from_utf8(key) else {
+                    continue;
+                };
+                if cand.chars().count() < MIN_CHARS
+                    || !cand.chars().all(char::is_alphabetic)
+                    || cands.iter().any(|(_, _, c)| c == cand)
+                {
+                    continue;
+                }
+                let n = df(cand);
+                if n > 0 && n >= 2 * have {
+                    cands.push((d, n, cand.to_string()));
+                }
+            }
+        }
+        if cands.is_empty() {
+            slots.push(Slot::Fixed(token.to_string(), Some(term.clone())));
+            continue;
+        }
+        cands.sort_by(|a, b| {
+            (a.0, std::cmp::Reverse(a.1), &a.2).cmp(&(b.0, std::cmp::Reverse(b.1), &b.2))
+        });
+        let least = cands[0].0;
+        cands.retain(|c| c.0 == least);
+        cands.truncate(CANDIDATES);
+        // As typed, when the index holds it: the first option (distance 0).
+        if have > 0 {
+            cands.insert(0, (0, have, term.clone()));
+        }
+        slots.push(Slot::Weak {
+            pre: pre.to_string(),
+            word: word.to_string(),
+            post: post.to_string(),
+            have,
+            cands,
+        });
+    }
+    let weak: Vec<usize> = (0..slots.len())
+        .filter(|&i| matches!(slots[i], Slot::Weak { .. }))
+        .collect();
+    if weak.is_empty() {
+        return None;
+    }
+    // Every combination of the first COMBINED weak words' candidates; the others take their best.
+    let sizes: Vec<usize> = weak
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| match &slots[i] {
+            Slot::Weak { cands, .. } if k < COMBINED => cands.len(),
+            _ => 1,
+        })
+        .collect();
+    // Phrases in the text and in the headings (where an offence's name mostly stands).
+    let heading = engine.open.fields.heading;
+    let phrase_count = |a: &str, b: &str| -> usize {
+        [field, heading]
+            .iter()
+            .map(|&f| {
+                let q = tantivy::query::PhraseQuery::new(vec![
+                    Term::from_field_text(f, a),
+                    Term::from_field_text(f, b),
+                ]);
+                searcher.search(&q, &tantivy::collector::Count).unwrap_or(0)
+            })
+            .sum()
+    };
+    let mut best: Option<((usize, u64), Vec<usize>)> = None;
+    // Phrases of the first combination: every word as typed where the index holds it.
+    let mut typed_phrases = None;
+    let mut pairs = false;
+    let mut choice = vec![0usize; weak.len()];
+    loop {
+        let terms: Vec<Option<&str>> = slots
+            .iter()
+            .map(|s| match s {
+                Slot::Fixed(_, t) => t.as_deref(),
+                Slot::Weak { cands, .. } => {
+                    let k = weak
+                        .iter()
+                        .position(|&w| std::ptr::eq(&slots[w], s))
+                        .unwrap_or(0);
+                    Some(cands[choice[k]].2.as_str())
+                }
+            })
+            .collect();
+        let mut phrases = 0;
+        for (t, sl) in terms.windows(2).zip(slots.windows(2)) {
+            if let (Some(a), Some(b)) = (t[0], t[1]) {
+                if sl.iter().any(|x| matches!(x, Slot::Weak { .. })) {
+                    pairs = true;
+                    phrases += phrase_count(a, b);
+                }
+            }
+        }
+        typed_phrases.get_or_insert(phrases);
+        let passages: u64 = weak
+            .iter()
+            .zip(&choice)
+            .map(|(&i, &c)| match &slots[i] {
+                Slot::Weak { cands, .. } => cands[c].1,
+                Slot::Fixed(..) => 0,
+            })
+            .sum();
+        if best.as_ref().is_none_or(|(b, _)| (phrases, passages) > *b) {
+            best = Some(((phrases, passages), choice.clone()));
+        }
+        // Next combination (odometer).
+        let mut k = 0;
+        loop {
+            if k == choice.len() {
+                break;
+            }
+            choice[k] += 1;
+            if choice[k] < sizes[k] {
+                break;
+            }
+            choice[k] = 0;
+            k += 1;
+        }
+        if k == choice.len() {
+            break;
+        }
+    }
+    let ((phrases, _), mut choice) = best?;
+    let typed = typed_phrases.unwrap_or(0);
+    if pairs {
+        // Words are changed on the evidence of the index's phrases only when it is strong.
+        if phrases < PHRASE_RATIO * typed.max(1) {
+            choice = vec![0; weak.len()];
+        }
+    } else {
+        // A lone word: its best candidate when that is far more common than the word as typed.
+        choice = weak
+            .iter()
+            .map(|&i| match &slots[i] {
+                Slot::Weak { have, cands, .. } if *have > 0 => cands
+                    .iter()
+                    .position(|c| c.0 > 0 && c.1 >= RATIO * have)
+                    .unwrap_or(0),
+                _ => 0,
+            })
+            .collect();
+    }
+    let mut corrections = Vec::new();
+    let mut out = Vec::new();
+    for (i, s) in slots.iter().enumerate() {
+        match s {
+            Slot::Fixed(t, _) => out.push(t.clone()),
+            Slot::Weak {
+                pre,
+                word,
+                post,
+                have,
+                cands,
+            } => {
+                let k = weak.iter().position(|&w| w == i).unwrap_or(0);
+                let (d, n, cand) = &cands[choice[k]];
+                if *d == 0 {
+                    out.push(format!("{pre}{word}{post}"));
+                    continue;
+                }
+                out.push(format!("{pre}{cand}{post}"));
+                corrections.push(Correction {
+                    word: word.clone(),
+                    suggestion: cand.clone(),
+                    word_passages: *have,
+                    suggestion_passages: *n,
+                    distance: *d,
+                });
+            }
+        }
+    }
+    if corrections.is_empty() {
+        return None;
+    }
+    Some(Suggestion {
+        query: out.join(" "),
+        corrections,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_found_inside_their_punctuation() {
+        assert_eq!(word_of("(ilegal"), Some(("(", "ilegal", "")));
+        assert_eq!(word_of("\"acess\""), Some(("\"", "acess", "\"")));
+        assert_eq!(word_of("AND"), None);
+        assert_eq!(word_of("-fraud"), None);
+        assert_eq!(word_of("title:fraud"), None);
+        assert_eq!(word_of("w/5"), None);
+        assert_eq!(word_of("202a"), None);
+        assert_eq!(word_of("ab"), None);
+    }
+}
