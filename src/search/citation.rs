@@ -24,7 +24,7 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{TantivyDocument, Term};
 
-use super::{char_offset, snippet, Engine, Hit, SearchError, SearchRequest, SearchResponse};
+use super::{Engine, Hit, SearchError, SearchRequest, SearchResponse};
 use crate::corpus::instruments::alias_tokens;
 use crate::corpus::{Instruments, Jurisdictions};
 use crate::index::analyzers;
@@ -958,33 +958,8 @@ impl Engine {
             .take(req.limit)
             .enumerate()
             .map(|(i, (p, ranges, score, why))| {
-                let (snip, hl) = snippet(&p.text, &ranges, chars);
-                let currency = super::currency::passage_flags(&p);
-                Hit {
-                    rank: req.offset + i + 1,
-                    score,
-                    text_highlights: ranges
-                        .iter()
-                        .map(|r| [char_offset(&p.text, r.start), char_offset(&p.text, r.end)])
-                        .collect(),
-                    explanation: req.explain.then(|| format!("{why} → {score:.3}")),
-                    passage_id: p.passage_id,
-                    doc_id: p.doc_id,
-                    title: p.title,
-                    jurisdiction: p.jurisdiction,
-                    kind: p.kind,
-                    language: p.language,
-                    citation: p.citation,
-                    heading: p.heading,
-                    path: p.path,
-                    snippet: snip,
-                    highlights: hl,
-                    text: p.text,
-                    url: p.url,
-                    version_date: p.version_date,
-                    completeness: p.completeness,
-                    currency,
-                }
+                let explanation = req.explain.then(|| format!("{why} → {score:.3}"));
+                Hit::from_passage(p, req.offset + i + 1, score, &ranges, chars, explanation)
             })
             .collect();
         Ok(Route::Routed(SearchResponse {

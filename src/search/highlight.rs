@@ -277,27 +277,12 @@ impl Matcher<'_> {
 
     /// Byte ranges of `text` matched by `node`, merged and sorted; empty when nothing matches.
     pub fn highlight(&mut self, node: &Node, a: &Analyzed, text: &str) -> Vec<Range<usize>> {
-        let mut ranges: Vec<Range<usize>> = self
+        let ranges: Vec<Range<usize>> = self
             .hits(node, a)
             .into_iter()
             .flat_map(|h| h.ranges)
             .collect();
-        ranges.sort_by_key(|r| (r.start, r.end));
-        let mut merged: Vec<Range<usize>> = Vec::new();
-        for r in ranges {
-            match merged.last_mut() {
-                Some(m)
-                    if r.start <= m.end
-                        || text
-                            .get(m.end..r.start)
-                            .is_some_and(|g| g.chars().all(char::is_whitespace)) =>
-                {
-                    m.end = m.end.max(r.end)
-                }
-                _ => merged.push(r),
-            }
-        }
-        merged
+        merge_ranges(ranges, text)
     }
 
     /// Byte ranges of `phrase` (a concept's label or key term) in the analyzed text, word for word.
@@ -460,6 +445,26 @@ fn near_ok(a: &Analyzed, x: &Hit, y: &Hit, unit: Unit, ordered: bool) -> bool {
         Unit::Sentence => a.toks[x.first].sentence == a.toks[y.first].sentence,
         Unit::Paragraph => a.toks[x.first].paragraph == a.toks[y.first].paragraph,
     }
+}
+
+/// Sorted byte ranges, overlapping ones (or ones separated by whitespace only) merged.
+pub(crate) fn merge_ranges(mut ranges: Vec<Range<usize>>, text: &str) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(m)
+                if r.start <= m.end
+                    || text
+                        .get(m.end..r.start)
+                        .is_some_and(|g| g.chars().all(char::is_whitespace)) =>
+            {
+                m.end = m.end.max(r.end)
+            }
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 #[cfg(test)]

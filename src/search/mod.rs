@@ -142,6 +142,48 @@ pub struct Hit {
     pub explanation: Option<String>,
 }
 
+impl Hit {
+    /// A printed hit: the passage, its `[start, end)` byte `ranges` of matched words turned into
+    /// character offsets of its text and of a snippet of `snippet_chars` around them, and its
+    /// currency flags. The one place a `Hit` is made (search, citations, situations).
+    pub fn from_passage(
+        p: Passage,
+        rank: usize,
+        score: f32,
+        ranges: &[Range<usize>],
+        snippet_chars: usize,
+        explanation: Option<String>,
+    ) -> Hit {
+        let (snippet, highlights) = snippet(&p.text, ranges, snippet_chars);
+        let currency = currency::passage_flags(&p);
+        Hit {
+            rank,
+            score,
+            text_highlights: ranges
+                .iter()
+                .map(|r| [char_offset(&p.text, r.start), char_offset(&p.text, r.end)])
+                .collect(),
+            passage_id: p.passage_id,
+            doc_id: p.doc_id,
+            title: p.title,
+            jurisdiction: p.jurisdiction,
+            kind: p.kind,
+            language: p.language,
+            citation: p.citation,
+            heading: p.heading,
+            path: p.path,
+            snippet,
+            highlights,
+            text: p.text,
+            url: p.url,
+            version_date: p.version_date,
+            completeness: p.completeness,
+            currency,
+            explanation,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResponse {
     pub query: String,
@@ -1272,9 +1314,8 @@ impl Engine {
                     }
                 }
             }
-            let ranges = merge_ranges(ranges, &p.text);
+            let ranges = highlight::merge_ranges(ranges, &p.text);
             analyses.insert(p.language.clone(), m.analysis);
-            let (snippet, hl) = snippet(&p.text, &ranges, chars);
             let explanation = req.explain.then(|| {
                 let mut why = c.why.join(", ");
                 for cid in &carried {
@@ -1282,32 +1323,14 @@ impl Engine {
                 }
                 format!("{why} → {:.3}", c.score)
             });
-            let currency = currency::passage_flags(&p);
-            hits.push(Hit {
-                rank: req.offset + i + 1,
-                score: c.score,
-                text_highlights: ranges
-                    .iter()
-                    .map(|r| [char_offset(&p.text, r.start), char_offset(&p.text, r.end)])
-                    .collect(),
-                passage_id: p.passage_id,
-                doc_id: p.doc_id,
-                title: p.title,
-                jurisdiction: p.jurisdiction,
-                kind: p.kind,
-                language: p.language,
-                citation: p.citation,
-                heading: p.heading,
-                path: p.path,
-                snippet,
-                highlights: hl,
-                text: p.text,
-                url: p.url,
-                version_date: p.version_date,
-                completeness: p.completeness,
-                currency,
+            hits.push(Hit::from_passage(
+                p,
+                req.offset + i + 1,
+                c.score,
+                &ranges,
+                chars,
                 explanation,
-            });
+            ));
         }
         let parsed = req.explain.then(|| {
             let mut s = query::explain_tree(&node);
@@ -1426,26 +1449,6 @@ pub(crate) fn designator_matches(pre: &str, citation: &str) -> bool {
     } else {
         true
     }
-}
-
-/// Sorted byte ranges, overlapping ones (or ones separated by whitespace only) merged.
-fn merge_ranges(mut ranges: Vec<Range<usize>>, text: &str) -> Vec<Range<usize>> {
-    ranges.sort_by_key(|r| (r.start, r.end));
-    let mut merged: Vec<Range<usize>> = Vec::new();
-    for r in ranges {
-        match merged.last_mut() {
-            Some(m)
-                if r.start <= m.end
-                    || text
-                        .get(m.end..r.start)
-                        .is_some_and(|g| g.chars().all(char::is_whitespace)) =>
-            {
-                m.end = m.end.max(r.end)
-            }
-            _ => merged.push(r),
-        }
-    }
-    merged
 }
 
 fn char_offset(s: &str, byte: usize) -> usize {

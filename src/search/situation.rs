@@ -37,7 +37,7 @@ use tantivy::{TantivyDocument, Term};
 
 use super::highlight::{Analyzed, TextAnalysis};
 use super::query::QueryError;
-use super::{snippet, Engine, Hit, SearchError, SearchRequest, SearchResponse};
+use super::{Engine, Hit, SearchError, SearchRequest, SearchResponse};
 use crate::corpus::taxonomy::{contains_phrase, fold};
 use crate::corpus::Jurisdictions;
 use crate::index::analyzers::{is_cjk, STEMMED};
@@ -581,33 +581,15 @@ impl Engine {
             if !matched.is_empty() {
                 why.push_str(&format!("; matched: {}", matched.join(", ")));
             }
-            let (snip, hl) = snippet(&p.text, &ranges, chars);
-            let currency = super::currency::passage_flags(&p);
-            hits.push(Hit {
-                rank: req.offset + i + 1,
+            let explanation = req.explain.then(|| format!("{why} → {score:.3}"));
+            hits.push(Hit::from_passage(
+                p,
+                req.offset + i + 1,
                 score,
-                text_highlights: ranges
-                    .iter()
-                    .map(|r| [char_offset(&p.text, r.start), char_offset(&p.text, r.end)])
-                    .collect(),
-                passage_id: p.passage_id,
-                doc_id: p.doc_id,
-                title: p.title,
-                jurisdiction: p.jurisdiction,
-                kind: p.kind,
-                language: p.language,
-                citation: p.citation,
-                heading: p.heading,
-                path: p.path,
-                snippet: snip,
-                highlights: hl,
-                text: p.text,
-                url: p.url,
-                version_date: p.version_date,
-                completeness: p.completeness,
-                currency,
-                explanation: req.explain.then(|| format!("{why} → {score:.3}")),
-            });
+                &ranges,
+                chars,
+                explanation,
+            ));
         }
         let (terms, concepts, places) = match &plan {
             None => (Vec::new(), Vec::new(), Vec::new()),
@@ -926,10 +908,6 @@ fn matches(
         }
     }
     (ranges, seen)
-}
-
-fn char_offset(s: &str, byte: usize) -> usize {
-    s[..byte.min(s.len())].chars().count()
 }
 
 fn explain_plan(
