@@ -60,6 +60,9 @@ pub struct Instruments {
     by_doc: HashMap<String, usize>,
     /// Every alias as folded tokens: (instrument, language, alias, tokens), longest first.
     folded: Vec<(usize, String, String, Vec<String>)>,
+    /// Per instrument, its distinctive aliases (see [`Instruments::distinctive_aliases`]),
+    /// worked out once: (index into `folded`, shared with another language's instrument).
+    distinctive: Vec<Vec<(usize, bool)>>,
 }
 
 /// A query or alias as matchable tokens: folded (lower case, accents dropped), split at anything
@@ -148,10 +151,12 @@ impl Instruments {
             }
         }
         folded.sort_by(|a, b| b.3.len().cmp(&a.3.len()).then(a.0.cmp(&b.0)));
+        let distinctive = distinctive(&folded, f.instrument.len());
         Ok(Instruments {
             all: f.instrument,
             by_doc,
             folded,
+            distinctive,
         })
     }
 
@@ -221,28 +226,45 @@ impl Instruments {
     /// languages (`刑法`: zh for the PRC, ja for Japan) counts in passages of its own language:
     /// the flag says so. Returns `(language, alias, only_in_its_language)`.
     pub fn distinctive_aliases(&self, i: usize) -> Vec<(&str, &str, bool)> {
-        let mut owners: HashMap<&[String], HashSet<(usize, &str)>> = HashMap::new();
-        for (inst, lang, _, toks) in &self.folded {
-            owners
-                .entry(toks.as_slice())
-                .or_default()
-                .insert((*inst, lang.as_str()));
-        }
-        let mut out = Vec::new();
-        for (inst, lang, alias, toks) in &self.folded {
-            if *inst != i || (alias.chars().count() < 4 && !alias.chars().any(is_cjk)) {
-                continue;
-            }
-            let o = &owners[toks.as_slice()];
-            let others = o.iter().filter(|(x, _)| *x != i);
-            let same_lang = others.clone().any(|(_, l)| *l == lang.as_str());
-            if same_lang {
-                continue;
-            }
-            out.push((lang.as_str(), alias.as_str(), others.count() > 0));
-        }
-        out
+        self.distinctive.get(i).map_or_else(Vec::new, |d| {
+            d.iter()
+                .map(|&(k, shared)| {
+                    let (_, lang, alias, _) = &self.folded[k];
+                    (lang.as_str(), alias.as_str(), shared)
+                })
+                .collect()
+        })
     }
+}
+
+/// Every instrument's distinctive aliases, as indexes into `folded` with their "shared" flag.
+fn distinctive(
+    folded: &[(usize, String, String, Vec<String>)],
+    n: usize,
+) -> Vec<Vec<(usize, bool)>> {
+    let mut owners: HashMap<&[String], HashSet<(usize, &str)>> = HashMap::new();
+    for (inst, lang, _, toks) in folded {
+        owners
+            .entry(toks.as_slice())
+            .or_default()
+            .insert((*inst, lang.as_str()));
+    }
+    let mut out = vec![Vec::new(); n];
+    for (k, (inst, lang, alias, toks)) in folded.iter().enumerate() {
+        if alias.chars().count() < 4 && !alias.chars().any(is_cjk) {
+            continue;
+        }
+        let o = &owners[toks.as_slice()];
+        let others = o.iter().filter(|(x, _)| x != inst);
+        let same_lang = others.clone().any(|(_, l)| *l == lang.as_str());
+        if same_lang {
+            continue;
+        }
+        if let Some(slot) = out.get_mut(*inst) {
+            slot.push((k, others.count() > 0));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

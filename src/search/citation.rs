@@ -224,16 +224,32 @@ struct Tables {
     instruments: Instruments,
     manifest: crate::corpus::Manifest,
     jurisdictions: Jurisdictions,
+    /// Per jurisdiction (as in `jurisdictions.all`), its name and aliases as folded tokens.
+    jurisdiction_names: Vec<Vec<Vec<String>>>,
     regexes: Regexes,
 }
 
 fn tables() -> &'static Tables {
     static T: OnceLock<Tables> = OnceLock::new();
-    T.get_or_init(|| Tables {
-        instruments: Instruments::builtin(),
-        manifest: crate::corpus::Manifest::builtin(),
-        jurisdictions: Jurisdictions::builtin(),
-        regexes: Regexes::new(),
+    T.get_or_init(|| {
+        let jurisdictions = Jurisdictions::builtin();
+        let jurisdiction_names = jurisdictions
+            .all
+            .iter()
+            .map(|j| {
+                std::iter::once(&j.name)
+                    .chain(&j.aliases)
+                    .map(|n| alias_tokens(n).into_iter().map(|x| x.0).collect())
+                    .collect()
+            })
+            .collect();
+        Tables {
+            instruments: Instruments::builtin(),
+            manifest: crate::corpus::Manifest::builtin(),
+            jurisdictions,
+            jurisdiction_names,
+            regexes: Regexes::new(),
+        }
     })
 }
 
@@ -401,20 +417,15 @@ pub fn parse(query: &str) -> Option<ParsedCitation> {
     let toks = alias_tokens(std::str::from_utf8(&masked).unwrap_or(query));
     let mut used = vec![false; toks.len()];
     let manifest = &t.manifest;
-    for j in &t.jurisdictions.all {
-        let names = std::iter::once(&j.name).chain(&j.aliases);
+    for (j, names) in t.jurisdictions.all.iter().zip(&t.jurisdiction_names) {
         let mut found: Option<Range<usize>> = None;
-        for n in names {
-            let nt: Vec<String> = alias_tokens(n).into_iter().map(|x| x.0).collect();
+        for nt in names {
             if nt.is_empty() || nt.len() > toks.len() {
                 continue;
             }
             for s in 0..=toks.len() - nt.len() {
                 let hit = !used[s..s + nt.len()].iter().any(|u| *u)
-                    && toks[s..s + nt.len()]
-                        .iter()
-                        .zip(&nt)
-                        .all(|(a, b)| a.0 == *b);
+                    && toks[s..s + nt.len()].iter().zip(nt).all(|(a, b)| a.0 == *b);
                 if hit {
                     used[s..s + nt.len()].iter_mut().for_each(|u| *u = true);
                     found = Some(toks[s].1.start..toks[s + nt.len() - 1].1.end);

@@ -11,8 +11,9 @@
 //! occurs (three characters or more); and, for a hit found through a concept, the concept's
 //! wording in the text.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Mutex;
 
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -40,11 +41,44 @@ fn one_term(analyzer: &mut TextAnalyzer, word: &str) -> String {
 }
 
 /// Analyzes text for one language (base analyzer plus that language's stemmer, if any).
+///
+/// Every word's terms are remembered: legal text repeats its words, so after the first passages
+/// a token costs a hash lookup instead of two token streams (the analyzers are the cost of
+/// highlighting). Kept between queries in an [`AnalysisPool`].
 pub struct TextAnalysis {
     base: TextAnalyzer,
     stem: Option<TextAnalyzer>,
     stop: Option<TextAnalyzer>,
     pub lang: String,
+    words: rustc_hash::FxHashMap<String, (String, String)>,
+}
+
+/// Words remembered per analysis before the cache starts over (bounds its memory).
+const WORD_CACHE: usize = 50_000;
+
+/// Analyses kept between queries, per language; a search takes one and gives it back, so
+/// concurrent searches never share one (no lock is held while analysing).
+#[derive(Default)]
+pub struct AnalysisPool {
+    free: Mutex<HashMap<String, Vec<TextAnalysis>>>,
+}
+
+impl AnalysisPool {
+    pub fn take(&self, lang: &str) -> TextAnalysis {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        free.get_mut(lang)
+            .and_then(Vec::pop)
+            .unwrap_or_else(|| TextAnalysis::new(lang))
+    }
+
+    pub fn give(&self, analysis: TextAnalysis) {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = free.entry(analysis.lang.clone()).or_default();
+        // As many as searches run at once, within reason.
+        if slot.len() < 16 {
+            slot.push(analysis);
+        }
+    }
 }
 
 impl TextAnalysis {
@@ -55,7 +89,26 @@ impl TextAnalysis {
             stem: language.map(analyzers::stem_analyzer),
             stop: language.and_then(analyzers::stopword_analyzer),
             lang: lang.to_string(),
+            words: Default::default(),
         }
+    }
+
+    /// The (base, stem) terms of one raw token, remembered.
+    fn terms_of(&mut self, raw: &str) -> (String, String) {
+        if let Some(t) = self.words.get(raw) {
+            return t.clone();
+        }
+        let base = one_term(&mut self.base, raw);
+        let stem = match &mut self.stem {
+            Some(a) => one_term(a, raw),
+            None => base.clone(),
+        };
+        if self.words.len() >= WORD_CACHE {
+            self.words.clear();
+        }
+        self.words
+            .insert(raw.to_string(), (base.clone(), stem.clone()));
+        (base, stem)
     }
 
     /// Is `word` a stopword of this language?
@@ -84,11 +137,7 @@ impl TextAnalysis {
                 _ => {}
             }
             last_end = last_end.max(t.offset_to);
-            let base = one_term(&mut self.base, &t.text);
-            let stem = match &mut self.stem {
-                Some(a) => one_term(a, &t.text),
-                None => base.clone(),
-            };
+            let (base, stem) = self.terms_of(&t.text);
             toks.push(Tok {
                 range: t.offset_from..t.offset_to,
                 base,
@@ -104,14 +153,7 @@ impl TextAnalysis {
     pub fn query_terms(&mut self, word: &str) -> Vec<(String, String)> {
         raw_tokens(word)
             .iter()
-            .map(|t| {
-                let base = one_term(&mut self.base, &t.text);
-                let stem = match &mut self.stem {
-                    Some(a) => one_term(a, &t.text),
-                    None => base.clone(),
-                };
-                (base, stem)
-            })
+            .map(|t| self.terms_of(&t.text))
             .filter(|(b, _)| !b.is_empty())
             .collect()
     }

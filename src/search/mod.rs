@@ -48,7 +48,7 @@ use crate::index::schema::{
 };
 use crate::index::{analyzers, Fields, IndexError, OpenIndex};
 use crate::segment::Passage;
-use highlight::{Expansions, Matcher, TextAnalysis};
+use highlight::{Expansions, Matcher};
 use mode::{mode_of, Mode};
 use query::{FieldName, Node, QueryError, WordKind};
 use rules::Candidate;
@@ -295,6 +295,8 @@ pub struct Engine {
     /// Languages present in the index.
     pub languages: Vec<String>,
     pub taxonomy: Taxonomy,
+    /// Highlight analyses with their word caches, reused between queries.
+    pub(crate) analyses: highlight::AnalysisPool,
 }
 
 fn citation_regex() -> &'static Regex {
@@ -1031,6 +1033,7 @@ impl Engine {
             columns,
             languages,
             taxonomy: Taxonomy::builtin(),
+            analyses: highlight::AnalysisPool::default(),
         })
     }
 
@@ -1273,7 +1276,6 @@ impl Engine {
         } else {
             req.snippet_chars
         };
-        let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
         let mut hits = Vec::new();
         for (i, c) in cands
             .into_iter()
@@ -1283,9 +1285,7 @@ impl Engine {
         {
             let doc: TantivyDocument = self.searcher.doc(c.addr)?;
             let p = self.fields().from_document(&doc);
-            let analysis = analyses
-                .remove(&p.language)
-                .unwrap_or_else(|| TextAnalysis::new(&p.language));
+            let analysis = self.analyses.take(&p.language);
             let mut m = Matcher {
                 analysis,
                 expansions: &planner.expansions,
@@ -1315,7 +1315,7 @@ impl Engine {
                 }
             }
             let ranges = highlight::merge_ranges(ranges, &p.text);
-            analyses.insert(p.language.clone(), m.analysis);
+            self.analyses.give(m.analysis);
             let explanation = req.explain.then(|| {
                 let mut why = c.why.join(", ");
                 for cid in &carried {

@@ -564,7 +564,6 @@ impl Engine {
             req.snippet_chars
         };
         // Only the hits shown are analysed for highlights.
-        let mut analyses: HashMap<String, TextAnalysis> = HashMap::new();
         let mut hits = Vec::new();
         for (i, (score, p, mut why)) in scored
             .into_iter()
@@ -572,10 +571,9 @@ impl Engine {
             .take(req.limit)
             .enumerate()
         {
-            let analysis = analyses
-                .entry(p.language.clone())
-                .or_insert_with(|| TextAnalysis::new(&p.language));
+            let mut analysis = self.analyses.take(&p.language);
             let analyzed = analysis.analyze(&p.text);
+            self.analyses.give(analysis);
             let same_lang = lang == Some(p.language.as_str());
             let (ranges, matched) = matches(&analyzed, &bases, &stems, same_lang);
             if !matched.is_empty() {

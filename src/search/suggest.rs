@@ -12,6 +12,8 @@
 //! serve) call [`did_you_mean`] on zero or weak results.
 
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
+use std::sync::OnceLock;
+
 use serde::Serialize;
 use tantivy::Term;
 
@@ -72,6 +74,29 @@ fn word_of(token: &str) -> Option<(&str, &str, &str)> {
     Some((pre, word, post))
 }
 
+/// A Levenshtein DFA as an automaton over the term dictionary (as tantivy's fuzzy query has it).
+struct Dfa(levenshtein_automata::DFA);
+
+impl tantivy_fst::Automaton for &Dfa {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != levenshtein_automata::SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
 /// Candidates kept per weak word before the choice by phrases.
 const CANDIDATES: usize = 4;
 /// Weak words whose candidates are combined (beyond, each keeps its best candidate alone).
@@ -98,8 +123,7 @@ enum Slot {
 /// `illegal`), the choice is the combination whose adjacent words form the most passages'
 /// phrases in the index (`illegal access` over `legal access`), then the most frequent.
 pub fn did_you_mean(engine: &Engine, query: &str) -> Option<Suggestion> {
-    let reader = engine.open.index.reader().ok()?;
-    let searcher = reader.searcher();
+    let searcher = engine.searcher();
     let field = engine.open.fields.text;
     let mut base = analyzers::base_analyzer();
     let df = |term: &str| -> u64 {
@@ -107,8 +131,10 @@ pub fn did_you_mean(engine: &Engine, query: &str) -> Option<Suggestion> {
             .doc_freq(&Term::from_field_text(field, term))
             .unwrap_or(0)
     };
-    let lev1 = LevenshteinAutomatonBuilder::new(1, true);
-    let lev2 = LevenshteinAutomatonBuilder::new(2, true);
+    // Building the distance-2 automaton builder takes tens of milliseconds: once per process,
+    // and only when a query has a weak word.
+    static LEV1: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    static LEV2: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
     let mut slots = Vec::new();
     for token in query.split_whitespace() {
         let Some((pre, word, post)) = word_of(token) else {
@@ -123,27 +149,30 @@ pub fn did_you_mean(engine: &Engine, query: &str) -> Option<Suggestion> {
         let have = df(term);
         let chars = term.chars().count();
         let (max, builder) = if chars >= 6 {
-            (2u8, &lev2)
+            (
+                2u8,
+                LEV2.get_or_init(|| LevenshteinAutomatonBuilder::new(2, true)),
+            )
         } else {
-            (1u8, &lev1)
+            (
+                1u8,
+                LEV1.get_or_init(|| LevenshteinAutomatonBuilder::new(1, true)),
+            )
         };
-        let dfa = builder.build_dfa(term);
+        let dfa = Dfa(builder.build_dfa(term));
         let mut cands: Vec<(u8, u64, String)> = Vec::new();
         for seg in searcher.segment_readers() {
             let Ok(inv) = seg.inverted_index(field) else {
                 continue;
             };
-            let Ok(mut stream) = inv.terms().stream() else {
+            // The automaton walks the term dictionary's FST: only terms within the distance
+            // are visited, not the whole dictionary.
+            let Ok(mut stream) = inv.terms().search(&dfa).into_stream() else {
                 continue;
             };
             while stream.advance() {
                 let key = stream.key();
-                // Length pruning before running the automaton.
-                let m = max as usize;
-                if key.len() + m < term.len() || key.len() > term.len() + 2 * m {
-                    continue;
-                }
-                let Distance::Exact(d) = dfa.eval(key) else {
+                let Distance::Exact(d) = dfa.0.eval(key) else {
                     continue;
                 };
                 if d == 0 || d > max {
