@@ -11,7 +11,7 @@
 //! Queries that name a concept — by a label or a lay alias (`botnet`, `phishing`) — in any
 //! language are expanded with it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
@@ -155,11 +155,18 @@ pub struct View<'a> {
     pub parent_heading: &'a str,
     /// The document's kind (`convention`, `national-law`…); empty when unknown.
     pub kind: &'a str,
+    /// The passage's language (`de`): element markers and acts count only in their own language
+    /// (a German word in a Dutch passage is no element), unless the taxonomy has none for it.
+    /// Empty: every language.
+    pub language: &'a str,
 }
 
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     pub concepts: Vec<Concept>,
+    /// A hash of the TOML this taxonomy was read from (within one process: keys caches of
+    /// assessments, which depend on the taxonomy).
+    pub fingerprint: u64,
     /// Folded labels of every concept (matched in headings and texts).
     labels: PhraseSet,
     /// Folded key terms of every concept (matched in text).
@@ -231,13 +238,19 @@ impl Taxonomy {
     /// Parse a taxonomy (the built-in one, or a test's).
     pub fn from_toml(src: &str) -> Result<Taxonomy, toml::de::Error> {
         let f: File = toml::from_str(src)?;
-        let folded = |m: &BTreeMap<String, Vec<String>>| -> Vec<String> {
-            m.values().flatten().map(|l| fold(l)).collect()
+        let folded = |m: &BTreeMap<String, Vec<String>>| -> Vec<(String, String)> {
+            m.iter()
+                .flat_map(|(lang, l)| l.iter().map(move |x| (lang.clone(), fold(x))))
+                .collect()
         };
         let labels = PhraseSet::new(f.concept.iter().map(|c| folded(&c.labels)), false);
         let terms = PhraseSet::new(f.concept.iter().map(|c| folded(&c.terms)), false);
         let acts = PhraseSet::new(f.concept.iter().map(|c| folded(&c.acts)), true);
-        let aliases = f.concept.iter().map(|c| folded(&c.aliases)).collect();
+        let aliases = f
+            .concept
+            .iter()
+            .map(|c| folded(&c.aliases).into_iter().map(|(_, a)| a).collect())
+            .collect();
         let markers = f
             .markers
             .iter()
@@ -254,7 +267,14 @@ impl Taxonomy {
                 .map(|m| f.markers.get(*m).map(&folded).unwrap_or_default()),
             true,
         );
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            src.hash(&mut h);
+            h.finish()
+        };
         Ok(Taxonomy {
+            fingerprint,
             text_markers,
             concepts: f.concept,
             labels,
@@ -310,6 +330,7 @@ impl Taxonomy {
     /// Assess a passage against every concept whose wording it has (see [`points`]).
     pub fn assess(&self, v: &View) -> Vec<Assessment> {
         let n = self.concepts.len();
+        let lang = v.language;
         let h = fold(v.heading);
         let t = fold(v.text);
         let ph = if h.is_empty() {
@@ -319,13 +340,13 @@ impl Taxonomy {
         };
         let h_labels = self.labels.longest_matches(&h, n);
         let path = fold(&v.path.join(" / "));
-        let path_labels = self.labels.first_matches(&path, n);
-        let t_labels = self.labels.first_matches(&t, n);
-        let p_labels = self.labels.first_matches(&ph, n);
-        let t_terms = self.terms.first_matches(&t, n);
+        let path_labels = self.labels.first_matches(&path, n, "");
+        let t_labels = self.labels.first_matches(&t, n, "");
+        let p_labels = self.labels.first_matches(&ph, n, "");
+        let t_terms = self.terms.first_matches(&t, n, "");
         let h_acts = self
             .acts
-            .first_matches(if h.is_empty() { &ph } else { &h }, n);
+            .first_matches(if h.is_empty() { &ph } else { &h }, n, lang);
         let listed = t_labels.iter().filter(|x| x.is_some()).count();
         let some = |v: &[Option<usize>]| v.iter().any(Option::is_some);
         if !(some(&h_labels)
@@ -341,9 +362,9 @@ impl Taxonomy {
         // A convention obliges its Parties to create offences and powers; its articles need
         // not restate a penalty or name an authority.
         let treaty = matches!(v.kind, "convention" | "protocol");
-        let t_acts = self.acts.first_matches(&t, n);
+        let t_acts = self.acts.first_matches(&t, n, lang);
         // Elements are read in the text: a heading names the concept, the text does it.
-        let found = self.text_markers.first_matches(&t, TEXT_MARKERS.len());
+        let found = self.text_markers.first_matches(&t, TEXT_MARKERS.len(), lang);
         let marker = |name: &str| -> Option<String> {
             let k = TEXT_MARKERS.iter().position(|m| *m == name)?;
             found[k].map(|p| self.text_markers.patterns[p].clone())
@@ -360,13 +381,13 @@ impl Taxonomy {
             marker("authority"),
             self.markers
                 .get("foreign")
-                .and_then(|m| m.first_matches(&head, 1)[0].map(|p| m.patterns[p].clone())),
+                .and_then(|m| m.first_matches(&head, 1, lang)[0].map(|p| m.patterns[p].clone())),
             marker("realtime"),
         );
         let general_part = self.markers.get("general_part").and_then(|m| {
             v.path
                 .iter()
-                .find_map(|c| m.first_matches(&fold(c), 1)[0].map(|p| m.patterns[p].clone()))
+                .find_map(|c| m.first_matches(&fold(c), 1, lang)[0].map(|p| m.patterns[p].clone()))
         });
         let mut out = Vec::new();
         for (i, c) in self.concepts.iter().enumerate() {
@@ -456,7 +477,7 @@ impl Taxonomy {
                     let rest = t.replace(self.labels.patterns[p].as_str(), " ");
                     self.markers
                         .get("unlawful")
-                        .and_then(|m| m.first_matches(&rest, 1)[0].map(|q| m.patterns[q].clone()))
+                        .and_then(|m| m.first_matches(&rest, 1, lang)[0].map(|q| m.patterns[q].clone()))
                 }
                 _ => unlawful.clone(),
             };
@@ -545,7 +566,7 @@ impl Taxonomy {
             let offences_heading = self
                 .markers
                 .get("penalty")
-                .is_some_and(|m| m.first_matches(&h, 1)[0].is_some());
+                .is_some_and(|m| m.first_matches(&h, 1, lang)[0].is_some());
             if only_text_label && listed >= points::LIST_CONCEPTS && !offences_heading {
                 weigh(
                     &mut rules,
@@ -597,19 +618,30 @@ struct PhraseSet {
     patterns: Vec<String>,
     /// Pattern → concept index.
     owner: Vec<usize>,
+    /// Pattern → its language.
+    lang: Vec<String>,
+    /// Concept index → the languages it has patterns in.
+    owner_langs: Vec<BTreeSet<String>>,
     /// Patterns are word starts (`intercept` matches `intercepts`), not whole words.
     prefix: bool,
 }
 
 impl PhraseSet {
-    fn new(per_concept: impl Iterator<Item = Vec<String>>, prefix: bool) -> PhraseSet {
+    /// Per concept, its (language, folded phrase) pairs.
+    fn new(per_concept: impl Iterator<Item = Vec<(String, String)>>, prefix: bool) -> PhraseSet {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
+        let mut lang = Vec::new();
+        let mut owner_langs = Vec::new();
         for (i, list) in per_concept.enumerate() {
-            for p in list.into_iter().filter(|p| !p.is_empty()) {
+            let mut langs = BTreeSet::new();
+            for (l, p) in list.into_iter().filter(|(_, p)| !p.is_empty()) {
                 patterns.push(p);
                 owner.push(i);
+                langs.insert(l.clone());
+                lang.push(l);
             }
+            owner_langs.push(langs);
         }
         // A contiguous NFA builds in a fraction of a DFA's time: every process that opens an
         // index builds this automaton, and most use it on a handful of passages at most.
@@ -621,8 +653,18 @@ impl PhraseSet {
             ac,
             patterns,
             owner,
+            lang,
+            owner_langs,
             prefix,
         }
+    }
+
+    /// May pattern `p` count in a passage of language `language`? Always when the language is
+    /// unknown (empty) or its concept has no pattern in that language; else only its own.
+    fn speaks(&self, p: usize, language: &str) -> bool {
+        language.is_empty()
+            || self.lang[p] == language
+            || !self.owner_langs[self.owner[p]].contains(language)
     }
 
     /// Per concept, the longest pattern found in `hay` at word boundaries (the first in the
@@ -645,12 +687,15 @@ impl PhraseSet {
         best
     }
 
-    /// Per concept, the smallest pattern index found in `hay` at word boundaries.
-    fn first_matches(&self, hay: &str, concepts: usize) -> Vec<Option<usize>> {
+    /// Per concept, the smallest pattern index found in `hay` at word boundaries, among the
+    /// patterns that count in `language` (see [`PhraseSet::speaks`]; `""`: all).
+    fn first_matches(&self, hay: &str, concepts: usize, language: &str) -> Vec<Option<usize>> {
         let mut best: Vec<Option<usize>> = vec![None; concepts];
         for m in self.ac.find_overlapping_iter(hay) {
             let p = m.pattern().as_usize();
-            if at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix) {
+            if self.speaks(p, language)
+                && at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix)
+            {
                 let slot = &mut best[self.owner[p]];
                 if slot.is_none_or(|q| p < q) {
                     *slot = Some(p);

@@ -12,6 +12,7 @@
 pub mod decide;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tantivy::collector::DocSetCollector;
@@ -39,6 +40,14 @@ pub const ALL_KINDS: &[&str] = &[
 ];
 /// Distinctive terms taken from an article for `--article`.
 pub const MLT_TERMS: usize = 10;
+
+/// Index generation, taxonomy fingerprint, jurisdiction, kinds.
+type AssessKey = (std::path::PathBuf, u64, String, Vec<String>);
+
+/// The assessed provisions of every jurisdiction asked for, per process: one generation of one
+/// taxonomy at a time (a few megabytes of passages for the whole corpus).
+static ASSESSED: std::sync::OnceLock<Mutex<HashMap<AssessKey, Arc<Vec<Assessed>>>>> =
+    std::sync::OnceLock::new();
 
 /// The conventions `--article CODE:N` knows: code → document ids, preferred first.
 pub const CONVENTIONS: &[(&str, &[&str])] = &[
@@ -367,16 +376,34 @@ impl Engine {
     }
 
     /// The provisions of a jurisdiction, assessed against the taxonomy (the input of
-    /// [`decide::choose`]).
+    /// [`decide::choose`]). Assessments depend only on the index generation, the taxonomy and
+    /// the kinds, so they are computed once per process (see [`ASSESSED`]): `serve` answers a
+    /// second compare or matrix request without reading a stored document.
     pub fn assessed(
         &self,
         jurisdiction: &str,
         kinds: &[String],
-    ) -> Result<Vec<Assessed>, SearchError> {
-        Ok(assess_all(
+    ) -> Result<Arc<Vec<Assessed>>, SearchError> {
+        let key: AssessKey = (
+            self.open.generation.clone(),
+            self.taxonomy.fingerprint,
+            jurisdiction.to_string(),
+            kinds.to_vec(),
+        );
+        let cache = ASSESSED.get_or_init(Default::default);
+        let lock = || cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = lock().get(&key) {
+            return Ok(a.clone());
+        }
+        let a = Arc::new(assess_all(
             &self.taxonomy,
             self.provisions_of(jurisdiction, kinds)?,
-        ))
+        ));
+        let mut c = lock();
+        // Only the newest generation and taxonomy are asked for again.
+        c.retain(|k, _| k.0 == key.0 && k.1 == key.1);
+        c.insert(key, a.clone());
+        Ok(a)
     }
 
     /// The most distinctive words of a text (tf × idf over the index's `text` field), rarest
