@@ -273,15 +273,6 @@ pub fn cite_with_document(document: &str, citation: &str) -> String {
     }
 }
 
-/// A query matching every passage of the given kinds (the filters do the selecting).
-fn every_passage(kinds: &[String]) -> String {
-    kinds
-        .iter()
-        .map(|k| format!("kind:{k}"))
-        .collect::<Vec<_>>()
-        .join(" OR ")
-}
-
 fn kinds(all: bool) -> Vec<String> {
     let k = if all { ALL_KINDS } else { PROVISION_KINDS };
     k.iter().map(|s| s.to_string()).collect()
@@ -321,31 +312,21 @@ impl Engine {
         Ok(out.into_iter().collect())
     }
 
-    /// Jurisdictions that have at least one passage of these kinds.
+    /// Jurisdictions that have at least one passage of these kinds (a count of two term
+    /// queries per jurisdiction, not a search).
     fn jurisdictions_with(&mut self, kinds: &[String]) -> Result<Vec<String>, SearchError> {
         let mut out = Vec::new();
         for j in self.jurisdictions()? {
-            let req = SearchRequest {
-                query: every_passage(kinds),
-                limit: 1,
-                jurisdictions: vec![j.clone()],
-                kinds: kinds.to_vec(),
-                ..Default::default()
-            };
-            if !self.search(&req)?.hits.is_empty() {
+            let q = self.of_kinds_in(&j, kinds);
+            if self.searcher.search(&q, &tantivy::collector::Count)? > 0 {
                 out.push(j);
             }
         }
         Ok(out)
     }
 
-    /// Every provision of one jurisdiction of these kinds, in document order; a convention's row
-    /// holds only its own instrument.
-    pub fn provisions_of(
-        &self,
-        jurisdiction: &str,
-        kinds: &[String],
-    ) -> Result<Vec<Passage>, SearchError> {
+    /// The passages of `jurisdiction` of one of these kinds.
+    fn of_kinds_in(&self, jurisdiction: &str, kinds: &[String]) -> BooleanQuery {
         let f = self.fields();
         let term = |field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
@@ -357,10 +338,21 @@ impl Engine {
             .iter()
             .map(|k| (Occur::Should, term(f.kind, k)))
             .collect();
-        let q = BooleanQuery::new(vec![
+        BooleanQuery::new(vec![
             (Occur::Must, term(f.jurisdiction, jurisdiction)),
             (Occur::Must, Box::new(BooleanQuery::new(kinds_q))),
-        ]);
+        ])
+    }
+
+    /// Every provision of one jurisdiction of these kinds, in document order; a convention's row
+    /// holds only its own instrument.
+    pub fn provisions_of(
+        &self,
+        jurisdiction: &str,
+        kinds: &[String],
+    ) -> Result<Vec<Passage>, SearchError> {
+        let f = self.fields();
+        let q = self.of_kinds_in(jurisdiction, kinds);
         let addrs = self.searcher.search(&q, &DocSetCollector)?;
         let only = convention_documents(jurisdiction);
         let mut out = Vec::with_capacity(addrs.len());
