@@ -62,6 +62,19 @@ pub mod points {
     pub const LIST_CONCEPTS: usize = 3;
     /// Where a request from another State must be named to make a passage about one.
     pub const FOREIGN_WITHIN_CHARS: usize = 300;
+    /// The heading has every word of a label of two or more words, in order, within a few words
+    /// (`interference with … computer system`): nearly as good as the label itself.
+    pub const HEADING_LABEL_WORDS: f32 = 4.0;
+    /// Words a heading may put between the words of a label for [`HEADING_LABEL_WORDS`].
+    pub const LABEL_GAP_WORDS: usize = 6;
+    /// A national law's text cites the convention article that defines the concept
+    /// (`articolo 35 della Convenzione`): the provision implements that article.
+    pub const CITES_ARTICLE: f32 = 3.0;
+    /// Characters before a convention's name where the article numbers citing it are read.
+    pub const CITES_WITHIN_CHARS: usize = 80;
+    /// Only a text label of an offence under a heading naming a procedural power (or the reverse):
+    /// the power's catalogue of offences, not the offence.
+    pub const OTHER_GROUP_HEADING: f32 = 0.5;
     /// Least score of a tag (and of a compare row or matrix cell).
     pub const THRESHOLD: f32 = 4.0;
 }
@@ -173,6 +186,8 @@ pub struct Taxonomy {
     terms: PhraseSet,
     /// Folded acts of every concept (word starts).
     acts: PhraseSet,
+    /// Labels of two or more words, split into words: (concept index, label pattern, words).
+    multiword: Vec<(usize, usize, Vec<String>)>,
     /// Folded aliases per concept (for queries).
     aliases: Vec<Vec<String>>,
     /// Marker name → folded word starts, all languages.
@@ -218,7 +233,7 @@ pub fn fold(s: &str) -> String {
 }
 
 /// Markers read in a passage's text.
-const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime"];
+const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime", "territory"];
 
 /// Marker names the taxonomy file must define.
 pub const MARKERS: &[&str] = &[
@@ -228,6 +243,8 @@ pub const MARKERS: &[&str] = &[
     "foreign",
     "general_part",
     "realtime",
+    "territory",
+    "convention",
 ];
 
 impl Taxonomy {
@@ -267,6 +284,11 @@ impl Taxonomy {
                 .map(|m| f.markers.get(*m).map(&folded).unwrap_or_default()),
             true,
         );
+        let multiword = (0..labels.patterns.len())
+            .filter(|&p| !unbounded(&labels.patterns[p]))
+            .map(|p| (labels.owner[p], p, words_of(&labels.patterns[p])))
+            .filter(|(_, _, w)| w.len() >= 2)
+            .collect();
         let fingerprint = {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -275,6 +297,7 @@ impl Taxonomy {
         };
         Ok(Taxonomy {
             fingerprint,
+            multiword,
             text_markers,
             concepts: f.concept,
             labels,
@@ -331,8 +354,8 @@ impl Taxonomy {
     pub fn assess(&self, v: &View) -> Vec<Assessment> {
         let n = self.concepts.len();
         let lang = v.language;
-        let h = fold(v.heading);
-        let t = fold(v.text);
+        let h = accents_of(fold(v.heading), lang);
+        let t = accents_of(fold(v.text), lang);
         let ph = if h.is_empty() {
             fold(v.parent_heading)
         } else {
@@ -384,6 +407,33 @@ impl Taxonomy {
                 .and_then(|m| m.first_matches(&head, 1, lang)[0].map(|p| m.patterns[p].clone())),
             marker("realtime"),
         );
+        let h_words = words_of(if h.is_empty() { &ph } else { &h });
+        // A procedural power named in the heading (label or measure), an offence (label).
+        let heading_group = |group: &str, acts: bool| {
+            self.concepts.iter().enumerate().find_map(|(j, c)| {
+                let p = h_labels[j].or(p_labels[j]).or(if acts { h_acts[j] } else { None });
+                (c.group == group).then_some(p).flatten().map(|_| c.id.as_str())
+            })
+        };
+        let heading_power = heading_group("procedure", true);
+        let heading_offence = heading_group("offence", false);
+        // Article numbers of the convention a national law's text cites.
+        let cited = if treaty {
+            BTreeSet::new()
+        } else {
+            self.markers
+                .get("convention")
+                .map(|m| cited_articles(&t, m))
+                .unwrap_or_default()
+        };
+        let territory = marker("territory");
+        // A container (Part, amended Act) named for international cooperation.
+        let cooperation_container = self
+            .concepts
+            .iter()
+            .zip(&path_labels)
+            .find(|(c, p)| c.group == "cooperation" && p.is_some())
+            .map(|(c, _)| c.id.as_str());
         let general_part = self.markers.get("general_part").and_then(|m| {
             v.path
                 .iter()
@@ -423,7 +473,20 @@ impl Taxonomy {
                     points::TEXT_TERM,
                 );
             }
-            if h_labels[i].is_none() {
+            let words_label = h_labels[i].is_none().then(|| {
+                self.multiword
+                    .iter()
+                    .filter(|(o, _, _)| *o == i)
+                    .find(|(_, _, w)| words_within(&h_words, w, points::LABEL_GAP_WORDS))
+                    .map(|(_, p, _)| *p)
+            });
+            if let Some(Some(p)) = words_label {
+                add(
+                    &mut rules,
+                    format!("heading has the words of label \"{}\"", self.labels.patterns[p]),
+                    points::HEADING_LABEL_WORDS,
+                );
+            } else if h_labels[i].is_none() {
                 if let Some(p) = p_labels[i] {
                     add(
                         &mut rules,
@@ -462,10 +525,24 @@ impl Taxonomy {
                     );
                 }
             }
+            let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
+            // Only strengthens wording the passage has (`artikel 8 van het Verdrag` alone could
+            // be any treaty's article).
+            if let (false, Some(a)) = (
+                rules.is_empty(),
+                c.articles
+                    .get("coe")
+                    .and_then(|arts| arts.iter().find(|a| cited.contains(a.as_str()))),
+            ) {
+                add(
+                    &mut rules,
+                    format!("text cites Convention art. {a}"),
+                    points::CITES_ARTICLE,
+                );
+            }
             if rules.is_empty() {
                 continue;
             }
-            let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
             let only_text_label = only_text_label && t_terms[i].is_none();
             // Elements: what the provision does.
             let act = h_acts[i]
@@ -534,6 +611,12 @@ impl Taxonomy {
                             format!("on a foreign request \"{w}\""),
                             points::FOREIGN_REQUEST,
                         );
+                    } else if let Some(k) = cooperation_container {
+                        weigh(
+                            &mut rules,
+                            format!("in a part on cooperation ({k})"),
+                            points::FOREIGN_REQUEST,
+                        );
                     }
                 }
                 "cooperation" => {
@@ -560,7 +643,31 @@ impl Taxonomy {
                         add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
                     }
                 }
+                "jurisdiction" => {
+                    if let Some(w) = &territory {
+                        add(&mut rules, format!("territorial element \"{w}\""), points::ELEMENT);
+                    } else if !treaty {
+                        weigh(
+                            &mut rules,
+                            "no territorial element".into(),
+                            points::MISSING_ELEMENTS,
+                        );
+                    }
+                }
                 _ => {}
+            }
+            // Only a text label of an offence under a heading naming a power, or the reverse.
+            let other = match c.group.as_str() {
+                "offence" => heading_power,
+                "procedure" => heading_offence,
+                _ => None,
+            };
+            if let (true, Some(o)) = (only_text_label, other) {
+                weigh(
+                    &mut rules,
+                    format!("heading names {o}: the text only mentions it"),
+                    points::OTHER_GROUP_HEADING,
+                );
             }
             // A heading announcing offences ("Cybercrime offenses") makes the list the provision.
             let offences_heading = self
@@ -583,6 +690,102 @@ impl Taxonomy {
         }
         out
     }
+}
+
+/// Italian statutes write a final accent as an apostrophe (`autorita'`, `e'`): in an Italian
+/// passage, an apostrophe after a vowel at the end of a word is that accent, folded away.
+fn accents_of(folded: String, language: &str) -> String {
+    if language != "it" || !folded.contains('\'') {
+        return folded;
+    }
+    let chars: Vec<char> = folded.chars().collect();
+    let mut out = String::with_capacity(folded.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let after_vowel = i > 0 && "aeiou".contains(chars[i - 1]);
+        let word_ends = chars.get(i + 1).is_none_or(|n| !n.is_alphanumeric());
+        if !(c == '\'' && after_vowel && word_ends) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The words of a folded text (letters, digits, `-` and `'` inside words).
+fn words_of(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Do the `needle` words appear in `hay`, in order, with at most `gap` other words in all
+/// between the first and the last?
+fn words_within(hay: &[String], needle: &[String], gap: usize) -> bool {
+    let Some(first) = needle.first() else {
+        return false;
+    };
+    hay.iter().enumerate().filter(|(_, w)| *w == first).any(|(start, _)| {
+        let mut i = start + 1;
+        for n in &needle[1..] {
+            match hay[i..].iter().position(|w| w == n) {
+                Some(k) => i += k + 1,
+                None => return false,
+            }
+        }
+        i - start <= needle.len() + gap
+    })
+}
+
+/// Article numbers cited just before a convention's name in a folded text (`articoli 24,
+/// paragrafo 7, e 27 della convenzione` → 24, 27): numbers after an article word, not those
+/// after a paragraph word.
+fn cited_articles(t: &str, convention: &PhraseSet) -> BTreeSet<String> {
+    const ARTICLE: &[&str] = &[
+        "art", "arts", "article", "articles", "articolo", "articoli", "artikel", "artikelen",
+        "articulo", "articulos", "artigo", "artigos", "artikels",
+    ];
+    const PARAGRAPH: &[&str] = &[
+        "paragraph", "paragraphs", "para", "paragrafo", "paragrafi", "paragraphe", "paragraphes",
+        "absatz", "abs", "lid", "leden", "apartado", "comma", "alinea", "par",
+    ];
+    let mut out = BTreeSet::new();
+    for m in convention.ac.find_iter(t) {
+        let p = &convention.patterns[m.pattern().as_usize()];
+        if !at_word_boundaries(t, m.start(), m.end(), p, true) {
+            continue;
+        }
+        let mut from = m.start().saturating_sub(points::CITES_WITHIN_CHARS);
+        while !t.is_char_boundary(from) {
+            from += 1;
+        }
+        // `24(7)`: the parenthesised paragraph is no article.
+        let mut window = String::new();
+        let mut depth = 0;
+        for c in t[from..m.start()].chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = (depth - 1).max(0),
+                _ if depth == 0 => window.push(c),
+                _ => {}
+            }
+        }
+        let words = words_of(&window.replace('\'', " "));
+        let Some(a) = words.iter().rposition(|w| ARTICLE.contains(&w.as_str())) else {
+            continue;
+        };
+        let mut after_paragraph = false;
+        for w in &words[a + 1..] {
+            if PARAGRAPH.contains(&w.as_str()) {
+                after_paragraph = true;
+            } else if w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                if !after_paragraph {
+                    out.insert(w.trim_end_matches(|c: char| !c.is_ascii_digit()).to_string());
+                }
+                after_paragraph = false;
+            }
+        }
+    }
+    out
 }
 
 fn trim_punct(s: &str) -> &str {
@@ -716,7 +919,20 @@ fn unbounded(needle: &str) -> bool {
 
 fn at_word_boundaries(hay: &str, start: usize, end: usize, needle: &str, prefix: bool) -> bool {
     if unbounded(needle) {
-        return true;
+        // Korean separates words by spaces and attaches particles at their end: a word of one
+        // or two syllables must start a word (`사기` is not inside `심사기관`).
+        // (Folded Hangul is decomposed into jamo: a syllable is a leading consonant.)
+        let hangul = |c: char| ('\u{1100}'..='\u{11FF}').contains(&c);
+        let syllables = needle
+            .chars()
+            .filter(|c| ('\u{1100}'..='\u{1112}').contains(c))
+            .count();
+        let short_hangul = syllables <= 2 && needle.chars().all(hangul);
+        return !short_hangul
+            || hay[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
     }
     hay[..start]
         .chars()
