@@ -75,6 +75,9 @@ pub mod points {
     /// Only a text label of an offence under a heading naming a procedural power (or the reverse):
     /// the power's catalogue of offences, not the offence.
     pub const OTHER_GROUP_HEADING: f32 = 0.5;
+    /// An offence whose heading names an aggravated or special form (`schwerer`, `aggravated`,
+    /// `critical information infrastructure`): a lawyer compares the general offence first.
+    pub const AGGRAVATED: f32 = 0.9;
     /// Least score of a tag (and of a compare row or matrix cell).
     pub const THRESHOLD: f32 = 4.0;
 }
@@ -101,6 +104,11 @@ pub struct Concept {
     /// query, never tag a passage.
     #[serde(default)]
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// An offence against computers or data: its provision names such an object (the `object`
+    /// marker: computer, data, système informatique…) in its heading or text — obstructing an
+    /// officer is no system interference.
+    #[serde(default)]
+    pub object: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,6 +253,8 @@ pub const MARKERS: &[&str] = &[
     "realtime",
     "territory",
     "convention",
+    "aggravated",
+    "object",
 ];
 
 impl Taxonomy {
@@ -427,6 +437,14 @@ impl Taxonomy {
                 .unwrap_or_default()
         };
         let territory = marker("territory");
+        let object = self.markers.get("object").and_then(|m| {
+            m.first_matches(&format!("{h} {ph} {t}"), 1, lang)[0]
+                .map(|p| m.patterns[p].clone())
+        });
+        let aggravated = self.markers.get("aggravated").and_then(|m| {
+            m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0]
+                .map(|p| m.patterns[p].clone())
+        });
         // A container (Part, amended Act) named for international cooperation.
         let cooperation_container = self
             .concepts
@@ -545,9 +563,7 @@ impl Taxonomy {
             }
             let only_text_label = only_text_label && t_terms[i].is_none();
             // Elements: what the provision does.
-            let act = h_acts[i]
-                .or(t_acts[i])
-                .map(|p| self.acts.patterns[p].clone());
+            let act = t_acts[i].map(|p| self.acts.patterns[p].clone());
             // A text label's own words ("illegal access") are not the without-right element.
             let unlawful = match (only_text_label, t_labels[i], &unlawful) {
                 (true, Some(p), Some(_)) => {
@@ -587,6 +603,20 @@ impl Taxonomy {
                             &mut rules,
                             "no without-right or penalty element".into(),
                             points::MISSING_ELEMENTS,
+                        );
+                    }
+                    if c.object && object.is_none() && !treaty {
+                        weigh(
+                            &mut rules,
+                            "no computer or data object".into(),
+                            points::MISSING_ELEMENTS,
+                        );
+                    }
+                    if let Some(w) = &aggravated {
+                        weigh(
+                            &mut rules,
+                            format!("heading names an aggravated form \"{w}\""),
+                            points::AGGRAVATED,
                         );
                     }
                 }
