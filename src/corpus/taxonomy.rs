@@ -78,6 +78,9 @@ pub mod points {
     /// An offence whose heading names an aggravated or special form (`schwerer`, `aggravated`,
     /// `critical information infrastructure`): a lawyer compares the general offence first.
     pub const AGGRAVATED: f32 = 0.9;
+    /// The heading names the concept only as the occasion of something else (`… bei
+    /// Auslieferung`, `… in case of extradition`).
+    pub const CIRCUMSTANCE: f32 = 0.5;
     /// Least score of a tag (and of a compare row or matrix cell).
     pub const THRESHOLD: f32 = 4.0;
 }
@@ -255,6 +258,7 @@ pub const MARKERS: &[&str] = &[
     "convention",
     "aggravated",
     "object",
+    "circumstance",
 ];
 
 impl Taxonomy {
@@ -316,6 +320,24 @@ impl Taxonomy {
             aliases,
             markers,
         })
+    }
+
+    /// The `circumstance` marker ending right before the label in the heading, if any.
+    fn circumstance_before(&self, h: &str, label: &str, lang: &str) -> Option<String> {
+        let m = self.markers.get("circumstance")?;
+        let at = h.find(label)?;
+        let before = h[..at].trim_end();
+        (0..m.patterns.len())
+            .filter(|&p| m.speaks(p, lang))
+            .map(|p| &m.patterns[p])
+            .find(|w| {
+                before.ends_with(w.as_str())
+                    && before[..before.len() - w.len()]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| !c.is_alphanumeric())
+            })
+            .cloned()
     }
 
     pub fn get(&self, id: &str) -> Option<&Concept> {
@@ -467,6 +489,7 @@ impl Taxonomy {
                     factor: false,
                 })
             };
+            let mut weight_circumstance = None;
             // Wording: what makes the passage a candidate at all.
             if let Some(p) = h_labels[i] {
                 let l = &self.labels.patterns[p];
@@ -476,6 +499,9 @@ impl Taxonomy {
                     format!("heading has label \"{l}\""),
                     points::HEADING_LABEL + points::LABEL_WORD * (words.saturating_sub(1)) as f32,
                 );
+                if let Some(w) = self.circumstance_before(&h, l, lang) {
+                    weight_circumstance = Some(w);
+                }
                 if trim_punct(&h) == l.as_str() {
                     add(
                         &mut rules,
@@ -685,6 +711,13 @@ impl Taxonomy {
                     }
                 }
                 _ => {}
+            }
+            if let Some(w) = weight_circumstance {
+                weigh(
+                    &mut rules,
+                    format!("heading names it as an occasion \"{w} …\""),
+                    points::CIRCUMSTANCE,
+                );
             }
             // Only a text label of an offence under a heading naming a power, or the reverse.
             let other = match c.group.as_str() {
