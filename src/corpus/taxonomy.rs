@@ -997,15 +997,19 @@ fn at_word_boundaries(hay: &str, start: usize, end: usize, needle: &str, prefix:
                 .next_back()
                 .is_none_or(|c| !c.is_alphanumeric());
     }
+    let ends = |rest: &str| rest.chars().next().is_none_or(|c| !c.is_alphanumeric());
+    // A Latin-script phrase also matches its plural (`extraditable offences`, `search warrants`).
+    let plural = needle.chars().next_back().is_some_and(|c| c.is_ascii_lowercase())
+        && ["s", "es"].iter().any(|e| {
+            hay[end..]
+                .strip_prefix(e)
+                .is_some_and(ends)
+        });
     hay[..start]
         .chars()
         .next_back()
         .is_none_or(|c| !c.is_alphanumeric())
-        && (prefix
-            || hay[end..]
-                .chars()
-                .next()
-                .is_none_or(|c| !c.is_alphanumeric()))
+        && (prefix || ends(&hay[end..]) || plural)
 }
 
 /// Does `hay` contain `needle` at word boundaries (or anywhere, for CJK needles)?
