@@ -258,7 +258,7 @@ mod tests {
             passage(
                 "act/4",
                 "Interception of messages",
-                "A person who intentionally intercepts a message is liable to imprisonment.",
+                "A person who intentionally intercepts an electronic message is liable to imprisonment.",
                 &[],
                 2,
             ),
@@ -272,7 +272,7 @@ mod tests {
         let ps = vec![passage(
             "code/7",
             "",
-            "Whoever commits illegal access without right is punished with a fine.",
+            "Whoever commits illegal access to a computer without right is punished with a fine.",
             &[],
             1,
         )];
