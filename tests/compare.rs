@@ -176,6 +176,24 @@ fn matrix_cells_are_explained_by_tag_rules() {
 /// The three views of one question give one answer: for every concept of the taxonomy and
 /// every jurisdiction, `compare QUERY` (the concept's label), `compare --article coe:N` and the
 /// matrix cell name the same provision with the same explanation.
+/// Assessments are computed once per process and index generation: a second request reads no
+/// stored document, and gives the same provisions.
+#[test]
+fn assessments_are_reused_across_requests() {
+    let Some(idx) = index() else { return };
+    let e = Engine::open(idx).unwrap();
+    let kinds: Vec<String> = cyberlex::search::compare::PROVISION_KINDS
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    let a = e.assessed("DE", &kinds).unwrap();
+    let b = Engine::open(idx).unwrap().assessed("DE", &kinds).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+    assert!(!a.is_empty());
+    let fr = e.assessed("FR", &kinds).unwrap();
+    assert!(fr.iter().all(|x| x.passage.jurisdiction == "FR"));
+}
+
 #[test]
 fn compare_article_and_matrix_agree_on_every_cell() {
     let Some(idx) = index() else { return };

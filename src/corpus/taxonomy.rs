@@ -11,7 +11,7 @@
 //! Queries that name a concept — by a label or a lay alias (`botnet`, `phishing`) — in any
 //! language are expanded with it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
@@ -62,6 +62,25 @@ pub mod points {
     pub const LIST_CONCEPTS: usize = 3;
     /// Where a request from another State must be named to make a passage about one.
     pub const FOREIGN_WITHIN_CHARS: usize = 300;
+    /// The heading has every word of a label of two or more words, in order, within a few words
+    /// (`interference with … computer system`): nearly as good as the label itself.
+    pub const HEADING_LABEL_WORDS: f32 = 4.0;
+    /// Words a heading may put between the words of a label for [`HEADING_LABEL_WORDS`].
+    pub const LABEL_GAP_WORDS: usize = 6;
+    /// A national law's text cites the convention article that defines the concept
+    /// (`articolo 35 della Convenzione`): the provision implements that article.
+    pub const CITES_ARTICLE: f32 = 3.0;
+    /// Characters before a convention's name where the article numbers citing it are read.
+    pub const CITES_WITHIN_CHARS: usize = 80;
+    /// Only a text label of an offence under a heading naming a procedural power (or the reverse):
+    /// the power's catalogue of offences, not the offence.
+    pub const OTHER_GROUP_HEADING: f32 = 0.5;
+    /// An offence whose heading names an aggravated or special form (`schwerer`, `aggravated`,
+    /// `critical information infrastructure`): a lawyer compares the general offence first.
+    pub const AGGRAVATED: f32 = 0.9;
+    /// The heading names the concept only as the occasion of something else (`… bei
+    /// Auslieferung`, `… in case of extradition`).
+    pub const CIRCUMSTANCE: f32 = 0.5;
     /// Least score of a tag (and of a compare row or matrix cell).
     pub const THRESHOLD: f32 = 4.0;
 }
@@ -88,6 +107,11 @@ pub struct Concept {
     /// query, never tag a passage.
     #[serde(default)]
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// An offence against computers or data: its provision names such an object (the `object`
+    /// marker: computer, data, système informatique…) in its heading or text — obstructing an
+    /// officer is no system interference.
+    #[serde(default)]
+    pub object: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,17 +179,26 @@ pub struct View<'a> {
     pub parent_heading: &'a str,
     /// The document's kind (`convention`, `national-law`…); empty when unknown.
     pub kind: &'a str,
+    /// The passage's language (`de`): element markers and acts count only in their own language
+    /// (a German word in a Dutch passage is no element), unless the taxonomy has none for it.
+    /// Empty: every language.
+    pub language: &'a str,
 }
 
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     pub concepts: Vec<Concept>,
+    /// A hash of the TOML this taxonomy was read from (within one process: keys caches of
+    /// assessments, which depend on the taxonomy).
+    pub fingerprint: u64,
     /// Folded labels of every concept (matched in headings and texts).
     labels: PhraseSet,
     /// Folded key terms of every concept (matched in text).
     terms: PhraseSet,
     /// Folded acts of every concept (word starts).
     acts: PhraseSet,
+    /// Labels of two or more words, split into words: (concept index, label pattern, words).
+    multiword: Vec<(usize, usize, Vec<String>)>,
     /// Folded aliases per concept (for queries).
     aliases: Vec<Vec<String>>,
     /// Marker name → folded word starts, all languages.
@@ -175,18 +208,43 @@ pub struct Taxonomy {
 }
 
 /// Lower case, accents folded, whitespace collapsed: the form labels are compared in.
+///
+/// One pass over the characters (an ASCII character is lowered in place; any other is lowered,
+/// canonically decomposed and stripped of its combining marks): compare folds every provision
+/// of a jurisdiction per request, so this is the hot loop of `compare` and `matrix`.
 pub fn fold(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let lower = s.to_lowercase();
-    let stripped: String = lower
-        .nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .collect();
-    crate::extract::collapse_ws(&stripped.replace(['’', '\''], "'"))
+    let mut out = String::with_capacity(s.len());
+    // A space is written only before the next non-space character (collapsing runs, trimming).
+    let mut space = false;
+    fn put(out: &mut String, c: char, space: &mut bool) {
+        if c.is_whitespace() {
+            *space = !out.is_empty();
+            return;
+        }
+        if *space {
+            out.push(' ');
+            *space = false;
+        }
+        out.push(if c == '’' { '\'' } else { c });
+    }
+    for c in s.chars() {
+        if c.is_ascii() {
+            put(&mut out, c.to_ascii_lowercase(), &mut space);
+            continue;
+        }
+        for l in c.to_lowercase() {
+            unicode_normalization::char::decompose_canonical(l, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    put(&mut out, d, &mut space);
+                }
+            });
+        }
+    }
+    out
 }
 
 /// Markers read in a passage's text.
-const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime"];
+const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime", "territory"];
 
 /// Marker names the taxonomy file must define.
 pub const MARKERS: &[&str] = &[
@@ -196,6 +254,11 @@ pub const MARKERS: &[&str] = &[
     "foreign",
     "general_part",
     "realtime",
+    "territory",
+    "convention",
+    "aggravated",
+    "object",
+    "circumstance",
 ];
 
 impl Taxonomy {
@@ -206,13 +269,19 @@ impl Taxonomy {
     /// Parse a taxonomy (the built-in one, or a test's).
     pub fn from_toml(src: &str) -> Result<Taxonomy, toml::de::Error> {
         let f: File = toml::from_str(src)?;
-        let folded = |m: &BTreeMap<String, Vec<String>>| -> Vec<String> {
-            m.values().flatten().map(|l| fold(l)).collect()
+        let folded = |m: &BTreeMap<String, Vec<String>>| -> Vec<(String, String)> {
+            m.iter()
+                .flat_map(|(lang, l)| l.iter().map(move |x| (lang.clone(), fold(x))))
+                .collect()
         };
         let labels = PhraseSet::new(f.concept.iter().map(|c| folded(&c.labels)), false);
         let terms = PhraseSet::new(f.concept.iter().map(|c| folded(&c.terms)), false);
         let acts = PhraseSet::new(f.concept.iter().map(|c| folded(&c.acts)), true);
-        let aliases = f.concept.iter().map(|c| folded(&c.aliases)).collect();
+        let aliases = f
+            .concept
+            .iter()
+            .map(|c| folded(&c.aliases).into_iter().map(|(_, a)| a).collect())
+            .collect();
         let markers = f
             .markers
             .iter()
@@ -229,7 +298,20 @@ impl Taxonomy {
                 .map(|m| f.markers.get(*m).map(&folded).unwrap_or_default()),
             true,
         );
+        let multiword = (0..labels.patterns.len())
+            .filter(|&p| !unbounded(&labels.patterns[p]))
+            .map(|p| (labels.owner[p], p, words_of(&labels.patterns[p])))
+            .filter(|(_, _, w)| w.len() >= 2)
+            .collect();
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            src.hash(&mut h);
+            h.finish()
+        };
         Ok(Taxonomy {
+            fingerprint,
+            multiword,
             text_markers,
             concepts: f.concept,
             labels,
@@ -238,6 +320,24 @@ impl Taxonomy {
             aliases,
             markers,
         })
+    }
+
+    /// The `circumstance` marker ending right before the label in the heading, if any.
+    fn circumstance_before(&self, h: &str, label: &str, lang: &str) -> Option<String> {
+        let m = self.markers.get("circumstance")?;
+        let at = h.find(label)?;
+        let before = h[..at].trim_end();
+        (0..m.patterns.len())
+            .filter(|&p| m.speaks(p, lang))
+            .map(|p| &m.patterns[p])
+            .find(|w| {
+                before.ends_with(w.as_str())
+                    && before[..before.len() - w.len()]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| !c.is_alphanumeric())
+            })
+            .cloned()
     }
 
     pub fn get(&self, id: &str) -> Option<&Concept> {
@@ -285,8 +385,9 @@ impl Taxonomy {
     /// Assess a passage against every concept whose wording it has (see [`points`]).
     pub fn assess(&self, v: &View) -> Vec<Assessment> {
         let n = self.concepts.len();
-        let h = fold(v.heading);
-        let t = fold(v.text);
+        let lang = v.language;
+        let h = accents_of(fold(v.heading), lang);
+        let t = accents_of(fold(v.text), lang);
         let ph = if h.is_empty() {
             fold(v.parent_heading)
         } else {
@@ -294,13 +395,13 @@ impl Taxonomy {
         };
         let h_labels = self.labels.longest_matches(&h, n);
         let path = fold(&v.path.join(" / "));
-        let path_labels = self.labels.first_matches(&path, n);
-        let t_labels = self.labels.first_matches(&t, n);
-        let p_labels = self.labels.first_matches(&ph, n);
-        let t_terms = self.terms.first_matches(&t, n);
+        let path_labels = self.labels.first_matches(&path, n, "");
+        let t_labels = self.labels.first_matches(&t, n, "");
+        let p_labels = self.labels.first_matches(&ph, n, "");
+        let t_terms = self.terms.first_matches(&t, n, "");
         let h_acts = self
             .acts
-            .first_matches(if h.is_empty() { &ph } else { &h }, n);
+            .first_matches(if h.is_empty() { &ph } else { &h }, n, lang);
         let listed = t_labels.iter().filter(|x| x.is_some()).count();
         let some = |v: &[Option<usize>]| v.iter().any(Option::is_some);
         if !(some(&h_labels)
@@ -316,9 +417,11 @@ impl Taxonomy {
         // A convention obliges its Parties to create offences and powers; its articles need
         // not restate a penalty or name an authority.
         let treaty = matches!(v.kind, "convention" | "protocol");
-        let t_acts = self.acts.first_matches(&t, n);
+        let t_acts = self.acts.first_matches(&t, n, lang);
         // Elements are read in the text: a heading names the concept, the text does it.
-        let found = self.text_markers.first_matches(&t, TEXT_MARKERS.len());
+        let found = self
+            .text_markers
+            .first_matches(&t, TEXT_MARKERS.len(), lang);
         let marker = |name: &str| -> Option<String> {
             let k = TEXT_MARKERS.iter().position(|m| *m == name)?;
             found[k].map(|p| self.text_markers.patterns[p].clone())
@@ -335,13 +438,52 @@ impl Taxonomy {
             marker("authority"),
             self.markers
                 .get("foreign")
-                .and_then(|m| m.first_matches(&head, 1)[0].map(|p| m.patterns[p].clone())),
+                .and_then(|m| m.first_matches(&head, 1, lang)[0].map(|p| m.patterns[p].clone())),
             marker("realtime"),
         );
+        let h_words = words_of(if h.is_empty() { &ph } else { &h });
+        // A procedural power named in the heading (label or measure), an offence (label).
+        let heading_group = |group: &str, acts: bool| {
+            self.concepts.iter().enumerate().find_map(|(j, c)| {
+                let p = h_labels[j]
+                    .or(p_labels[j])
+                    .or(if acts { h_acts[j] } else { None });
+                (c.group == group)
+                    .then_some(p)
+                    .flatten()
+                    .map(|_| c.id.as_str())
+            })
+        };
+        let heading_power = heading_group("procedure", true);
+        let heading_offence = heading_group("offence", false);
+        // Article numbers of the convention a national law's text cites.
+        let cited = if treaty {
+            BTreeSet::new()
+        } else {
+            self.markers
+                .get("convention")
+                .map(|m| cited_articles(&t, m))
+                .unwrap_or_default()
+        };
+        let territory = marker("territory");
+        let object = self.markers.get("object").and_then(|m| {
+            m.first_matches(&format!("{h} {ph} {t}"), 1, lang)[0].map(|p| m.patterns[p].clone())
+        });
+        let aggravated = self.markers.get("aggravated").and_then(|m| {
+            m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0]
+                .map(|p| m.patterns[p].clone())
+        });
+        // A container (Part, amended Act) named for international cooperation.
+        let cooperation_container = self
+            .concepts
+            .iter()
+            .zip(&path_labels)
+            .find(|(c, p)| c.group == "cooperation" && p.is_some())
+            .map(|(c, _)| c.id.as_str());
         let general_part = self.markers.get("general_part").and_then(|m| {
             v.path
                 .iter()
-                .find_map(|c| m.first_matches(&fold(c), 1)[0].map(|p| m.patterns[p].clone()))
+                .find_map(|c| m.first_matches(&fold(c), 1, lang)[0].map(|p| m.patterns[p].clone()))
         });
         let mut out = Vec::new();
         for (i, c) in self.concepts.iter().enumerate() {
@@ -353,6 +495,7 @@ impl Taxonomy {
                     factor: false,
                 })
             };
+            let mut weight_circumstance = None;
             // Wording: what makes the passage a candidate at all.
             if let Some(p) = h_labels[i] {
                 let l = &self.labels.patterns[p];
@@ -362,6 +505,9 @@ impl Taxonomy {
                     format!("heading has label \"{l}\""),
                     points::HEADING_LABEL + points::LABEL_WORD * (words.saturating_sub(1)) as f32,
                 );
+                if let Some(w) = self.circumstance_before(&h, l, lang) {
+                    weight_circumstance = Some(w);
+                }
                 if trim_punct(&h) == l.as_str() {
                     add(
                         &mut rules,
@@ -377,7 +523,23 @@ impl Taxonomy {
                     points::TEXT_TERM,
                 );
             }
-            if h_labels[i].is_none() {
+            let words_label = (h_labels[i].is_none() && p_labels[i].is_none()).then(|| {
+                self.multiword
+                    .iter()
+                    .filter(|(o, _, _)| *o == i)
+                    .find(|(_, _, w)| words_within(&h_words, w, points::LABEL_GAP_WORDS))
+                    .map(|(_, p, _)| *p)
+            });
+            if let Some(Some(p)) = words_label {
+                add(
+                    &mut rules,
+                    format!(
+                        "heading has the words of label \"{}\"",
+                        self.labels.patterns[p]
+                    ),
+                    points::HEADING_LABEL_WORDS,
+                );
+            } else if h_labels[i].is_none() {
                 if let Some(p) = p_labels[i] {
                     add(
                         &mut rules,
@@ -416,22 +578,34 @@ impl Taxonomy {
                     );
                 }
             }
+            let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
+            // Only strengthens wording the passage has (`artikel 8 van het Verdrag` alone could
+            // be any treaty's article).
+            if let (false, Some(a)) = (
+                rules.is_empty(),
+                c.articles
+                    .get("coe")
+                    .and_then(|arts| arts.iter().find(|a| cited.contains(a.as_str()))),
+            ) {
+                add(
+                    &mut rules,
+                    format!("text cites Convention art. {a}"),
+                    points::CITES_ARTICLE,
+                );
+            }
             if rules.is_empty() {
                 continue;
             }
-            let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
             let only_text_label = only_text_label && t_terms[i].is_none();
             // Elements: what the provision does.
-            let act = h_acts[i]
-                .or(t_acts[i])
-                .map(|p| self.acts.patterns[p].clone());
+            let act = t_acts[i].map(|p| self.acts.patterns[p].clone());
             // A text label's own words ("illegal access") are not the without-right element.
             let unlawful = match (only_text_label, t_labels[i], &unlawful) {
                 (true, Some(p), Some(_)) => {
                     let rest = t.replace(self.labels.patterns[p].as_str(), " ");
-                    self.markers
-                        .get("unlawful")
-                        .and_then(|m| m.first_matches(&rest, 1)[0].map(|q| m.patterns[q].clone()))
+                    self.markers.get("unlawful").and_then(|m| {
+                        m.first_matches(&rest, 1, lang)[0].map(|q| m.patterns[q].clone())
+                    })
                 }
                 _ => unlawful.clone(),
             };
@@ -466,6 +640,20 @@ impl Taxonomy {
                             points::MISSING_ELEMENTS,
                         );
                     }
+                    if c.object && object.is_none() && !treaty {
+                        weigh(
+                            &mut rules,
+                            "no computer or data object".into(),
+                            points::MISSING_ELEMENTS,
+                        );
+                    }
+                    if let Some(w) = &aggravated {
+                        weigh(
+                            &mut rules,
+                            format!("heading names an aggravated form \"{w}\""),
+                            points::AGGRAVATED,
+                        );
+                    }
                 }
                 "procedure" => {
                     if let Some(w) = &authority {
@@ -486,6 +674,12 @@ impl Taxonomy {
                         weigh(
                             &mut rules,
                             format!("on a foreign request \"{w}\""),
+                            points::FOREIGN_REQUEST,
+                        );
+                    } else if let Some(k) = cooperation_container {
+                        weigh(
+                            &mut rules,
+                            format!("in a part on cooperation ({k})"),
                             points::FOREIGN_REQUEST,
                         );
                     }
@@ -514,13 +708,48 @@ impl Taxonomy {
                         add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
                     }
                 }
+                "jurisdiction" => {
+                    if let Some(w) = &territory {
+                        add(
+                            &mut rules,
+                            format!("territorial element \"{w}\""),
+                            points::ELEMENT,
+                        );
+                    } else if !treaty {
+                        weigh(
+                            &mut rules,
+                            "no territorial element".into(),
+                            points::MISSING_ELEMENTS,
+                        );
+                    }
+                }
                 _ => {}
+            }
+            if let Some(w) = weight_circumstance {
+                weigh(
+                    &mut rules,
+                    format!("heading names it as an occasion \"{w} …\""),
+                    points::CIRCUMSTANCE,
+                );
+            }
+            // Only a text label of an offence under a heading naming a power, or the reverse.
+            let other = match c.group.as_str() {
+                "offence" => heading_power,
+                "procedure" => heading_offence,
+                _ => None,
+            };
+            if let (true, Some(o)) = (only_text_label, other) {
+                weigh(
+                    &mut rules,
+                    format!("heading names {o}: the text only mentions it"),
+                    points::OTHER_GROUP_HEADING,
+                );
             }
             // A heading announcing offences ("Cybercrime offenses") makes the list the provision.
             let offences_heading = self
                 .markers
                 .get("penalty")
-                .is_some_and(|m| m.first_matches(&h, 1)[0].is_some());
+                .is_some_and(|m| m.first_matches(&h, 1, lang)[0].is_some());
             if only_text_label && listed >= points::LIST_CONCEPTS && !offences_heading {
                 weigh(
                     &mut rules,
@@ -537,6 +766,132 @@ impl Taxonomy {
         }
         out
     }
+}
+
+/// Italian statutes write a final accent as an apostrophe (`autorita'`, `e'`): in an Italian
+/// passage, an apostrophe after a vowel at the end of a word is that accent, folded away.
+fn accents_of(folded: String, language: &str) -> String {
+    if language != "it" || !folded.contains('\'') {
+        return folded;
+    }
+    let chars: Vec<char> = folded.chars().collect();
+    let mut out = String::with_capacity(folded.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let after_vowel = i > 0 && "aeiou".contains(chars[i - 1]);
+        let word_ends = chars.get(i + 1).is_none_or(|n| !n.is_alphanumeric());
+        if !(c == '\'' && after_vowel && word_ends) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The words of a folded text (letters, digits, `-` and `'` inside words).
+fn words_of(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Do the `needle` words appear in `hay`, in order, with at most `gap` other words in all
+/// between the first and the last?
+fn words_within(hay: &[String], needle: &[String], gap: usize) -> bool {
+    let Some(first) = needle.first() else {
+        return false;
+    };
+    hay.iter()
+        .enumerate()
+        .filter(|(_, w)| *w == first)
+        .any(|(start, _)| {
+            let mut i = start + 1;
+            for n in &needle[1..] {
+                match hay[i..].iter().position(|w| w == n) {
+                    Some(k) => i += k + 1,
+                    None => return false,
+                }
+            }
+            i - start <= needle.len() + gap
+        })
+}
+
+/// Article numbers cited just before a convention's name in a folded text (`articoli 24,
+/// paragrafo 7, e 27 della convenzione` → 24, 27): numbers after an article word, not those
+/// after a paragraph word.
+fn cited_articles(t: &str, convention: &PhraseSet) -> BTreeSet<String> {
+    const ARTICLE: &[&str] = &[
+        "art",
+        "arts",
+        "article",
+        "articles",
+        "articolo",
+        "articoli",
+        "artikel",
+        "artikelen",
+        "articulo",
+        "articulos",
+        "artigo",
+        "artigos",
+        "artikels",
+    ];
+    const PARAGRAPH: &[&str] = &[
+        "paragraph",
+        "paragraphs",
+        "para",
+        "paragrafo",
+        "paragrafi",
+        "paragraphe",
+        "paragraphes",
+        "absatz",
+        "abs",
+        "lid",
+        "leden",
+        "apartado",
+        "comma",
+        "alinea",
+        "par",
+    ];
+    let mut out = BTreeSet::new();
+    for m in convention.ac.find_iter(t) {
+        let p = &convention.patterns[m.pattern().as_usize()];
+        if !at_word_boundaries(t, m.start(), m.end(), p, true) {
+            continue;
+        }
+        let mut from = m.start().saturating_sub(points::CITES_WITHIN_CHARS);
+        while !t.is_char_boundary(from) {
+            from += 1;
+        }
+        // `24(7)`: the parenthesised paragraph is no article.
+        let mut window = String::new();
+        let mut depth = 0;
+        for c in t[from..m.start()].chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = (depth - 1).max(0),
+                _ if depth == 0 => window.push(c),
+                _ => {}
+            }
+        }
+        let words = words_of(&window.replace('\'', " "));
+        let Some(a) = words.iter().rposition(|w| ARTICLE.contains(&w.as_str())) else {
+            continue;
+        };
+        let mut after_paragraph = false;
+        for w in &words[a + 1..] {
+            if PARAGRAPH.contains(&w.as_str()) {
+                after_paragraph = true;
+            } else if w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                if !after_paragraph {
+                    out.insert(
+                        w.trim_end_matches(|c: char| !c.is_ascii_digit())
+                            .to_string(),
+                    );
+                }
+                after_paragraph = false;
+            }
+        }
+    }
+    out
 }
 
 fn trim_punct(s: &str) -> &str {
@@ -572,19 +927,30 @@ struct PhraseSet {
     patterns: Vec<String>,
     /// Pattern → concept index.
     owner: Vec<usize>,
+    /// Pattern → its language.
+    lang: Vec<String>,
+    /// Concept index → the languages it has patterns in.
+    owner_langs: Vec<BTreeSet<String>>,
     /// Patterns are word starts (`intercept` matches `intercepts`), not whole words.
     prefix: bool,
 }
 
 impl PhraseSet {
-    fn new(per_concept: impl Iterator<Item = Vec<String>>, prefix: bool) -> PhraseSet {
+    /// Per concept, its (language, folded phrase) pairs.
+    fn new(per_concept: impl Iterator<Item = Vec<(String, String)>>, prefix: bool) -> PhraseSet {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
+        let mut lang = Vec::new();
+        let mut owner_langs = Vec::new();
         for (i, list) in per_concept.enumerate() {
-            for p in list.into_iter().filter(|p| !p.is_empty()) {
+            let mut langs = BTreeSet::new();
+            for (l, p) in list.into_iter().filter(|(_, p)| !p.is_empty()) {
                 patterns.push(p);
                 owner.push(i);
+                langs.insert(l.clone());
+                lang.push(l);
             }
+            owner_langs.push(langs);
         }
         // A contiguous NFA builds in a fraction of a DFA's time: every process that opens an
         // index builds this automaton, and most use it on a handful of passages at most.
@@ -596,8 +962,18 @@ impl PhraseSet {
             ac,
             patterns,
             owner,
+            lang,
+            owner_langs,
             prefix,
         }
+    }
+
+    /// May pattern `p` count in a passage of language `language`? Always when the language is
+    /// unknown (empty) or its concept has no pattern in that language; else only its own.
+    fn speaks(&self, p: usize, language: &str) -> bool {
+        language.is_empty()
+            || self.lang[p] == language
+            || !self.owner_langs[self.owner[p]].contains(language)
     }
 
     /// Per concept, the longest pattern found in `hay` at word boundaries (the first in the
@@ -620,12 +996,15 @@ impl PhraseSet {
         best
     }
 
-    /// Per concept, the smallest pattern index found in `hay` at word boundaries.
-    fn first_matches(&self, hay: &str, concepts: usize) -> Vec<Option<usize>> {
+    /// Per concept, the smallest pattern index found in `hay` at word boundaries, among the
+    /// patterns that count in `language` (see [`PhraseSet::speaks`]; `""`: all).
+    fn first_matches(&self, hay: &str, concepts: usize, language: &str) -> Vec<Option<usize>> {
         let mut best: Vec<Option<usize>> = vec![None; concepts];
         for m in self.ac.find_overlapping_iter(hay) {
             let p = m.pattern().as_usize();
-            if at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix) {
+            if self.speaks(p, language)
+                && at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix)
+            {
                 let slot = &mut best[self.owner[p]];
                 if slot.is_none_or(|q| p < q) {
                     *slot = Some(p);
@@ -646,17 +1025,35 @@ fn unbounded(needle: &str) -> bool {
 
 fn at_word_boundaries(hay: &str, start: usize, end: usize, needle: &str, prefix: bool) -> bool {
     if unbounded(needle) {
-        return true;
+        // Korean separates words by spaces and attaches particles at their end: a word of one
+        // or two syllables must start a word (`사기` is not inside `심사기관`).
+        // (Folded Hangul is decomposed into jamo: a syllable is a leading consonant.)
+        let hangul = |c: char| ('\u{1100}'..='\u{11FF}').contains(&c);
+        let syllables = needle
+            .chars()
+            .filter(|c| ('\u{1100}'..='\u{1112}').contains(c))
+            .count();
+        let short_hangul = syllables <= 2 && needle.chars().all(hangul);
+        return !short_hangul
+            || hay[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
     }
+    let ends = |rest: &str| rest.chars().next().is_none_or(|c| !c.is_alphanumeric());
+    // A Latin-script phrase also matches its plural (`extraditable offences`, `search warrants`).
+    let plural = needle
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_lowercase())
+        && ["s", "es"]
+            .iter()
+            .any(|e| hay[end..].strip_prefix(e).is_some_and(ends));
     hay[..start]
         .chars()
         .next_back()
         .is_none_or(|c| !c.is_alphanumeric())
-        && (prefix
-            || hay[end..]
-                .chars()
-                .next()
-                .is_none_or(|c| !c.is_alphanumeric()))
+        && (prefix || ends(&hay[end..]) || plural)
 }
 
 /// Does `hay` contain `needle` at word boundaries (or anywhere, for CJK needles)?
@@ -690,6 +1087,34 @@ pub fn contains_phrase(hay: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fold as first written (lower case, NFD, marks dropped, apostrophes, collapse).
+    fn fold_reference(s: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        let stripped: String = s
+            .to_lowercase()
+            .nfd()
+            .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+            .collect();
+        crate::extract::collapse_ws(&stripped.replace(['’', '\''], "'"))
+    }
+
+    #[test]
+    fn the_one_pass_fold_equals_the_reference() {
+        for s in [
+            "",
+            "  Ausspähen   von\tDaten ",
+            "Accès FRAUDULEUX l’Article d'un",
+            "Неправомерный  доступ\n",
+            "非法侵入计算机信息系统罪",
+            "정당한 접근권한 없이",
+            "الدخول غير المشروع",
+            "İstanbul ǅ ﬁ Ångström façade naïve",
+            "\u{a0}x\u{2003}y\u{3000}z ",
+        ] {
+            assert_eq!(fold(s), fold_reference(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn taxonomy_parses_and_ids_are_unique() {
@@ -824,7 +1249,7 @@ mod tests {
         // The rule says which label or term fired.
         let tags = t.tag(
             "Unauthorised access",
-            "An invented person is liable to a fine.",
+            "An invented person using a computer is liable to a fine.",
         );
         let g = tags.iter().find(|g| g.concept == "illegal-access").unwrap();
         assert_eq!(g.rule, "heading has label \"unauthorised access\"");
@@ -845,7 +1270,7 @@ mod tests {
             !ids("Botnet", "A botnet is liable to a fine.").contains(&"misuse-of-devices".into())
         );
         // Words inside longer words do not match.
-        assert!(ids("Extraditions office", "").is_empty());
+        assert!(ids("Extraditionsbehörde", "").is_empty());
         // CJK terms match inside running text.
         assert!(ids("", "某人非法侵入计算机信息系统的行为").contains(&"illegal-access".into()));
         // Queries in any language name the concept.
@@ -866,5 +1291,209 @@ mod tests {
             .concepts_for_query("mutual legal assistance")
             .iter()
             .any(|c| c.id == "mutual-assistance"));
+    }
+
+    fn score_of(t: &Taxonomy, v: &View, concept: &str) -> f32 {
+        t.assess(v)
+            .into_iter()
+            .find(|a| a.concept == concept)
+            .map_or(0.0, |a| a.score)
+    }
+
+    // Invented passages throughout.
+    #[test]
+    fn markers_count_in_their_own_language_only() {
+        let t = Taxonomy::builtin();
+        // Dutch "gericht" (aimed) is the German "Gericht" (court): no authority in Dutch.
+        let v = |language| View {
+            heading: "Bevel tot bewaring",
+            text: "De maatregel is gericht op verzonnen gegevens.",
+            language,
+            ..Default::default()
+        };
+        let nl = score_of(&t, &v("nl"), "expedited-preservation");
+        let any = score_of(&t, &v(""), "expedited-preservation");
+        assert!(nl < any, "{nl} vs {any}");
+        assert!(nl < points::THRESHOLD);
+    }
+
+    #[test]
+    fn heading_words_of_a_label_and_plurals() {
+        let t = Taxonomy::builtin();
+        let a = t.assess(&View {
+            heading: "Unlawful interference with stored data or a computer system",
+            text: "A person who unlawfully hinders an invented computer commits an offence.",
+            language: "en",
+            ..Default::default()
+        });
+        let s = a
+            .iter()
+            .find(|x| x.concept == "system-interference")
+            .unwrap();
+        assert!(
+            s.rules[0]
+                .what
+                .starts_with("heading has the words of label"),
+            "{s:?}"
+        );
+        assert!(words_within(&words_of("a b c d"), &words_of("a d"), 2));
+        assert!(!words_within(&words_of("a b c d e"), &words_of("a e"), 2));
+        // A label matches its plural, not a longer word.
+        assert!(t
+            .tag("Extraditable offences", "")
+            .iter()
+            .any(|g| g.concept == "extradition"));
+        assert!(t.tag("Extraditableness", "").is_empty());
+    }
+
+    #[test]
+    fn convention_articles_cited_by_a_national_law() {
+        let t = Taxonomy::builtin();
+        let m = &t.markers["convention"];
+        let cited = |s: &str| cited_articles(&fold(s), m);
+        assert_eq!(
+            cited("ai sensi degli articoli 24, paragrafo 7, e 27, paragrafo 2, della Convenzione"),
+            ["24", "27"].map(String::from).into()
+        );
+        assert_eq!(
+            cited("under Article 29(3) of the Convention"),
+            ["29"].map(String::from).into()
+        );
+        assert_eq!(
+            cited("il punto di contatto di cui all'articolo 35 della Convenzione"),
+            ["35"].map(String::from).into()
+        );
+        assert!(cited("section 35 of this Act").is_empty());
+        // Only strengthens wording the passage has.
+        let v = View {
+            text: "Il punto di contatto di cui all'articolo 35 della Convenzione e' un ufficio.",
+            kind: "national-law",
+            language: "it",
+            ..Default::default()
+        };
+        let a = t.assess(&v);
+        let n = a.iter().find(|x| x.concept == "network-24-7").unwrap();
+        assert!(n
+            .rules
+            .iter()
+            .any(|r| r.what == "text cites Convention art. 35"));
+        assert!(a.iter().all(|x| x.concept != "computer-fraud"));
+    }
+
+    #[test]
+    fn short_korean_words_start_a_word() {
+        let t = Taxonomy::builtin();
+        // "사기" (fraud) inside "심사기관" (an examining body) is no fraud.
+        let a = t.assess(&View {
+            heading: "심사기관의 지정",
+            text: "부정한 방법으로 지정을 받은 경우",
+            language: "ko",
+            ..Default::default()
+        });
+        assert!(a.iter().all(|x| x.concept != "computer-fraud"), "{a:?}");
+        let a = t.assess(&View {
+            heading: "사기 행위",
+            text: "부정한 방법으로 재산상 이익을 얻은 자는 징역에 처한다",
+            language: "ko",
+            ..Default::default()
+        });
+        assert!(a.iter().any(|x| x.concept == "computer-fraud"));
+    }
+
+    #[test]
+    fn what_the_provision_does_weighs_its_wording() {
+        let t = Taxonomy::builtin();
+        let en = |heading, text| View {
+            heading,
+            text,
+            language: "en",
+            kind: "national-law",
+            ..Default::default()
+        };
+        // An aggravated form weighs less than the general offence.
+        let text =
+            "A person who intentionally accesses a computer without authority commits an offence.";
+        let plain = score_of(&t, &en("Unauthorised access", text), "illegal-access");
+        let aggr = score_of(
+            &t,
+            &en("Aggravated unauthorised access", text),
+            "illegal-access",
+        );
+        assert!(aggr < plain, "{aggr} vs {plain}");
+        // A computer offence needs a computer or data object.
+        let obstruct =
+            "A person who obstructs an inspector commits an offence and is liable to a fine.";
+        assert!(
+            score_of(
+                &t,
+                &en("Obstruction of inspectors", obstruct),
+                "system-interference"
+            ) < points::THRESHOLD
+        );
+        let hinder =
+            "A person who obstructs a computer system without authority commits an offence.";
+        assert!(
+            score_of(
+                &t,
+                &en("Obstruction of use of computer", hinder),
+                "system-interference"
+            ) >= points::THRESHOLD
+        );
+        // A heading naming the concept as an occasion.
+        let x = score_of(
+            &t,
+            &en(
+                "Discontinuance in case of extradition",
+                "The prosecutor may drop the invented charge.",
+            ),
+            "extradition",
+        );
+        assert!(x < points::THRESHOLD, "{x}");
+        // Only a text label of an offence under a heading naming a power: its catalogue.
+        let w = en(
+            "Interception warrant",
+            "A judge may authorise interception for child pornography offences punishable by imprisonment.",
+        );
+        assert!(score_of(&t, &w, "csam") < points::THRESHOLD);
+        // Jurisdiction needs a territorial element.
+        let venue = score_of(
+            &t,
+            &en(
+                "Jurisdiction",
+                "A magistrate may try the invented offences.",
+            ),
+            "jurisdiction",
+        );
+        let territory = score_of(
+            &t,
+            &en(
+                "Jurisdiction",
+                "This Act applies to an offence committed outside the country by a citizen.",
+            ),
+            "jurisdiction",
+        );
+        assert!(venue < points::THRESHOLD && territory >= points::THRESHOLD);
+        // A power in a part on international cooperation is exercised on a foreign request.
+        let p = ["Part 5 — Mutual legal assistance".to_string()];
+        let coop = View {
+            path: &p,
+            ..en(
+                "Preservation order",
+                "A judge may order an invented provider to preserve data.",
+            )
+        };
+        let domestic = en(
+            "Preservation order",
+            "A judge may order an invented provider to preserve data.",
+        );
+        assert!(
+            score_of(&t, &coop, "expedited-preservation")
+                < score_of(&t, &domestic, "expedited-preservation")
+        );
+        // Italian accents written as apostrophes.
+        assert_eq!(
+            accents_of(fold("L'autorita' centrale e' il Ministro"), "it"),
+            "l'autorita centrale e il ministro"
+        );
     }
 }

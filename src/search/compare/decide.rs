@@ -74,22 +74,27 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
         .iter()
         .map(|p| parent_heading(&headings, &p.passage_id).to_string())
         .collect();
-    let mut out = Vec::with_capacity(passages.len());
-    for (p, parent) in passages.iter().zip(&parents) {
-        let assessments = taxonomy.assess(&View {
-            heading: &p.heading,
-            text: &p.text,
-            path: &p.path,
-            parent_heading: parent,
-            kind: &p.kind,
-        });
-        out.push(Assessed {
-            ancillary: is_ancillary(&p.citation, &p.heading),
-            passage: p.clone(),
-            assessments,
-        });
-    }
-    out
+    // Every passage is assessed on its own: in parallel, in document order.
+    use rayon::prelude::*;
+    passages
+        .par_iter()
+        .zip(parents.par_iter())
+        .map(|(p, parent)| {
+            let assessments = taxonomy.assess(&View {
+                heading: &p.heading,
+                text: &p.text,
+                path: &p.path,
+                parent_heading: parent,
+                kind: &p.kind,
+                language: &p.language,
+            });
+            Assessed {
+                ancillary: is_ancillary(&p.citation, &p.heading),
+                passage: p.clone(),
+                assessments,
+            }
+        })
+        .collect()
 }
 
 /// The heading of the nearest enclosing provision (`doc/1030` for `doc/1030/a`).
@@ -253,7 +258,7 @@ mod tests {
             passage(
                 "act/4",
                 "Interception of messages",
-                "A person who intentionally intercepts a message is liable to imprisonment.",
+                "A person who intentionally intercepts an electronic message is liable to imprisonment.",
                 &[],
                 2,
             ),
@@ -267,7 +272,7 @@ mod tests {
         let ps = vec![passage(
             "code/7",
             "",
-            "Whoever commits illegal access without right is punished with a fine.",
+            "Whoever commits illegal access to a computer without right is punished with a fine.",
             &[],
             1,
         )];

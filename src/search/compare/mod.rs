@@ -12,6 +12,7 @@
 pub mod decide;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tantivy::collector::DocSetCollector;
@@ -39,6 +40,14 @@ pub const ALL_KINDS: &[&str] = &[
 ];
 /// Distinctive terms taken from an article for `--article`.
 pub const MLT_TERMS: usize = 10;
+
+/// Index generation, taxonomy fingerprint, jurisdiction, kinds.
+type AssessKey = (std::path::PathBuf, u64, String, Vec<String>);
+
+/// The assessed provisions of every jurisdiction asked for, per process: one generation of one
+/// taxonomy at a time (a few megabytes of passages for the whole corpus).
+static ASSESSED: std::sync::OnceLock<Mutex<HashMap<AssessKey, Arc<Vec<Assessed>>>>> =
+    std::sync::OnceLock::new();
 
 /// The conventions `--article CODE:N` knows: code → document ids, preferred first.
 pub const CONVENTIONS: &[(&str, &[&str])] = &[
@@ -264,15 +273,6 @@ pub fn cite_with_document(document: &str, citation: &str) -> String {
     }
 }
 
-/// A query matching every passage of the given kinds (the filters do the selecting).
-fn every_passage(kinds: &[String]) -> String {
-    kinds
-        .iter()
-        .map(|k| format!("kind:{k}"))
-        .collect::<Vec<_>>()
-        .join(" OR ")
-}
-
 fn kinds(all: bool) -> Vec<String> {
     let k = if all { ALL_KINDS } else { PROVISION_KINDS };
     k.iter().map(|s| s.to_string()).collect()
@@ -312,31 +312,21 @@ impl Engine {
         Ok(out.into_iter().collect())
     }
 
-    /// Jurisdictions that have at least one passage of these kinds.
+    /// Jurisdictions that have at least one passage of these kinds (a count of two term
+    /// queries per jurisdiction, not a search).
     fn jurisdictions_with(&mut self, kinds: &[String]) -> Result<Vec<String>, SearchError> {
         let mut out = Vec::new();
         for j in self.jurisdictions()? {
-            let req = SearchRequest {
-                query: every_passage(kinds),
-                limit: 1,
-                jurisdictions: vec![j.clone()],
-                kinds: kinds.to_vec(),
-                ..Default::default()
-            };
-            if !self.search(&req)?.hits.is_empty() {
+            let q = self.of_kinds_in(&j, kinds);
+            if self.searcher.search(&q, &tantivy::collector::Count)? > 0 {
                 out.push(j);
             }
         }
         Ok(out)
     }
 
-    /// Every provision of one jurisdiction of these kinds, in document order; a convention's row
-    /// holds only its own instrument.
-    pub fn provisions_of(
-        &self,
-        jurisdiction: &str,
-        kinds: &[String],
-    ) -> Result<Vec<Passage>, SearchError> {
+    /// The passages of `jurisdiction` of one of these kinds.
+    fn of_kinds_in(&self, jurisdiction: &str, kinds: &[String]) -> BooleanQuery {
         let f = self.fields();
         let term = |field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
@@ -348,10 +338,21 @@ impl Engine {
             .iter()
             .map(|k| (Occur::Should, term(f.kind, k)))
             .collect();
-        let q = BooleanQuery::new(vec![
+        BooleanQuery::new(vec![
             (Occur::Must, term(f.jurisdiction, jurisdiction)),
             (Occur::Must, Box::new(BooleanQuery::new(kinds_q))),
-        ]);
+        ])
+    }
+
+    /// Every provision of one jurisdiction of these kinds, in document order; a convention's row
+    /// holds only its own instrument.
+    pub fn provisions_of(
+        &self,
+        jurisdiction: &str,
+        kinds: &[String],
+    ) -> Result<Vec<Passage>, SearchError> {
+        let f = self.fields();
+        let q = self.of_kinds_in(jurisdiction, kinds);
         let addrs = self.searcher.search(&q, &DocSetCollector)?;
         let only = convention_documents(jurisdiction);
         let mut out = Vec::with_capacity(addrs.len());
@@ -367,16 +368,34 @@ impl Engine {
     }
 
     /// The provisions of a jurisdiction, assessed against the taxonomy (the input of
-    /// [`decide::choose`]).
+    /// [`decide::choose`]). Assessments depend only on the index generation, the taxonomy and
+    /// the kinds, so they are computed once per process (see [`ASSESSED`]): `serve` answers a
+    /// second compare or matrix request without reading a stored document.
     pub fn assessed(
         &self,
         jurisdiction: &str,
         kinds: &[String],
-    ) -> Result<Vec<Assessed>, SearchError> {
-        Ok(assess_all(
+    ) -> Result<Arc<Vec<Assessed>>, SearchError> {
+        let key: AssessKey = (
+            self.open.generation.clone(),
+            self.taxonomy.fingerprint,
+            jurisdiction.to_string(),
+            kinds.to_vec(),
+        );
+        let cache = ASSESSED.get_or_init(Default::default);
+        let lock = || cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = lock().get(&key) {
+            return Ok(a.clone());
+        }
+        let a = Arc::new(assess_all(
             &self.taxonomy,
             self.provisions_of(jurisdiction, kinds)?,
-        ))
+        ));
+        let mut c = lock();
+        // Only the newest generation and taxonomy are asked for again.
+        c.retain(|k, _| k.0 == key.0 && k.1 == key.1);
+        c.insert(key, a.clone());
+        Ok(a)
     }
 
     /// The most distinctive words of a text (tf × idf over the index's `text` field), rarest
