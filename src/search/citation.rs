@@ -990,6 +990,22 @@ impl Engine {
     /// passages. Counting instruments, not passages, keeps one long code that cites its
     /// companion on every page (the Sv citing the Sr) from outweighing citations across the corpus.
     fn mentions(&self, table: &Instruments, i: usize) -> Result<(usize, usize), SearchError> {
+        // An index never changes under its engine: each instrument is counted once.
+        let cache = |m: &std::sync::Mutex<std::collections::HashMap<usize, (usize, usize)>>| {
+            m.lock().unwrap_or_else(|e| e.into_inner()).get(&i).copied()
+        };
+        if let Some(n) = cache(&self.mention_counts) {
+            return Ok(n);
+        }
+        let n = self.count_mentions(table, i)?;
+        self.mention_counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(i, n);
+        Ok(n)
+    }
+
+    fn count_mentions(&self, table: &Instruments, i: usize) -> Result<(usize, usize), SearchError> {
         let f = self.fields().clone();
         let mut planner = self.planner(
             super::mode::Mode::Ranked,
@@ -1046,11 +1062,10 @@ impl Engine {
         let addrs = self.searcher.search(&q, &DocSetCollector)?;
         let mut citing: HashSet<String> = HashSet::new();
         for addr in &addrs {
-            let doc: TantivyDocument = self.searcher.doc(*addr)?;
-            let d = doc
-                .get_first(f.doc_id)
-                .and_then(|v| tantivy::schema::Value::as_str(&v).map(str::to_string))
-                .unwrap_or_default();
+            // The doc id from its fast column (decoded at open), not the stored document.
+            let d = self.columns[addr.segment_ord as usize]
+                .doc_id
+                .get(addr.doc_id);
             let who = table.for_doc(&d).map(|x| x.id.clone()).unwrap_or(d);
             citing.insert(who);
         }

@@ -297,6 +297,8 @@ pub struct Engine {
     pub taxonomy: Taxonomy,
     /// Highlight analyses with their word caches, reused between queries.
     pub(crate) analyses: highlight::AnalysisPool,
+    /// Mentions of each instrument by the others (citation ordering), counted once per engine.
+    pub(crate) mention_counts: std::sync::Mutex<HashMap<usize, (usize, usize)>>,
 }
 
 fn citation_regex() -> &'static Regex {
@@ -1034,6 +1036,7 @@ impl Engine {
             languages,
             taxonomy: Taxonomy::builtin(),
             analyses: highlight::AnalysisPool::default(),
+            mention_counts: Default::default(),
         })
     }
 
