@@ -201,6 +201,8 @@ pub struct Taxonomy {
     multiword: Vec<(usize, usize, Vec<String>)>,
     /// Folded aliases per concept (for queries).
     aliases: Vec<Vec<String>>,
+    /// Folded labels per concept, every language (for queries).
+    query_labels: Vec<Vec<String>>,
     /// Marker name → folded word starts, all languages.
     markers: BTreeMap<String, PhraseSet>,
     /// The element markers read in the text, in one automaton (owner = index in [`TEXT_MARKERS`]).
@@ -282,6 +284,11 @@ impl Taxonomy {
             .iter()
             .map(|c| folded(&c.aliases).into_iter().map(|(_, a)| a).collect())
             .collect();
+        let query_labels = f
+            .concept
+            .iter()
+            .map(|c| c.labels.values().flatten().map(|l| fold(l)).collect())
+            .collect();
         let markers = f
             .markers
             .iter()
@@ -318,6 +325,7 @@ impl Taxonomy {
             terms,
             acts,
             aliases,
+            query_labels,
             markers,
         })
     }
@@ -348,15 +356,13 @@ impl Taxonomy {
     /// words all appear in it in order (`robo … por internet`).
     pub fn concepts_for_query(&self, query: &str) -> Vec<&Concept> {
         let q = fold(query);
+        let as_id = q.replace(' ', "-");
         self.concepts
             .iter()
             .enumerate()
             .filter(|(i, c)| {
-                c.id == q.replace(' ', "-")
-                    || c.labels
-                        .values()
-                        .flatten()
-                        .any(|l| contains_phrase(&q, &fold(l)))
+                c.id == as_id
+                    || self.query_labels[*i].iter().any(|l| contains_phrase(&q, l))
                     || self.aliases[*i]
                         .iter()
                         .any(|a| contains_words_in_order(&q, a))
