@@ -41,6 +41,7 @@ const INLINE: &[&str] = &[
 
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     let (text, enc) = super::text::decode(bytes);
+    let text = super::text::c1_as_windows_1252(&text).into_owned();
     let nesting = block_nesting(&text);
     if nesting > MAX_DEPTH {
         return Err(ExtractError::Malformed {
@@ -471,7 +472,7 @@ fn planalto(root: ElementRef) -> Vec<Block> {
     let mut p = Planalto {
         out: Vec::new(),
         caption: None,
-        mangled: Regex::new(r"^(\p{Lu}\p{L}?) - (\p{L}.*)$").expect("regex"),
+        mangled: Regex::new(r"^(\p{Lu}(?:\p{L}|\p{Ll}{2})?) - (\p{L}.*)$").expect("regex"),
         label: Regex::new(r"^Art\.\s*(\d+(?:-[A-Z]+)?)\s*[:º°.]?\s*$").expect("regex"),
     };
     p.walk(root);
@@ -579,18 +580,22 @@ impl Planalto {
             }
             return;
         };
+        // A caption mangled into an inciso (`C - rime consumado`) is a caption line again
+        // (`Crime consumado`), inside the article (a rubrica of its incisos) or at its end.
+        for (class, t) in leaves.iter_mut().skip(1) {
+            if class == "inciso" {
+                if let Some(c) = self.unmangle(t) {
+                    *t = c;
+                    *class = "texto".to_string();
+                }
+            }
+        }
         // A trailing caption belongs to the next article.
         let mut next_caption = None;
         if leaves.len() > 1 {
             let (class, t) = leaves.last().expect("non-empty");
             if class == "texto" && caption_like(t) {
                 next_caption = Some(t.clone());
-            } else if class == "inciso" && !ends_with_punct(t) {
-                if let Some(c) = self.mangled.captures(t) {
-                    next_caption = Some(format!("{}{}", &c[1], &c[2]));
-                }
-            }
-            if next_caption.is_some() {
                 leaves.pop();
             }
         }
@@ -633,13 +638,45 @@ impl Planalto {
     }
 }
 
+impl Planalto {
+    /// `I - nvasão de dispositivo informático` → `Invasão de dispositivo informático`: a caption
+    /// whose first letters the regeneration took for an inciso's number. A real inciso is left
+    /// alone: a Roman number of two letters or more (`IV - adoção ilegal; ou`), or one letter
+    /// before a whole word (`I - com emprego …`), or text a caption does not have (`;`, final
+    /// punctuation, a penalty).
+    fn unmangle(&self, t: &str) -> Option<String> {
+        const WORDS: [&str; 28] = [
+            "a", "o", "as", "os", "e", "ou", "de", "do", "da", "dos", "das", "em", "no", "na",
+            "nos", "nas", "ao", "aos", "com", "sem", "por", "pelo", "pela", "para", "se", "que",
+            "quando", "um",
+        ];
+        // A stray ` .` after a caption (`… emergencial .`).
+        let t = t.strip_suffix(" .").unwrap_or(t);
+        let c = self.mangled.captures(t)?;
+        let (label, rest) = (&c[1], &c[2]);
+        if !caption_like(t) || t.contains(';') {
+            return None;
+        }
+        let roman = |s: &str| s.chars().all(|ch| "IVXLCDM".contains(ch));
+        let upper = |s: &str| !s.chars().any(char::is_lowercase);
+        if label.chars().count() >= 2 && roman(label) && !upper(rest) {
+            return None;
+        }
+        let first = rest.split_whitespace().next().unwrap_or("").to_lowercase();
+        if label.chars().count() == 1 && WORDS.contains(&first.as_str()) {
+            return None;
+        }
+        Some(format!("{label}{rest}"))
+    }
+}
+
 fn ends_with_punct(t: &str) -> bool {
     t.ends_with(['.', ';', ':', ',', ')', '!', '?'])
 }
 
 /// A rubrica: short, no final punctuation, not a penalty line.
 fn caption_like(t: &str) -> bool {
-    !t.is_empty() && t.chars().count() < 120 && !ends_with_punct(t) && !is_penalty(t)
+    !t.is_empty() && t.chars().count() < 160 && !ends_with_punct(t) && !is_penalty(t)
 }
 
 /// `Pena - detenção, …`, `Pena  reclusão, …` (dash lost), not `Pena cumprida no estrangeiro`.
@@ -688,7 +725,11 @@ mod tests {
 <div class="paragrafo"><p>§ 1: Na mesma pena incorre quem empresta o engenho.</p>
 <div class="inciso"><p>I - nvasão de engenho</p></div></div></div>
 <div class="artigo"><p><strong>Art. 12-A: </strong>Invadir engenho alheio:</p>
+<div class="inciso"><p>C - aso diurno</p></div>
 <div class="inciso"><p>I - de dia;</p></div>
+<div class="inciso"><p>II - com engenho grande</p></div>
+<div class="inciso"><p>Div - ulgação noturna</p></div>
+<div class="inciso"><p>III - de noite;</p></div>
 <div class="texto"><p>Ação penal</p></div></div>
 <div class="artigo"><p><strong>Art. 12-B: </strong>Somente se procede mediante queixa.</p></div>
 </div></div><script>var x = 1;</script></body></html>"#;
@@ -718,6 +759,11 @@ mod tests {
             "{texts:?}"
         );
         assert!(texts.contains(&"I - de dia;"));
+        // Captions mangled into incisos inside an article are caption lines again; real incisos
+        // (even without final punctuation) stay.
+        assert!(texts.contains(&"Caso diurno"), "{texts:?}");
+        assert!(texts.contains(&"Divulgação noturna"), "{texts:?}");
+        assert!(texts.contains(&"II - com engenho grande"), "{texts:?}");
         assert!(!texts
             .iter()
             .any(|t| t.contains("nvasão") || t.contains("var x")));

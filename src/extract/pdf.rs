@@ -569,6 +569,37 @@ fn is_caps(line: &str) -> bool {
     line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase)
 }
 
+/// A heading `Article 41: Cooperation … Regarding the` whose caption may go on: a keyword, a
+/// number and a caption in mixed case that does not end with punctuation.
+fn caption_open(heading: &str) -> bool {
+    if !is_heading_keyword(heading) || is_caps(heading) {
+        return false;
+    }
+    let mut words = heading.split_whitespace();
+    let (Some(_), Some(_)) = (words.next(), words.next()) else {
+        return false;
+    };
+    let caption: Vec<&str> = words.collect();
+    !caption.is_empty() && !heading.ends_with([':', '.', ';', ',', ')'])
+}
+
+/// A short line in title case (`Expeditious Gathering of Users Tracking Information`, `Offences`):
+/// every word of four letters or more is capitalised, but for a few prepositions. The first line
+/// of a body is not one (`Every State Party shall commit itself to …`).
+fn is_title_case(line: &str) -> bool {
+    const LOWER: [&str; 7] = ["with", "from", "into", "upon", "than", "that", "over"];
+    let words: Vec<&str> = line.split_whitespace().collect();
+    !words.is_empty()
+        && words.len() <= 10
+        && line.chars().count() < 80
+        && line.chars().next().is_some_and(char::is_uppercase)
+        && !line.ends_with(['.', ';', ':', ','])
+        && words.iter().all(|w| {
+            let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+            letters < 4 || LOWER.contains(w) || w.chars().next().is_some_and(|c| c.is_uppercase())
+        })
+}
+
 /// `Chapter I`, `PART 2`: a division keyword and its number, without a title.
 fn is_bare_division(line: &str) -> bool {
     let mut w = line.split_whitespace();
@@ -632,6 +663,21 @@ pub fn page_blocks(page: &str) -> Vec<Block> {
             if let Some(h) = out.iter_mut().rev().find(|b| !is_furniture(&b.text)) {
                 h.text = format!("{} {}", h.text, line);
                 continue;
+            }
+        }
+        // A caption wrapped onto a line of its own in title case (`Article 41: Cooperation …
+        // Regarding the` + `Expeditious Gathering of Users Tracking Information`).
+        if heading_open
+            && cur.is_empty()
+            && !is_heading(&line)
+            && !is_item(&line)
+            && is_title_case(&line)
+        {
+            if let Some(h) = out.iter_mut().rev().find(|b| !is_furniture(&b.text)) {
+                if caption_open(&h.text) {
+                    h.text = format!("{} {}", h.text, line);
+                    continue;
+                }
             }
         }
         // A bare `Chapter I` line takes the title line after it (`Chapter I: General Provisions`).
@@ -705,6 +751,21 @@ mod tests {
                 "1. The first item of a list;",
                 "P a g e | 4",
                 "2. The second item with a long tail that wraps."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_caption_wrapped_in_title_case_stays_in_the_heading() {
+        let page = "Article 4: Invented Duties Regarding the\nHumming of Gadgets\nEvery member shall hum at its gadgets daily and\nat night.\nArticle 6: Invented Noise:\nLoud Gadgets Are Forbidden\n";
+        let t: Vec<_> = page_blocks(page).into_iter().map(|b| b.text).collect();
+        assert_eq!(
+            t,
+            [
+                "Article 4: Invented Duties Regarding the Humming of Gadgets",
+                "Every member shall hum at its gadgets daily and at night.",
+                "Article 6: Invented Noise:",
+                "Loud Gadgets Are Forbidden",
             ]
         );
     }

@@ -19,6 +19,31 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
     (text.into_owned(), enc.name())
 }
 
+/// C1 control characters (U+0080–U+009F) in decoded text are Windows-1252 bytes that a converter
+/// copied as Latin-1 (`Pena \u{96} reclusão`): each becomes its Windows-1252 character (`–`). The
+/// five bytes Windows-1252 leaves undefined stay as they are.
+pub fn c1_as_windows_1252(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| ('\u{80}'..='\u{9F}').contains(&c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match u8::try_from(u32::from(c)) {
+            Ok(b @ 0x80..=0x9F) => {
+                let byte = [b];
+                let (s, _, bad) = encoding_rs::WINDOWS_1252.decode(&byte);
+                let d = s.chars().next().unwrap_or(c);
+                if bad || ('\u{80}'..='\u{9F}').contains(&d) {
+                    c
+                } else {
+                    d
+                }
+            }
+            _ => c,
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Split text into paragraphs at blank lines; lines inside a paragraph are joined.
 pub fn paragraphs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -118,7 +143,7 @@ fn soft_hyphen_dashes(text: &str) -> String {
 
 pub fn extract(id: &str, bytes: &[u8]) -> Result<Document, ExtractError> {
     let (text, enc) = decode(bytes);
-    let text = soft_hyphen_dashes(&text);
+    let text = soft_hyphen_dashes(&c1_as_windows_1252(&text));
     let blocks = line_blocks(&text);
     if blocks.is_empty() {
         return Err(ExtractError::Empty {
@@ -172,6 +197,18 @@ mod tests {
                 "No gadget shall hum."
             ]
         );
+    }
+
+    #[test]
+    fn c1_controls_are_read_as_windows_1252() {
+        assert_eq!(
+            c1_as_windows_1252("Penalty \u{96} a fine.\u{94} and \u{81} stays"),
+            "Penalty \u{2013} a fine.\u{201D} and \u{81} stays"
+        );
+        assert!(matches!(
+            c1_as_windows_1252("plain – text"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

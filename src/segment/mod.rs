@@ -151,6 +151,10 @@ struct Stream {
     scope_path: Option<String>,
     /// The last label accepted by a `sequence` rule inside the current scope.
     last_in_sequence: Option<String>,
+    /// Captions by provision slug, from the table of contents (`contents_captions`).
+    contents_captions: HashMap<String, String>,
+    /// The caption of the table of contents still wrapping onto the next line.
+    contents_open: Option<String>,
 }
 
 impl Stream {
@@ -170,6 +174,8 @@ impl Stream {
             scope_heading: String::new(),
             scope_path: None,
             last_in_sequence: None,
+            contents_captions: HashMap::new(),
+            contents_open: None,
         }
     }
 
@@ -296,6 +302,19 @@ impl<'a> Builder<'a> {
                 .as_ref()
                 .is_some_and(|re| re.is_match(text.trim()))
         {
+            let profile = self.profile;
+            if let Some(end) = &profile.contents_end {
+                // With an explicit end, only that block ends the table of contents.
+                if !end.is_match(text.trim()) {
+                    self.in_contents = true;
+                    self.note_contents_caption(&text);
+                    return;
+                }
+                self.in_contents = false;
+                self.contents_last = None;
+                self.st().contents_open = None;
+                return self.push_text(block, text);
+            }
             // A table of contents lasts until the first block that starts a provision or a
             // container (rules that apply before the first provision only); its last heading is
             // that provision's caption.
@@ -313,13 +332,46 @@ impl<'a> Builder<'a> {
             if !starts {
                 self.in_contents = true;
                 self.contents_last = (block.kind == BlockKind::Heading).then(|| block.clone());
+                self.note_contents_caption(&text);
                 return;
             }
             self.in_contents = false;
+            self.st().contents_open = None;
             if let Some(last) = self.contents_last.take() {
                 self.push(&last);
             }
         }
+        self.push_text(block, text);
+    }
+
+    /// A line of the table of contents: `3. Unauthorised access to computer material.` is the
+    /// caption of s. 3 (`contents_captions`); a caption wrapped onto the next line goes on there.
+    fn note_contents_caption(&mut self, text: &str) {
+        let Some(re) = &self.profile.contents_captions else {
+            return;
+        };
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let st = &mut self.streams[self.active];
+        if let Some(c) = re.captures(&text) {
+            let (Some(num), Some(caption)) = (c.name("num"), c.name("caption")) else {
+                return;
+            };
+            let key = slugify(&numerals::normalize_label(num.as_str()));
+            let caption = caption.as_str().trim().to_string();
+            st.contents_open = (!caption.ends_with('.')).then(|| key.clone());
+            st.contents_captions.insert(key, caption);
+        } else if let Some(key) = st.contents_open.clone() {
+            if let Some(c) = st.contents_captions.get_mut(&key) {
+                c.push(' ');
+                c.push_str(&text);
+                if c.ends_with('.') {
+                    st.contents_open = None;
+                }
+            }
+        }
+    }
+
+    fn push_text(&mut self, block: &crate::extract::Block, text: String) {
         if block.lang.is_none() && block.marker.is_none() && self.profile.detect.len() >= 2 {
             match self.profile.detect_lang(&text) {
                 Some(lang) => {
@@ -350,7 +402,7 @@ impl<'a> Builder<'a> {
             let caption = marker
                 .caption
                 .as_deref()
-                .map(|c| self.profile.clean(c))
+                .map(|c| self.profile.caption(c))
                 .unwrap_or_default();
             self.flush();
             let st = self.st();
@@ -384,11 +436,27 @@ impl<'a> Builder<'a> {
         let profile = self.profile;
         let occurrences = &mut self.occurrences;
         let seen = self.streams[self.active].seen_provision;
-        let hit = profile.match_rule_n(block.kind, block.level, &text, seen, |i| {
-            let n = occurrences.entry(i).or_insert(0);
-            *n += 1;
-            *n
-        });
+        let container = self.streams[self.active]
+            .path
+            .last()
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        let hit =
+            profile.match_rule_within(block.kind, block.level, &text, seen, &container, |i| {
+                let n = occurrences.entry(i).or_insert(0);
+                *n += 1;
+                *n
+            });
+        // A block awaited as a caption is not matched by a `not_caption` rule.
+        let awaited = {
+            let st = &self.streams[self.active];
+            (st.container_awaiting_caption && st.current.is_none())
+                || st
+                    .current
+                    .as_ref()
+                    .is_some_and(|d| d.awaiting_caption && d.text.is_empty())
+        };
+        let hit = hit.filter(|h| !(h.rule.not_caption && awaited));
         // A sequence starts only right at the top of its scope (`§ 1030.` then `(a) Whoever`): an
         // `(a)` after the section's own text is a paragraph inside it (`(1) … (a) …`).
         let hit = hit.filter(|h| {
@@ -710,6 +778,12 @@ impl<'a> Builder<'a> {
         let Some(mut d) = st.current.take() else {
             return;
         };
+        if !d.prose && d.heading.trim().is_empty() {
+            // A section without a caption takes the one the table of contents gives it.
+            if let Some(c) = st.contents_captions.get(&d.slug) {
+                d.heading = c.trim_end_matches('.').trim().to_string();
+            }
+        }
         if d.text.trim().is_empty() {
             if d.heading.trim().is_empty() {
                 // A bare label with nothing under it: keep it findable rather than lose it.

@@ -117,6 +117,15 @@ pub struct RuleSpec {
     /// The rule applies only to blocks of at least this many characters.
     #[serde(default)]
     min_chars: Option<usize>,
+    /// The rule applies only inside a container whose heading (the innermost entry of the path)
+    /// matches this: unnumbered final provisions numbered `1-`, `2-` under their chapter.
+    #[serde(default)]
+    within: Option<String>,
+    /// The rule does not apply to the block a container or provision is waiting for as its
+    /// caption (`caption_next`): a heading of its own (`#### Slotbepaling` between two articles)
+    /// is matched, the caption under `### Titel IX` is not.
+    #[serde(default)]
+    not_caption: bool,
 }
 
 /// Words that tell a language apart from the others of a document (`detect` in a profile).
@@ -153,6 +162,8 @@ pub struct Rule {
     pub repeats: bool,
     pub after_first: bool,
     pub min_chars: usize,
+    pub within: Option<Regex>,
+    pub not_caption: bool,
     /// Position of the rule in its profile (for the `{n}` occurrence counter).
     pub index: usize,
 }
@@ -204,6 +215,22 @@ struct ProfileSpec {
     /// provision's caption).
     #[serde(default)]
     contents: Option<String>,
+    /// The table of contents ends at the block matching this (which is text again), not at the
+    /// first provision: a bill's arrangement of clauses, then `A BILL intituled …`.
+    #[serde(default)]
+    contents_end: Option<String>,
+    /// A line of the table of contents matching this (groups `num` and `caption`) gives its
+    /// caption to the provision of that number when the provision has none of its own (sections
+    /// whose marginal notes the converter lost).
+    #[serde(default)]
+    contents_captions: Option<String>,
+    /// A marker's caption (a scraped `title`) is cut at the first match of this: a title that runs
+    /// on into the provision's text (`Separability Clause — If any provision …`).
+    #[serde(default)]
+    caption_cut: Option<String>,
+    /// A caption of more words than this is the provision's first sentence, not a caption: none.
+    #[serde(default)]
+    caption_max_words: Option<usize>,
     /// Languages told apart by their words, for documents whose languages alternate by page.
     #[serde(default)]
     detect: Vec<LangSpec>,
@@ -232,6 +259,10 @@ pub struct Profile {
     pub skip_through: bool,
     pub stop_at: Option<Regex>,
     pub contents: Option<Regex>,
+    pub contents_end: Option<Regex>,
+    pub contents_captions: Option<Regex>,
+    pub caption_cut: Option<Regex>,
+    pub caption_max_words: Option<usize>,
     pub detect: Vec<LangSpec>,
     pub detect_min: usize,
 }
@@ -268,6 +299,20 @@ impl Profile {
             t = drop_doubled_runs(&t);
         }
         crate::extract::collapse_ws(&t)
+    }
+
+    /// A provision's caption as the profile reads it: cleaned, cut at `caption_cut`, and none
+    /// when it is longer than `caption_max_words` (the first sentence of the text, not a title).
+    pub fn caption(&self, raw: &str) -> String {
+        let mut c = self.clean(raw);
+        if let Some(m) = self.caption_cut.as_ref().and_then(|re| re.find(&c)) {
+            c.truncate(m.start());
+        }
+        let c = c.trim().to_string();
+        match self.caption_max_words {
+            Some(max) if c.split_whitespace().count() > max => String::new(),
+            _ => c,
+        }
     }
 
     /// The language of `text` when the profile tells languages apart and the text is clear enough.
@@ -323,9 +368,30 @@ impl Profile {
         level: u8,
         text: &str,
         after_first: bool,
+        occurrence: impl FnMut(usize) -> u32,
+    ) -> Option<Hit<'_>> {
+        self.match_rule_within(kind, level, text, after_first, "", occurrence)
+    }
+
+    /// Like [`Profile::match_rule_n`], inside the container `container` (the innermost entry of
+    /// the hierarchy path, `""` for none): rules with `within` apply only where it matches.
+    pub fn match_rule_within(
+        &self,
+        kind: BlockKind,
+        level: u8,
+        text: &str,
+        after_first: bool,
+        container: &str,
         mut occurrence: impl FnMut(usize) -> u32,
     ) -> Option<Hit<'_>> {
         for rule in &self.rules {
+            if rule
+                .within
+                .as_ref()
+                .is_some_and(|re| container.is_empty() || !re.is_match(container))
+            {
+                continue;
+            }
             let on_ok = match rule.on {
                 On::Any => true,
                 On::Heading => kind == BlockKind::Heading,
@@ -569,6 +635,8 @@ impl Profiles {
                     repeats: r.repeats,
                     after_first: r.after_first,
                     min_chars: r.min_chars.unwrap_or(0),
+                    within: r.within.as_deref().map(compile).transpose()?,
+                    not_caption: r.not_caption,
                     index: rules.len(),
                 });
             }
@@ -609,6 +677,10 @@ impl Profiles {
                 skip_through: spec.skip_through.is_some(),
                 stop_at: spec.stop_at.as_deref().map(compile).transpose()?,
                 contents: spec.contents.as_deref().map(compile).transpose()?,
+                contents_end: spec.contents_end.as_deref().map(compile).transpose()?,
+                contents_captions: spec.contents_captions.as_deref().map(compile).transpose()?,
+                caption_cut: spec.caption_cut.as_deref().map(compile).transpose()?,
+                caption_max_words: spec.caption_max_words,
                 detect: spec.detect.clone(),
                 detect_min: spec.detect_min.unwrap_or(2),
             };

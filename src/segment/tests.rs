@@ -277,3 +277,206 @@ fn a_long_section_is_split_at_its_subsections_and_cited_by_them() {
         ]
     );
 }
+
+#[test]
+fn contents_give_captions_and_end_where_the_profile_says() {
+    let profiles = profiles_with(
+        r#"
+[[profile]]
+name = "t"
+front = "Preamble"
+contents = '^LIST OF CLAUSES$'
+contents_end = '^AN INVENTED BILL$'
+contents_captions = '^(?P<num>\d+)\.\s+(?P<caption>\S.*)$'
+[[profile.rule]]
+role = "container"
+pattern = 'PART [IVX]+$'
+caption_next = true
+caption_any = true
+[[profile.rule]]
+role = "provision"
+pattern = '(?P<num>\d+)\.\s+\(1\)\s'
+citation = "s. {num}"
+keep_text = true
+"#,
+    );
+    let doc = Document {
+        blocks: vec![
+            Block::paragraph("GADGET BILL"),
+            Block::paragraph("LIST OF CLAUSES"),
+            Block::paragraph("PART I"),
+            Block::paragraph("1. Counting of beans and of"),
+            Block::paragraph("other small things."),
+            Block::paragraph("2. Humming."),
+            Block::paragraph("AN INVENTED BILL"),
+            Block::paragraph("to regulate gadgets."),
+            Block::paragraph("PART I"),
+            Block::paragraph("OPENING"),
+            Block::paragraph("1. (1) Gadgets count beans daily."),
+            Block::paragraph("2. (1) Gadgets hum at night."),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("bill", Some("t")), &doc, &profiles);
+    let got: Vec<_> = s
+        .passages
+        .iter()
+        .map(|p| (p.citation.as_str(), p.heading.as_str(), p.path.clone()))
+        .collect();
+    let part = vec!["PART I — OPENING".to_string()];
+    assert_eq!(
+        got,
+        [
+            ("Preamble", "", vec![]),
+            (
+                "s. 1",
+                "Counting of beans and of other small things",
+                part.clone()
+            ),
+            ("s. 2", "Humming", part),
+        ]
+    );
+    let preamble = &s.passages[0].text;
+    assert!(preamble.contains("AN INVENTED BILL") && !preamble.contains("Humming"));
+}
+
+#[test]
+fn within_limits_a_rule_to_its_container() {
+    let profiles = profiles_with(
+        r#"
+[[profile]]
+name = "t"
+[[profile.rule]]
+role = "container"
+pattern = 'Chapter [IVX]+: .*$'
+[[profile.rule]]
+role = "provision"
+pattern = 'Article (?P<num>\d+): (?P<caption>.*)$'
+citation = "Art. {num}"
+[[profile.rule]]
+role = "provision"
+within = '^Chapter II: Closing$'
+pattern = '(?P<num>\d)- '
+citation = "Closing, para. {num}"
+slug = "closing-{num}"
+keep_text = true
+"#,
+    );
+    let doc = Document {
+        blocks: vec![
+            Block::paragraph("Chapter I: Gadgets"),
+            Block::paragraph("Article 1: Beans"),
+            Block::paragraph("1- Gadgets count beans."),
+            Block::paragraph("2- Beans are small."),
+            Block::paragraph("Chapter II: Closing"),
+            Block::paragraph("1- This invented text ends here."),
+            Block::paragraph("2- It ends twice."),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("convention", Some("t")), &doc, &profiles);
+    let cites: Vec<_> = s.passages.iter().map(|p| p.citation.as_str()).collect();
+    assert_eq!(cites, ["Art. 1", "Closing, para. 1", "Closing, para. 2"]);
+    assert!(s.passages[0].text.contains("Beans are small"));
+}
+
+#[test]
+fn marker_captions_are_cut_and_sentences_are_no_captions() {
+    let profiles = profiles_with(
+        r#"
+[[profile]]
+name = "t"
+caption_cut = '\s+—\s'
+caption_max_words = 6
+"#,
+    );
+    let marked = |label: &str, caption: &str, text: &str| {
+        let mut b = Block::paragraph(text);
+        b.marker = Some(crate::extract::Marker {
+            label: label.into(),
+            citation: format!("Sec. {label}"),
+            caption: Some(caption.into()),
+        });
+        b
+    };
+    let doc = Document {
+        blocks: vec![
+            marked(
+                "1",
+                "Gadget Clause — If a gadget hums",
+                "Section 1. Text one.",
+            ),
+            marked(
+                "2",
+                "All gadgets that hum at night shall be counted twice",
+                "Section 2. Text two.",
+            ),
+            marked("3", "Beans", "Section 3. Text three."),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("national-law", Some("t")), &doc, &profiles);
+    let heads: Vec<_> = s.passages.iter().map(|p| p.heading.as_str()).collect();
+    assert_eq!(heads, ["Gadget Clause", "", "Beans"]);
+}
+
+#[test]
+fn a_not_caption_rule_leaves_a_containers_caption_alone() {
+    let profiles = profiles_with(
+        r#"
+[[profile]]
+name = "t"
+[[profile.rule]]
+role = "provision"
+on = "heading"
+pattern = 'Artikel (?P<num>\d+)$'
+citation = "Art. {num}"
+[[profile.rule]]
+role = "container"
+on = "heading"
+pattern = 'Titel [IVX]+$'
+level = 1
+caption_next = true
+[[profile.rule]]
+role = "container"
+on = "heading"
+min_level = 4
+pattern = '.'
+level = 6
+not_caption = true
+"#,
+    );
+    let doc = Document {
+        blocks: vec![
+            Block::heading(3, "Titel I"),
+            Block::heading(4, "Gadgets"),
+            Block::heading(3, "Artikel 1"),
+            Block::paragraph("Gadgets count beans."),
+            Block::heading(4, "Closing rule"),
+            Block::heading(3, "Artikel 2"),
+            Block::paragraph("This invented code ends."),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("national-law", Some("t")), &doc, &profiles);
+    let got: Vec<_> = s
+        .passages
+        .iter()
+        .map(|p| (p.citation.as_str(), p.path.clone(), p.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Art. 1",
+                vec!["Titel I — Gadgets".to_string()],
+                "Gadgets count beans."
+            ),
+            (
+                "Art. 2",
+                vec!["Titel I — Gadgets".to_string(), "Closing rule".to_string()],
+                "This invented code ends."
+            ),
+        ]
+    );
+}
