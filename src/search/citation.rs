@@ -22,7 +22,7 @@ use serde::Serialize;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{TantivyDocument, Term};
+use tantivy::Term;
 
 use super::{Engine, Hit, SearchError, SearchRequest, SearchResponse};
 use crate::corpus::instruments::alias_tokens;
@@ -597,7 +597,9 @@ fn tier(kind: &str) -> u8 {
 }
 
 struct Candidate {
+    /// From the fast fields only (no text, title, path or URL): see [`Engine::passage_meta`].
     passage: Passage,
+    addr: tantivy::DocAddress,
     kind: Designator,
     pin: Vec<String>,
     host: Option<String>,
@@ -705,8 +707,9 @@ impl Engine {
                 .searcher
                 .search(&q, &TopDocs::with_limit(n).order_by_score())?
             {
-                let doc: TantivyDocument = self.searcher.doc(addr)?;
-                let p = f.from_document(&doc);
+                // Fast fields only: a bare number on a large index has thousands of candidates;
+                // stored documents are read for the hits returned.
+                let p = self.passage_meta(addr);
                 let Some((kind, number, pin, host)) = passage_provision(&p.citation) else {
                     continue;
                 };
@@ -722,6 +725,7 @@ impl Engine {
                 }
                 found.push(Candidate {
                     passage: p,
+                    addr,
                     kind,
                     pin,
                     host,
@@ -846,7 +850,8 @@ impl Engine {
             .iter()
             .filter_map(|q| q.lang.clone())
             .collect();
-        let mut hits: Vec<(Passage, Vec<Range<usize>>, f32, String)> = Vec::new();
+        // (passage, pinpoint segments to mark, score, why); ranges are located in the printed hits.
+        let mut hits: Vec<(tantivy::DocAddress, Vec<String>, f32, String)> = Vec::new();
         for g in &mut groups {
             // A provision cited under a host (`Criminal Code, s. 162.1` in an amending act,
             // `Suppl. Prov. 19, Art. 3`) answers when the query names the host, or when the
@@ -900,7 +905,7 @@ impl Engine {
                     t.instruments.all[i].short_title.clone(),
                     t.instruments.all[i].id.clone(),
                 ),
-                None => (g.items[0].passage.title.clone(), g.key.clone()),
+                None => (self.stored_passage(g.items[0].addr)?.title, g.key.clone()),
             };
             let first = &g.items[0].passage;
             let cited_as = format!("{short} {}", first.citation);
@@ -938,7 +943,6 @@ impl Engine {
                 None => &[],
             };
             for c in &g.items {
-                let ranges = locate_pinpoint(&c.passage.text, rest);
                 let score = if held.is_some() { 0.5 } else { 1.0 };
                 let why = format!(
                     "citation {} of {}{}",
@@ -953,7 +957,7 @@ impl Engine {
                         String::new()
                     }
                 );
-                hits.push((c.passage.clone(), ranges, score, why));
+                hits.push((c.addr, rest.to_vec(), score, why));
             }
         }
 
@@ -968,11 +972,20 @@ impl Engine {
             .skip(req.offset)
             .take(req.limit)
             .enumerate()
-            .map(|(i, (p, ranges, score, why))| {
+            .map(|(i, (addr, rest, score, why))| {
+                let p = self.stored_passage(addr)?;
+                let ranges = locate_pinpoint(&p.text, &rest);
                 let explanation = req.explain.then(|| format!("{why} → {score:.3}"));
-                Hit::from_passage(p, req.offset + i + 1, score, &ranges, chars, explanation)
+                Ok(Hit::from_passage(
+                    p,
+                    req.offset + i + 1,
+                    score,
+                    &ranges,
+                    chars,
+                    explanation,
+                ))
             })
-            .collect();
+            .collect::<Result<Vec<_>, SearchError>>()?;
         Ok(Route::Routed(SearchResponse {
             query: req.query.clone(),
             total_hits,

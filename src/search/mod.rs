@@ -281,6 +281,8 @@ pub struct Columns {
     pub language: Column,
     pub citation: Column,
     pub heading: Column,
+    pub jurisdiction: Column,
+    pub ordinal: Option<tantivy::columnar::Column<u64>>,
 }
 
 /// A searchable index and what is needed to plan queries on it. Searching takes `&self`: an
@@ -1022,6 +1024,8 @@ impl Engine {
                 language: Column::open(ff.str(FAST_LANGUAGE)?, true)?,
                 citation: Column::open(ff.str(FAST_CITATION)?, false)?,
                 heading: Column::open(ff.str(FAST_HEADING)?, false)?,
+                jurisdiction: Column::open(ff.str("jurisdiction")?, true)?,
+                ordinal: ff.u64("ordinal").ok(),
             });
         }
         let mut languages: Vec<String> = languages.into_iter().collect();
@@ -1107,6 +1111,35 @@ impl Engine {
             key: c["num"].to_lowercase(),
             words: format!("{}{}", &c["num"], sub),
         })
+    }
+
+    /// A passage's identity from the index's fast fields, without reading its stored document:
+    /// ids, jurisdiction, kind, language, citation, heading and ordinal (text, title, path and
+    /// URL stay empty; [`Engine::stored_passage`] reads them).
+    pub(crate) fn passage_meta(&self, addr: DocAddress) -> Passage {
+        let c = &self.columns[addr.segment_ord as usize];
+        let d = addr.doc_id;
+        Passage {
+            passage_id: c.passage_id.get(d),
+            doc_id: c.doc_id.get(d),
+            jurisdiction: c.jurisdiction.get(d),
+            kind: c.kind.get(d),
+            language: c.language.get(d),
+            citation: c.citation.get(d),
+            heading: c.heading.get(d),
+            ordinal: c
+                .ordinal
+                .as_ref()
+                .and_then(|o| o.first(d))
+                .map_or(0, |o| o as u32),
+            ..Passage::default()
+        }
+    }
+
+    /// The whole passage at `addr`, from the doc store.
+    pub(crate) fn stored_passage(&self, addr: DocAddress) -> Result<Passage, SearchError> {
+        let doc: TantivyDocument = self.searcher.doc(addr)?;
+        Ok(self.fields().from_document(&doc))
     }
 
     /// A candidate from the index's fast fields (no stored text is read).

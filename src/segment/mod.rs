@@ -26,7 +26,7 @@ use crate::extract::{BlockKind, Document};
 pub const MAX_PASSAGE_BYTES: usize = 8000;
 
 /// One citable unit of a document: the unit of indexing and of search results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Passage {
     /// Stable id, `<doc_id>/<slug>` (`de-stgb/202a`, `coe-budapest-convention-2001/nl/2`).
     pub passage_id: String,
