@@ -103,6 +103,9 @@ pub struct RawOnce {
     pub threads: usize,
     #[arg(long)]
     pub memory: usize,
+    /// The schema to index the passages with (`cyberlex`: the indexing stage of a build alone).
+    #[arg(long, value_enum, default_value_t = bench::raw::Schema::TantivyCli)]
+    pub schema: bench::raw::Schema,
 }
 
 #[derive(Debug, Args)]
@@ -175,7 +178,13 @@ fn build_once(o: BuildOnce) -> anyhow::Result<Outcome> {
 }
 
 fn raw_once(o: RawOnce) -> anyhow::Result<Outcome> {
-    let report = bench::raw::build(&o.jsonl, &o.index, o.threads, o.memory.max(15) * 1_000_000)?;
+    let report = bench::raw::build_with(
+        &o.jsonl,
+        &o.index,
+        o.threads,
+        o.memory.max(15) * 1_000_000,
+        o.schema,
+    )?;
     let peak = bench::peak_rss_bytes();
     print(&format!(
         "{}\n",
