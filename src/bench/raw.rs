@@ -5,7 +5,7 @@
 //! field `TEXT | STORED` with the `default` tokenizer, ids as `STRING | STORED`), the same writer
 //! threads and memory budget as a cyberlex build, documents parsed and added in parallel.
 //!
-//! [`build_with`] with [`Schema::Cyberlex`] indexes the same passages with cyberlex's own schema
+//! [`build_with`] with [`RawSchema::Cyberlex`] indexes the same passages with cyberlex's own schema
 //! and analyzers (`index::Fields::to_document`) in the same harness: the indexing stage of a
 //! cyberlex build alone, without extraction, tagging or saving, so the two schemas' costs compare
 //! directly.
@@ -38,7 +38,7 @@ const ID_FIELDS: [&str; 4] = ["passage_id", "doc_id", "jurisdiction", "language"
 
 /// Which schema [`build_with`] indexes the passages with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Schema {
+pub enum RawSchema {
     /// tantivy-cli's default: four `TEXT | STORED` fields, four `STRING | STORED` ids.
     #[default]
     TantivyCli,
@@ -53,7 +53,7 @@ pub fn build(
     threads: usize,
     memory_budget: usize,
 ) -> anyhow::Result<RawReport> {
-    build_with(jsonl, dir, threads, memory_budget, Schema::TantivyCli)
+    build_with(jsonl, dir, threads, memory_budget, RawSchema::TantivyCli)
 }
 
 /// [`build`] with either schema.
@@ -62,9 +62,9 @@ pub fn build_with(
     dir: &Path,
     threads: usize,
     memory_budget: usize,
-    schema: Schema,
+    schema: RawSchema,
 ) -> anyhow::Result<RawReport> {
-    if schema == Schema::Cyberlex {
+    if schema == RawSchema::Cyberlex {
         return build_cyberlex(jsonl, dir, threads, memory_budget);
     }
     let started = Instant::now();
