@@ -596,9 +596,20 @@ fn run(
         let reusable = &reusable;
         scope.spawn(move || {
             producers.install(|| {
-                ok.par_iter().enumerate().for_each_with(tx, |tx, (src, (s, sha, b))| {
-                    produce(src, s, b, reusable(&s.id, sha), current, extractor, profiles, tx)
-                })
+                ok.par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (src, (s, sha, b))| {
+                        produce(
+                            src,
+                            s,
+                            b,
+                            reusable(&s.id, sha),
+                            current,
+                            extractor,
+                            profiles,
+                            tx,
+                        )
+                    })
             })
         });
         let mut sink = Sink {
@@ -1038,10 +1049,8 @@ impl Sink<'_> {
     fn forget(&mut self, src: usize, source_id: &str) {
         let st = &mut self.sources[src];
         for (doc_id, _, _) in &st.documents {
-            self.writer.delete_term(tantivy::Term::from_field_text(
-                self.fields.doc_id,
-                doc_id,
-            ));
+            self.writer
+                .delete_term(tantivy::Term::from_field_text(self.fields.doc_id, doc_id));
         }
         st.documents.clear();
         st.details.clear();
@@ -1095,7 +1104,10 @@ fn finish(
         return f.flush();
     }
     if let (true, Some(prev)) = (st.reused, previous) {
-        let (from, to) = (passages_file(prev, source_id), passages_file(dir, source_id));
+        let (from, to) = (
+            passages_file(prev, source_id),
+            passages_file(dir, source_id),
+        );
         std::fs::create_dir_all(to.parent().expect("has a parent"))?;
         if std::fs::hard_link(&from, &to).is_err() {
             std::fs::copy(&from, &to)?;

@@ -452,9 +452,8 @@ fn in_process(
         .name(format!("extract {}", source.id))
         .spawn(move || {
             let docs = tx.clone();
-            let r = crate::pipeline::passages_each(&s, &b, &p, &mut |d| {
-                docs.send(Msg::Doc(d)).is_ok()
-            });
+            let r =
+                crate::pipeline::passages_each(&s, &b, &p, &mut |d| docs.send(Msg::Doc(d)).is_ok());
             let _ = tx.send(Msg::End(r));
         });
     if spawned.is_err() {
