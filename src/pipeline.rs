@@ -57,22 +57,26 @@ pub fn passages_each(
         let described = own::is_own(source).then(|| describe_own(source, &docs));
         let source = described.as_ref().unwrap_or(source);
         let mut docs = docs.into_iter();
-        loop {
+        for round in 1.. {
             let chunk: Vec<extract::Document> = docs.by_ref().take(SEGMENT_CHUNK).collect();
             if chunk.is_empty() {
-                return Ok(());
+                break;
             }
             let segmented: Vec<Segmented> = chunk
                 .par_iter()
                 .map(|d| segment::segment(source, d, profiles))
                 .collect();
             drop(chunk);
+            if round % 8 == 0 {
+                release_freed_memory();
+            }
             for d in segmented {
                 if !emit(d) {
                     return Ok(());
                 }
             }
         }
+        Ok(())
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|panic| {
         let msg = panic
@@ -86,6 +90,17 @@ pub fn passages_each(
             reason: format!("internal error while extracting this input (please report it): {msg}"),
         })
     })
+}
+
+/// Hand the heap pages freed since the last call back to the system: the extracted text of a
+/// bulk archive is freed a chunk at a time while the index writer's arenas grow, and without
+/// this the process would keep both.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Fetch one source; from a mirror, a file over the size limit is refused from its metadata,
@@ -1024,6 +1039,7 @@ impl Sink<'_> {
                 Batch::Reset { src } => self.forget(src, &ok[src].0.id),
                 Batch::Done { src, result } => {
                     pb.inc(1);
+                    release_freed_memory();
                     let id = &ok[src].0.id;
                     let st = &mut self.sources[src];
                     let finished = match (&result, st.passages) {
