@@ -3,6 +3,11 @@
 //! The only module that reaches every room; it runs them in order (data flows one way:
 //! corpus → crawl → extract → segment → index) and keeps going when one document fails: a
 //! failure is recorded with its stage and reason, and the build goes on.
+//!
+//! The build streams: sources are extracted on a pool of their own and hand their documents over
+//! in batches (about 1,024 passages) through a bounded channel; the build's thread tags, indexes and
+//! saves each batch as it arrives, so no stage holds every passage. A source that fails after
+//! some of its documents were indexed has them deleted before the commit.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Write};

@@ -4,7 +4,8 @@
 //! The `cyberlex` binary re-executes itself as `cyberlex extract-worker` (a hidden subcommand):
 //! the worker caps its own address space (`RLIMIT_AS`), then reads requests from stdin — a JSON
 //! line `{"source": …, "len": N}` followed by the document's N raw bytes — and answers each with
-//! one JSON line, the passages of its documents or the reason it failed. A build keeps up to
+//! one JSON line per document (`{"doc": …}`, written as soon as it is segmented, so that neither
+//! side holds a bulk archive's passages), then `"done"` or `{"error": reason}`. A build keeps up to
 //! `--threads` workers alive and reuses them; a worker that overruns the wall-time budget is
 //! killed, one that dies (an allocation refused under the memory cap aborts it, a stack
 //! overflow, a signal) is reported with its exit status, and an answer larger than the output
