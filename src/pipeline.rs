@@ -3,6 +3,11 @@
 //! The only module that reaches every room; it runs them in order (data flows one way:
 //! corpus → crawl → extract → segment → index) and keeps going when one document fails: a
 //! failure is recorded with its stage and reason, and the build goes on.
+//!
+//! The build streams: sources are extracted on a pool of their own and hand their documents over
+//! in batches (about 1,024 passages) through a bounded channel; the build's thread tags, indexes and
+//! saves each batch as it arrives, so no stage holds every passage. A source that fails after
+//! some of its documents were indexed has them deleted before the commit.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Write};
@@ -28,17 +33,55 @@ pub fn passages_of(
     bytes: &[u8],
     profiles: &Profiles,
 ) -> Result<Vec<Segmented>, ExtractError> {
-    let run = || -> Result<Vec<Segmented>, ExtractError> {
+    let mut docs = Vec::new();
+    passages_each(source, bytes, profiles, &mut |d| {
+        docs.push(d);
+        true
+    })?;
+    Ok(docs)
+}
+
+/// Documents segmented in parallel at a time by [`passages_each`].
+const SEGMENT_CHUNK: usize = 64;
+
+/// [`passages_of`], handing each document to `emit` as soon as it is segmented (in the source's
+/// order; `emit` returns `false` to stop): documents are segmented in parallel chunks, and each
+/// chunk's extracted text is dropped once it is segmented, so a bulk archive's passages are never
+/// all held at once.
+pub fn passages_each(
+    source: &Source,
+    bytes: &[u8],
+    profiles: &Profiles,
+    emit: &mut dyn FnMut(Segmented) -> bool,
+) -> Result<(), ExtractError> {
+    let run = || -> Result<(), ExtractError> {
         // Warnings of the extractors' libraries (the PDF parser's) name the source they are about.
         let _span = tracing::warn_span!("source", id = %source.id).entered();
         let docs = extract::extract(source, bytes)?;
         // An own document's title and language come from its text.
         let described = own::is_own(source).then(|| describe_own(source, &docs));
         let source = described.as_ref().unwrap_or(source);
-        Ok(docs
-            .par_iter()
-            .map(|d| segment::segment(source, d, profiles))
-            .collect())
+        let mut docs = docs.into_iter();
+        for round in 1.. {
+            let chunk: Vec<extract::Document> = docs.by_ref().take(SEGMENT_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let segmented: Vec<Segmented> = chunk
+                .par_iter()
+                .map(|d| segment::segment(source, d, profiles))
+                .collect();
+            drop(chunk);
+            if round % 8 == 0 {
+                release_freed_memory();
+            }
+            for d in segmented {
+                if !emit(d) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|panic| {
         let msg = panic
@@ -52,6 +95,17 @@ pub fn passages_of(
             reason: format!("internal error while extracting this input (please report it): {msg}"),
         })
     })
+}
+
+/// Hand the heap pages freed since the last call back to the system: the extracted text of a
+/// bulk archive is freed a chunk at a time while the index writer's arenas grow, and without
+/// this the process would keep both.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Fetch one source; from a mirror, a file over the size limit is refused from its metadata,
@@ -300,53 +354,6 @@ fn passages_file(dir: &Path, source_id: &str) -> PathBuf {
     dir.join(PASSAGES_DIR).join(format!("{source_id}.jsonl.gz"))
 }
 
-fn save_passages(dir: &Path, source_id: &str, docs: &[Segmented]) -> std::io::Result<()> {
-    let path = passages_file(dir, source_id);
-    std::fs::create_dir_all(path.parent().expect("has a parent"))?;
-    // Documents are serialized and compressed in parallel, as consecutive gzip members (one
-    // stream for a reader that reads every member).
-    let members: Vec<Vec<u8>> = docs
-        .par_chunks(64)
-        .map(|chunk| -> std::io::Result<Vec<u8>> {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            for p in chunk.iter().flat_map(|d| d.passages.iter()) {
-                serde_json::to_writer(&mut gz, p)?;
-                gz.write_all(b"\n")?;
-            }
-            gz.finish()
-        })
-        .collect::<Result<_, _>>()?;
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
-    for m in &members {
-        f.write_all(m)?;
-    }
-    f.flush()
-}
-
-fn load_passages(dir: &Path, source_id: &str, state: &SourceState) -> Option<Vec<Segmented>> {
-    let f = std::fs::File::open(passages_file(dir, source_id)).ok()?;
-    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
-        std::io::BufReader::new(f),
-    ));
-    let mut by_doc: HashMap<String, Vec<Passage>> = HashMap::new();
-    for line in reader.lines() {
-        let p: Passage = serde_json::from_str(&line.ok()?).ok()?;
-        by_doc.entry(p.doc_id.clone()).or_default().push(p);
-    }
-    Some(
-        state
-            .documents
-            .iter()
-            .map(|(doc_id, body, covered)| Segmented {
-                doc_id: doc_id.clone(),
-                passages: by_doc.remove(doc_id).unwrap_or_default(),
-                body_chars: *body,
-                covered_chars: *covered,
-            })
-            .collect(),
-    )
-}
-
 fn read_state(generation: &Path) -> Option<BuildState> {
     let text = std::fs::read_to_string(generation.join(STATE_FILE)).ok()?;
     serde_json::from_str(&text).ok()
@@ -580,53 +587,118 @@ fn run(
     }
 
     let generation = NewGeneration::create(&opts.index_dir)?;
+    let index_err = |source| IndexError::Tantivy {
+        path: generation.path.clone(),
+        source,
+    };
 
     // extract + segment (or reuse the passages of an unchanged source), each document within
-    // its budget
+    // its budget, streamed into the writer: the sources are extracted on a pool of their own and
+    // hand their documents over in batches, which are tagged, indexed and saved as they come, so
+    // no stage holds every passage.
     let extractor = crate::worker::Extractor::new(crate::worker::DocBudget {
         worker_threads: threads,
         ..opts.budget.clone()
     });
-    let t = Instant::now();
-    let pb = bar(opts.progress, ok.len(), "extract");
-    let segmented: Vec<_> = ok
-        .par_iter()
-        .progress_with(pb.clone())
-        .map(|(s, sha, b)| {
-            let reused = match (reusable(&s.id, sha), current.as_deref()) {
-                (Some(ss), Some(cur)) => load_passages(cur, &s.id, ss),
-                _ => None,
-            };
-            match reused {
-                Some(docs) => (*s, sha.clone(), Ok(docs), true),
-                None => (
-                    *s,
-                    sha.clone(),
-                    extractor.passages_of(s, b, profiles),
-                    false,
-                ),
-            }
-        })
-        .collect();
+    let producers = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("extract-{i}"))
+        .build()
+        .map_err(|e| BuildError::Pool(e.to_string()))?;
+    let writer = generation.writer(threads, opts.memory_budget)?;
+    let taxonomy = Taxonomy::builtin();
+    let pb = bar(opts.progress, ok.len(), "build");
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2 * threads);
+    let streamed = std::thread::scope(|scope| {
+        let ok = &ok;
+        let extractor = &extractor;
+        let current = current.as_deref();
+        let reusable = &reusable;
+        scope.spawn(move || {
+            producers.install(|| {
+                ok.par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (src, (s, sha, b))| {
+                        produce(
+                            src,
+                            s,
+                            b,
+                            reusable(&s.id, sha),
+                            current,
+                            extractor,
+                            profiles,
+                            tx,
+                        )
+                    })
+            })
+        });
+        let mut sink = Sink {
+            fields: &generation.fields,
+            writer: &writer,
+            taxonomy: &taxonomy,
+            dir: &generation.path,
+            previous: current,
+            sources: ok.iter().map(|_| Streamed::default()).collect(),
+            times: Times::default(),
+        };
+        let r = sink.consume(rx, ok, &pb);
+        (r, sink.sources, sink.times)
+    });
     pb.finish_and_clear();
-    drop(ok);
     drop(extractor);
-    timed("extract+segment", t);
-    let mut per_source: Vec<(&Source, String, Vec<Segmented>, bool)> = Vec::new();
+    let (result, streamed, times) = streamed;
+    result?;
+    let mut per_source = Vec::new();
+    let mut documents_detail = Vec::new();
+    let mut documents = 0;
+    let mut passages = 0;
     let mut reused_sources = 0;
-    for (s, sha, r, reused) in segmented {
-        match r {
-            Ok(d) if d.iter().all(|d| d.passages.is_empty()) => failures.push(Failure {
+    for ((s, sha, _), st) in ok.iter().zip(streamed) {
+        match st.outcome {
+            Some(Ok(())) if st.passages > 0 => {
+                reused_sources += usize::from(st.reused);
+                let mut st = st;
+                if let Some(ss) = reusable(&s.id, sha).filter(|_| st.reused) {
+                    // The saved passages hold no document without passages: the previous
+                    // build's list of documents is the source's.
+                    let counts: HashMap<&str, usize> = st
+                        .details
+                        .iter()
+                        .map(|d| (d.doc_id.as_str(), d.passages))
+                        .collect();
+                    st.details = ss
+                        .documents
+                        .iter()
+                        .map(|(doc_id, body, covered)| DocumentReport {
+                            doc_id: doc_id.clone(),
+                            passages: counts.get(doc_id.as_str()).copied().unwrap_or(0),
+                            coverage: if *body == 0 {
+                                1.0
+                            } else {
+                                *covered as f64 / *body as f64
+                            },
+                        })
+                        .collect();
+                    st.documents = ss.documents.clone();
+                }
+                documents += st.documents.len();
+                passages += st.passages;
+                documents_detail.extend(st.details);
+                per_source.push((
+                    s.id.clone(),
+                    SourceState {
+                        sha256: sha.clone(),
+                        documents: st.documents,
+                    },
+                ));
+            }
+            Some(Ok(())) => failures.push(Failure {
                 source_id: s.id.clone(),
                 stage: "extract".into(),
                 reason: format!("{}: no passages found", s.id),
                 sha256: Some(sha.clone()),
             }),
-            Ok(d) => {
-                reused_sources += usize::from(reused);
-                per_source.push((s, sha, d, reused));
-            }
-            Err(e) => {
+            Some(Err(e)) => {
                 tracing::warn!("{e}");
                 // An own file is named by its path: the user knows files, not source ids.
                 let reason = match own::path_of(s).filter(|_| own::is_own(s)) {
@@ -640,46 +712,36 @@ fn run(
                     sha256: Some(sha.clone()),
                 });
             }
+            None => failures.push(Failure {
+                source_id: s.id.clone(),
+                stage: "extract".into(),
+                reason: format!("{}: its extraction ended without an answer", s.id),
+                sha256: Some(sha.clone()),
+            }),
         }
     }
+    drop(ok);
     let sources_built = per_source.len();
-
-    // tag with the concepts of the crosswalk taxonomy (reused passages carry their tags)
-    let t = Instant::now();
-    let taxonomy = Taxonomy::builtin();
-    per_source
-        .par_iter_mut()
-        .filter(|(_, _, _, reused)| !reused)
-        .flat_map(|(_, _, docs, _)| docs.par_iter_mut())
-        .flat_map(|d| d.passages.par_iter_mut())
-        .for_each(|p| {
-            p.concepts = taxonomy
-                .tag(&p.heading, &p.text)
-                .into_iter()
-                .map(|t| t.concept)
-                .collect()
-        });
-    timed("tag", t);
-
-    let docs: Vec<&Segmented> = per_source
-        .iter()
-        .flat_map(|(_, _, d, _)| d.iter())
-        .collect();
-    let passages: Vec<&Passage> = docs.iter().flat_map(|d| d.passages.iter()).collect();
-    let documents_detail: Vec<DocumentReport> = docs
-        .iter()
-        .map(|d| DocumentReport {
-            doc_id: d.doc_id.clone(),
-            passages: d.passages.len(),
-            coverage: d.coverage(),
-        })
-        .collect();
+    stages.extend([
+        StageTime {
+            stage: "extract+segment",
+            seconds: times.extract.as_secs_f64(),
+        },
+        StageTime {
+            stage: "tag",
+            seconds: times.tag.as_secs_f64(),
+        },
+        StageTime {
+            stage: "index",
+            seconds: times.index.as_secs_f64(),
+        },
+    ]);
 
     let partial = BuildReport {
         sources: sources.len(),
         sources_built,
-        documents: docs.len(),
-        passages: passages.len(),
+        documents,
+        passages,
         bytes,
         stages: Vec::new(),
         seconds: started.elapsed().as_secs_f64(),
@@ -691,67 +753,40 @@ fn run(
         up_to_date: false,
         reused_sources,
     };
-    if passages.is_empty() {
+    if passages == 0 {
         return Err(BuildError::Nothing {
             failures: failures.len(),
             report: Box::new(BuildReport { stages, ..partial }),
         });
     }
 
-    // index
-    let t = Instant::now();
-    let mut writer = generation.writer(threads, opts.memory_budget)?;
-    let pb = bar(opts.progress, passages.len(), "index");
-    let fields = &generation.fields;
-    let index_err = |source| IndexError::Tantivy {
-        path: generation.path.clone(),
-        source,
-    };
-    passages
-        .par_iter()
-        .progress_with(pb.clone())
-        .try_for_each(|p| writer.add_document(fields.to_document(p)).map(|_| ()))
-        .map_err(index_err)?;
-    pb.finish_and_clear();
-    timed("index", t);
+    let mut writer = writer;
     let t = Instant::now();
     writer.commit().map_err(index_err)?;
-    timed("commit", t);
+    stages.push(StageTime {
+        stage: "commit",
+        seconds: t.elapsed().as_secs_f64(),
+    });
     let t = Instant::now();
     writer.wait_merging_threads().map_err(index_err)?;
-    timed("merge", t);
+    stages.push(StageTime {
+        stage: "merge",
+        seconds: t.elapsed().as_secs_f64(),
+    });
 
-    // remember what was built, for the next build
+    // remember what was built, for the next build (the passages themselves were saved as they
+    // were indexed)
     let t = Instant::now();
-    let io_err = |e: std::io::Error| IndexError::Io {
-        path: generation.path.clone(),
-        source: e,
-    };
-    per_source
-        .par_iter()
-        .try_for_each(|(s, _, d, _)| save_passages(&generation.path, &s.id, d))
-        .map_err(io_err)?;
     let state = BuildState {
         fingerprint,
-        sources: per_source
-            .iter()
-            .map(|(s, sha, d, _)| {
-                (
-                    s.id.clone(),
-                    SourceState {
-                        sha256: sha.clone(),
-                        documents: d
-                            .iter()
-                            .map(|d| (d.doc_id.clone(), d.body_chars, d.covered_chars))
-                            .collect(),
-                    },
-                )
-            })
-            .collect(),
+        sources: per_source.into_iter().collect(),
         failures: failures.clone(),
     };
     generation.write_file(STATE_FILE, &serde_json::to_vec(&state).unwrap_or_default())?;
-    timed("save", t);
+    stages.push(StageTime {
+        stage: "save",
+        seconds: (times.save + t.elapsed()).as_secs_f64(),
+    });
 
     let report = BuildReport {
         stages,
@@ -767,6 +802,339 @@ fn run(
         seconds: started.elapsed().as_secs_f64(),
         ..report
     })
+}
+
+/// Passages handed from the extraction to the writer at a time (about 2–4 MB of text).
+const BATCH_PASSAGES: usize = 1024;
+
+/// What the extraction of one source sends to the writer.
+enum Batch {
+    /// Documents of source `src`, in order; `reused`: read from the previous generation.
+    Docs {
+        src: usize,
+        docs: Vec<Segmented>,
+        reused: bool,
+    },
+    /// The passages of the previous generation could not be read back after some were sent:
+    /// forget what was sent, the source is extracted again.
+    Reset { src: usize },
+    /// Source `src` is finished.
+    Done {
+        src: usize,
+        result: Result<(), ExtractError>,
+    },
+}
+
+/// Extract one source (or read back its passages from the previous generation), sending its
+/// documents in batches of about [`BATCH_PASSAGES`]; stops when the writer is gone.
+#[allow(clippy::too_many_arguments)]
+fn produce(
+    src: usize,
+    source: &Source,
+    bytes: &[u8],
+    reusable: Option<&SourceState>,
+    previous: Option<&Path>,
+    extractor: &crate::worker::Extractor,
+    profiles: &Profiles,
+    tx: &std::sync::mpsc::SyncSender<Batch>,
+) {
+    if let (Some(ss), Some(prev)) = (reusable, previous) {
+        let mut sent = false;
+        let read = stream_passages(prev, &source.id, ss, &mut |docs| {
+            sent = true;
+            tx.send(Batch::Docs {
+                src,
+                docs,
+                reused: true,
+            })
+            .is_ok()
+        });
+        if read.is_some() {
+            let _ = tx.send(Batch::Done {
+                src,
+                result: Ok(()),
+            });
+            return;
+        }
+        if sent && tx.send(Batch::Reset { src }).is_err() {
+            return;
+        }
+    }
+    let mut batch = Vec::new();
+    let mut held = 0;
+    let mut open = true;
+    let result = extractor.passages_each(source, bytes, profiles, &mut |d| {
+        held += d.passages.len();
+        batch.push(d);
+        if held >= BATCH_PASSAGES {
+            held = 0;
+            let docs = std::mem::take(&mut batch);
+            open = tx
+                .send(Batch::Docs {
+                    src,
+                    docs,
+                    reused: false,
+                })
+                .is_ok();
+        }
+        open
+    });
+    if open && !batch.is_empty() {
+        open = tx
+            .send(Batch::Docs {
+                src,
+                docs: batch,
+                reused: false,
+            })
+            .is_ok();
+    }
+    if open {
+        let _ = tx.send(Batch::Done { src, result });
+    }
+}
+
+/// Read back the saved passages of one source, one batch of whole documents at a time (the file
+/// holds them in document order); `None` when the file is missing or unreadable.
+fn stream_passages(
+    dir: &Path,
+    source_id: &str,
+    state: &SourceState,
+    emit: &mut dyn FnMut(Vec<Segmented>) -> bool,
+) -> Option<()> {
+    let f = std::fs::File::open(passages_file(dir, source_id)).ok()?;
+    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+        std::io::BufReader::new(f),
+    ));
+    let sizes: HashMap<&str, (usize, usize)> = state
+        .documents
+        .iter()
+        .map(|(d, b, c)| (d.as_str(), (*b, *c)))
+        .collect();
+    let mut batch: Vec<Segmented> = Vec::new();
+    let mut held = 0;
+    for line in reader.lines() {
+        let p: Passage = serde_json::from_str(&line.ok()?).ok()?;
+        if batch.last().is_none_or(|d| d.doc_id != p.doc_id) {
+            if held >= BATCH_PASSAGES {
+                held = 0;
+                if !emit(std::mem::take(&mut batch)) {
+                    return Some(());
+                }
+            }
+            let (body_chars, covered_chars) = sizes.get(p.doc_id.as_str()).copied()?;
+            batch.push(Segmented {
+                doc_id: p.doc_id.clone(),
+                passages: Vec::new(),
+                body_chars,
+                covered_chars,
+            });
+        }
+        held += 1;
+        batch.last_mut().expect("pushed above").passages.push(p);
+    }
+    if !batch.is_empty() {
+        emit(batch);
+    }
+    Some(())
+}
+
+/// Wall time of the streamed stages, as the writer's side sees them.
+#[derive(Default)]
+struct Times {
+    /// Waiting for the extraction's next batch.
+    extract: Duration,
+    tag: Duration,
+    /// Documents made and handed to the writer (its indexing threads run meanwhile).
+    index: Duration,
+    /// Passages written for incremental rebuilds.
+    save: Duration,
+}
+
+/// What one source streamed into the writer.
+#[derive(Default)]
+struct Streamed {
+    /// Per document: id, body characters and covered characters.
+    documents: Vec<(String, usize, usize)>,
+    details: Vec<DocumentReport>,
+    passages: usize,
+    reused: bool,
+    /// Its passages file in the new generation, while being written.
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    outcome: Option<Result<(), ExtractError>>,
+}
+
+/// The writer's side of the stream.
+struct Sink<'a> {
+    fields: &'a crate::index::Fields,
+    writer: &'a tantivy::IndexWriter<tantivy::TantivyDocument>,
+    taxonomy: &'a Taxonomy,
+    dir: &'a Path,
+    previous: Option<&'a Path>,
+    sources: Vec<Streamed>,
+    times: Times,
+}
+
+impl Sink<'_> {
+    fn consume(
+        &mut self,
+        rx: std::sync::mpsc::Receiver<Batch>,
+        ok: &[(&Source, String, Vec<u8>)],
+        pb: &ProgressBar,
+    ) -> Result<(), IndexError> {
+        let tantivy_err = |source| IndexError::Tantivy {
+            path: self.dir.to_path_buf(),
+            source,
+        };
+        loop {
+            let t = Instant::now();
+            let Ok(batch) = rx.recv() else {
+                return Ok(());
+            };
+            self.times.extract += t.elapsed();
+            match batch {
+                Batch::Docs {
+                    src,
+                    mut docs,
+                    reused,
+                } => {
+                    if !reused {
+                        let t = Instant::now();
+                        let taxonomy = self.taxonomy;
+                        docs.par_iter_mut()
+                            .flat_map(|d| d.passages.par_iter_mut())
+                            .for_each(|p| {
+                                p.concepts = taxonomy
+                                    .tag(&p.heading, &p.text)
+                                    .into_iter()
+                                    .map(|t| t.concept)
+                                    .collect()
+                            });
+                        self.times.tag += t.elapsed();
+                    }
+                    let t = Instant::now();
+                    let (fields, writer) = (self.fields, self.writer);
+                    docs.par_iter()
+                        .flat_map(|d| d.passages.par_iter())
+                        .try_for_each(|p| writer.add_document(fields.to_document(p)).map(|_| ()))
+                        .map_err(tantivy_err)?;
+                    self.times.index += t.elapsed();
+                    let t = Instant::now();
+                    let dir = self.dir;
+                    let st = &mut self.sources[src];
+                    st.reused = reused;
+                    if !reused {
+                        save_batch(dir, &ok[src].0.id, &mut st.file, &docs).map_err(|e| {
+                            IndexError::Io {
+                                path: passages_file(dir, &ok[src].0.id),
+                                source: e,
+                            }
+                        })?;
+                    }
+                    for d in docs {
+                        st.passages += d.passages.len();
+                        st.details.push(DocumentReport {
+                            coverage: d.coverage(),
+                            doc_id: d.doc_id.clone(),
+                            passages: d.passages.len(),
+                        });
+                        st.documents.push((d.doc_id, d.body_chars, d.covered_chars));
+                    }
+                    self.times.save += t.elapsed();
+                }
+                Batch::Reset { src } => self.forget(src, &ok[src].0.id),
+                Batch::Done { src, result } => {
+                    pb.inc(1);
+                    release_freed_memory();
+                    let id = &ok[src].0.id;
+                    let st = &mut self.sources[src];
+                    let finished = match (&result, st.passages) {
+                        (Ok(()), n) if n > 0 => finish(self.dir, self.previous, id, st),
+                        _ => Ok(()),
+                    };
+                    let failed = result.is_err() || st.passages == 0;
+                    self.sources[src].outcome = Some(result);
+                    if failed {
+                        self.forget(src, id);
+                    }
+                    finished.map_err(|e| IndexError::Io {
+                        path: passages_file(self.dir, id),
+                        source: e,
+                    })?;
+                }
+            }
+        }
+    }
+
+    /// Take back what source `src` sent: its documents leave the index (a delete of each
+    /// document id, applied at the commit) and its passages file is removed.
+    fn forget(&mut self, src: usize, source_id: &str) {
+        let st = &mut self.sources[src];
+        for (doc_id, _, _) in &st.documents {
+            self.writer
+                .delete_term(tantivy::Term::from_field_text(self.fields.doc_id, doc_id));
+        }
+        st.documents.clear();
+        st.details.clear();
+        st.passages = 0;
+        st.file = None;
+        let _ = std::fs::remove_file(passages_file(self.dir, source_id));
+    }
+}
+
+/// Append one batch's passages to the source's passages file (opened on the first batch):
+/// serialized and compressed in parallel, as consecutive gzip members (one stream for a reader
+/// that reads every member).
+fn save_batch(
+    dir: &Path,
+    source_id: &str,
+    file: &mut Option<std::io::BufWriter<std::fs::File>>,
+    docs: &[Segmented],
+) -> std::io::Result<()> {
+    if file.is_none() {
+        let path = passages_file(dir, source_id);
+        std::fs::create_dir_all(path.parent().expect("has a parent"))?;
+        *file = Some(std::io::BufWriter::new(std::fs::File::create(&path)?));
+    }
+    let members: Vec<Vec<u8>> = docs
+        .par_chunks(64)
+        .map(|chunk| -> std::io::Result<Vec<u8>> {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            for p in chunk.iter().flat_map(|d| d.passages.iter()) {
+                serde_json::to_writer(&mut gz, p)?;
+                gz.write_all(b"\n")?;
+            }
+            gz.finish()
+        })
+        .collect::<Result<_, _>>()?;
+    let f = file.as_mut().expect("opened above");
+    for m in &members {
+        f.write_all(m)?;
+    }
+    Ok(())
+}
+
+/// A source streamed in full: flush its passages file, or, when its passages were read back from
+/// the previous generation, link (or copy) that generation's file.
+fn finish(
+    dir: &Path,
+    previous: Option<&Path>,
+    source_id: &str,
+    st: &mut Streamed,
+) -> std::io::Result<()> {
+    if let Some(mut f) = st.file.take() {
+        return f.flush();
+    }
+    if let (true, Some(prev)) = (st.reused, previous) {
+        let (from, to) = (
+            passages_file(prev, source_id),
+            passages_file(dir, source_id),
+        );
+        std::fs::create_dir_all(to.parent().expect("has a parent"))?;
+        if std::fs::hard_link(&from, &to).is_err() {
+            std::fs::copy(&from, &to)?;
+        }
+    }
+    Ok(())
 }
 
 /// Seconds as a short human string (`0.42 s`, `1 min 3 s`).

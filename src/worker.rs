@@ -4,7 +4,8 @@
 //! The `cyberlex` binary re-executes itself as `cyberlex extract-worker` (a hidden subcommand):
 //! the worker caps its own address space (`RLIMIT_AS`), then reads requests from stdin — a JSON
 //! line `{"source": …, "len": N}` followed by the document's N raw bytes — and answers each with
-//! one JSON line, the passages of its documents or the reason it failed. A build keeps up to
+//! one JSON line per document (`{"doc": …}`, written as soon as it is segmented, so that neither
+//! side holds a bulk archive's passages), then `"done"` or `{"error": reason}`. A build keeps up to
 //! `--threads` workers alive and reuses them; a worker that overruns the wall-time budget is
 //! killed, one that dies (an allocation refused under the memory cap aborts it, a stack
 //! overflow, a signal) is reported with its exit status, and an answer larger than the output
@@ -103,12 +104,18 @@ struct WireDoc {
     covered_chars: usize,
 }
 
+/// One line of a worker's answer: a request is answered by one `doc` line per document, in
+/// order, as each is segmented, then one `done` or `error` line.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Answer {
-    Docs(Vec<WireDoc>),
+    Doc(WireDoc),
+    Done,
     Error(String),
 }
+
+/// Documents a worker answer holds in its channel before the reader waits for the build.
+const ANSWER_BACKLOG: usize = 64;
 
 /// The hidden `extract-worker` subcommand: cap the address space, then answer requests on stdin
 /// until it closes.
@@ -120,8 +127,8 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
     let profiles = Profiles::builtin();
     let stdin = std::io::stdin();
     let mut input = BufReader::new(stdin.lock());
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Not locked: the documents are written from inside the extraction pool.
+    let mut out = std::io::BufWriter::new(std::io::stdout());
     let mut line = String::new();
     loop {
         line.clear();
@@ -131,22 +138,38 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
         let req: Request = serde_json::from_str(&line)?;
         let mut bytes = vec![0u8; req.len];
         input.read_exact(&mut bytes)?;
-        let answer =
-            match pool.install(|| crate::pipeline::passages_of(&req.source, &bytes, &profiles)) {
-                Ok(docs) => Answer::Docs(
-                    docs.into_iter()
-                        .map(|d| WireDoc {
-                            doc_id: d.doc_id,
-                            passages: d.passages,
-                            body_chars: d.body_chars,
-                            covered_chars: d.covered_chars,
-                        })
-                        .collect(),
-                ),
-                Err(e) => Answer::Error(e.to_string()),
-            };
+        // Each document is written as soon as it is segmented, so neither this process nor the
+        // build holds a whole archive's passages.
+        let mut write_err: Option<std::io::Error> = None;
+        let result = pool.install(|| {
+            crate::pipeline::passages_each(&req.source, &bytes, &profiles, &mut |d| {
+                let line = Answer::Doc(WireDoc {
+                    doc_id: d.doc_id,
+                    passages: d.passages,
+                    body_chars: d.body_chars,
+                    covered_chars: d.covered_chars,
+                });
+                let sent = serde_json::to_writer(&mut out, &line)
+                    .map_err(std::io::Error::from)
+                    .and_then(|_| out.write_all(b"\n"));
+                match sent {
+                    Ok(()) => true,
+                    Err(e) => {
+                        write_err = Some(e);
+                        false
+                    }
+                }
+            })
+        });
         drop(bytes);
-        serde_json::to_writer(&mut out, &answer)?;
+        if let Some(e) = write_err {
+            return Err(e.into());
+        }
+        let end = match result {
+            Ok(()) => Answer::Done,
+            Err(e) => Answer::Error(e.to_string()),
+        };
+        serde_json::to_writer(&mut out, &end)?;
         out.write_all(b"\n")?;
         out.flush()?;
     }
@@ -198,7 +221,9 @@ impl Worker {
             .spawn()?;
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, answers) = mpsc::channel();
+        // Bounded: a worker that is ahead of the build waits (its pipe fills) instead of piling
+        // documents up in memory.
+        let (tx, answers) = mpsc::sync_channel(ANSWER_BACKLOG);
         let limit = b.output_bytes;
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
@@ -277,13 +302,33 @@ impl Extractor {
         bytes: &[u8],
         profiles: &Profiles,
     ) -> Result<Vec<Segmented>, ExtractError> {
+        let mut docs = Vec::new();
+        self.passages_each(source, bytes, profiles, &mut |d| {
+            docs.push(d);
+            true
+        })?;
+        Ok(docs)
+    }
+
+    /// Extract and segment one source within its budget, handing each document to `emit` as
+    /// soon as it is segmented (in the source's order; `emit` returns `false` to stop). The
+    /// time budget counts the time spent waiting for the extraction, not the time `emit` takes;
+    /// the output budget counts every document's answer. On an error, documents emitted before
+    /// it belong to the failed source.
+    pub fn passages_each(
+        &self,
+        source: &Source,
+        bytes: &[u8],
+        profiles: &Profiles,
+        emit: &mut dyn FnMut(Segmented) -> bool,
+    ) -> Result<(), ExtractError> {
         let timeout = self.budget.timeout_for(source, bytes.len());
         let over_budget = |reason: String| ExtractError::Budget {
             id: source.id.clone(),
             reason,
         };
         let Some(exe) = &self.budget.worker_exe else {
-            return in_process(source, bytes, profiles, timeout);
+            return in_process(source, bytes, profiles, timeout, emit);
         };
         let worker = self.idle.lock().ok().and_then(|mut v| v.pop());
         let mut worker = match worker {
@@ -306,45 +351,72 @@ impl Extractor {
             let status = worker.stop();
             return Err(over_budget(format!("{status} ({e})")));
         }
-        match worker.answers.recv_timeout(timeout) {
-            Ok(Ok(line)) => {
-                let answer: Result<Answer, _> = serde_json::from_slice(&line);
-                if let Ok(mut idle) = self.idle.lock() {
-                    idle.push(worker);
+        let mut left = timeout;
+        let mut output = 0u64;
+        loop {
+            let waited = std::time::Instant::now();
+            let next = worker.answers.recv_timeout(left);
+            left = left.saturating_sub(waited.elapsed());
+            match next {
+                Ok(Ok(line)) => {
+                    output += line.len() as u64;
+                    if output > self.budget.output_bytes {
+                        worker.stop();
+                        return Err(over_budget(format!(
+                            "its extracted text exceeds the output budget of {} bytes",
+                            self.budget.output_bytes
+                        )));
+                    }
+                    let answer: Result<Answer, _> = serde_json::from_slice(&line);
+                    match answer {
+                        Ok(Answer::Doc(d)) => {
+                            let go_on = emit(Segmented {
+                                doc_id: d.doc_id,
+                                passages: d.passages,
+                                body_chars: d.body_chars,
+                                covered_chars: d.covered_chars,
+                            });
+                            if !go_on {
+                                // The rest of the answer is not wanted: this worker is not reused.
+                                worker.stop();
+                                return Ok(());
+                            }
+                        }
+                        Ok(end) => {
+                            if let Ok(mut idle) = self.idle.lock() {
+                                idle.push(worker);
+                            }
+                            return match end {
+                                Answer::Error(reason) => Err(ExtractError::Reported { reason }),
+                                _ => Ok(()),
+                            };
+                        }
+                        Err(e) => {
+                            worker.stop();
+                            return Err(over_budget(format!(
+                                "unreadable answer of the extraction process: {e}"
+                            )));
+                        }
+                    }
                 }
-                match answer {
-                    Ok(Answer::Docs(docs)) => Ok(docs
-                        .into_iter()
-                        .map(|d| Segmented {
-                            doc_id: d.doc_id,
-                            passages: d.passages,
-                            body_chars: d.body_chars,
-                            covered_chars: d.covered_chars,
-                        })
-                        .collect()),
-                    Ok(Answer::Error(reason)) => Err(ExtractError::Reported { reason }),
-                    Err(e) => Err(over_budget(format!(
-                        "unreadable answer of the extraction process: {e}"
-                    ))),
+                Ok(Err(reason)) => {
+                    worker.stop();
+                    return Err(over_budget(reason));
                 }
-            }
-            Ok(Err(reason)) => {
-                worker.stop();
-                Err(over_budget(reason))
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                worker.stop();
-                Err(over_budget(format!(
-                    "extraction exceeded its time budget of {} s and was stopped (`build --doc-timeout`)",
-                    timeout.as_secs_f64()
-                )))
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = worker.stop();
-                Err(over_budget(format!(
-                    "{status}; the memory budget is {} MiB (`build --doc-memory`)",
-                    self.budget.memory_bytes >> 20
-                )))
+                Err(RecvTimeoutError::Timeout) => {
+                    worker.stop();
+                    return Err(over_budget(format!(
+                        "extraction exceeded its time budget of {} s and was stopped (`build --doc-timeout`)",
+                        timeout.as_secs_f64()
+                    )));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = worker.stop();
+                    return Err(over_budget(format!(
+                        "{status}; the memory budget is {} MiB (`build --doc-memory`)",
+                        self.budget.memory_bytes >> 20
+                    )));
+                }
             }
         }
     }
@@ -362,31 +434,59 @@ impl Drop for Extractor {
     }
 }
 
-/// In-process extraction on a thread of its own, abandoned when its time is up.
+/// In-process extraction on a thread of its own, abandoned when its time is up; documents
+/// reach `emit` as they are segmented.
 fn in_process(
     source: &Source,
     bytes: &[u8],
     profiles: &Profiles,
     timeout: Duration,
-) -> Result<Vec<Segmented>, ExtractError> {
-    let (tx, rx) = mpsc::channel();
+    emit: &mut dyn FnMut(Segmented) -> bool,
+) -> Result<(), ExtractError> {
+    enum Msg {
+        Doc(Segmented),
+        End(Result<(), ExtractError>),
+    }
+    let (tx, rx) = mpsc::sync_channel(ANSWER_BACKLOG);
     let (s, b, p) = (source.clone(), bytes.to_vec(), profiles.clone());
     let spawned = std::thread::Builder::new()
         .name(format!("extract {}", source.id))
         .spawn(move || {
-            let _ = tx.send(crate::pipeline::passages_of(&s, &b, &p));
+            let docs = tx.clone();
+            let r =
+                crate::pipeline::passages_each(&s, &b, &p, &mut |d| docs.send(Msg::Doc(d)).is_ok());
+            let _ = tx.send(Msg::End(r));
         });
     if spawned.is_err() {
-        return crate::pipeline::passages_of(source, bytes, profiles);
+        return crate::pipeline::passages_each(source, bytes, profiles, emit);
     }
-    match rx.recv_timeout(timeout) {
-        Ok(r) => r,
-        Err(_) => Err(ExtractError::Budget {
-            id: source.id.clone(),
-            reason: format!(
-                "extraction exceeded its time budget of {} s (`build --doc-timeout`)",
-                timeout.as_secs_f64()
-            ),
-        }),
+    let mut left = timeout;
+    loop {
+        let waited = std::time::Instant::now();
+        let next = rx.recv_timeout(left);
+        left = left.saturating_sub(waited.elapsed());
+        match next {
+            Ok(Msg::Doc(d)) => {
+                if !emit(d) {
+                    return Ok(());
+                }
+            }
+            Ok(Msg::End(r)) => return r,
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(ExtractError::Budget {
+                    id: source.id.clone(),
+                    reason: "the extraction thread ended without an answer".into(),
+                })
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(ExtractError::Budget {
+                    id: source.id.clone(),
+                    reason: format!(
+                        "extraction exceeded its time budget of {} s (`build --doc-timeout`)",
+                        timeout.as_secs_f64()
+                    ),
+                })
+            }
+        }
     }
 }

@@ -4,6 +4,11 @@
 //! the passages `cyberlex export` wrote (JSONL), a schema like tantivy-cli's default (every text
 //! field `TEXT | STORED` with the `default` tokenizer, ids as `STRING | STORED`), the same writer
 //! threads and memory budget as a cyberlex build, documents parsed and added in parallel.
+//!
+//! [`build_with`] with [`RawSchema::Cyberlex`] indexes the same passages with cyberlex's own schema
+//! and analyzers (`index::Fields::to_document`) in the same harness: the indexing stage of a
+//! cyberlex build alone, without extraction, tagging or saving, so the two schemas' costs compare
+//! directly.
 
 use std::path::Path;
 use std::time::Instant;
@@ -31,6 +36,16 @@ pub struct RawReport {
 const TEXT_FIELDS: [&str; 4] = ["title", "citation", "heading", "text"];
 const ID_FIELDS: [&str; 4] = ["passage_id", "doc_id", "jurisdiction", "language"];
 
+/// Which schema [`build_with`] indexes the passages with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RawSchema {
+    /// tantivy-cli's default: four `TEXT | STORED` fields, four `STRING | STORED` ids.
+    #[default]
+    TantivyCli,
+    /// cyberlex's own schema and analyzers, as a build indexes a passage.
+    Cyberlex,
+}
+
 /// Index the passages of `jsonl` into a new index in `dir` (which must be empty or absent).
 pub fn build(
     jsonl: &Path,
@@ -38,6 +53,20 @@ pub fn build(
     threads: usize,
     memory_budget: usize,
 ) -> anyhow::Result<RawReport> {
+    build_with(jsonl, dir, threads, memory_budget, RawSchema::TantivyCli)
+}
+
+/// [`build`] with either schema.
+pub fn build_with(
+    jsonl: &Path,
+    dir: &Path,
+    threads: usize,
+    memory_budget: usize,
+    schema: RawSchema,
+) -> anyhow::Result<RawReport> {
+    if schema == RawSchema::Cyberlex {
+        return build_cyberlex(jsonl, dir, threads, memory_budget);
+    }
     let started = Instant::now();
     let bytes = std::fs::read(jsonl)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", jsonl.display()))?;
@@ -93,6 +122,66 @@ pub fn build(
         docs.into_par_iter()
             .try_for_each(|d| writer.add_document(d).map(|_| ()))?;
         let index_seconds = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        writer.commit()?;
+        let commit_seconds = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        writer.wait_merging_threads()?;
+        let merge_seconds = t.elapsed().as_secs_f64();
+        Ok(RawReport {
+            documents,
+            input_bytes: bytes.len() as u64,
+            threads,
+            parse_seconds,
+            index_seconds,
+            commit_seconds,
+            merge_seconds,
+            seconds: started.elapsed().as_secs_f64(),
+            segments: index.searchable_segment_ids()?.len(),
+        })
+    })
+}
+
+/// The indexing stage of a cyberlex build over exported passages: the same parsing and writer
+/// settings as [`build`], cyberlex's schema and analyzers.
+fn build_cyberlex(
+    jsonl: &Path,
+    dir: &Path,
+    threads: usize,
+    memory_budget: usize,
+) -> anyhow::Result<RawReport> {
+    let started = Instant::now();
+    let bytes = std::fs::read(jsonl)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", jsonl.display()))?;
+    let (schema, fields) = crate::index::Fields::schema();
+    std::fs::create_dir_all(dir)?;
+    let index = Index::create_in_dir(dir, schema)?;
+    crate::index::analyzers::register(&index);
+    let threads = threads.clamp(1, 8);
+    let threads = threads.min((memory_budget / 15_000_000).max(1));
+    let budget = memory_budget.max(threads * 15_000_000);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    pool.install(|| {
+        let t = Instant::now();
+        let lines: Vec<&[u8]> = bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        let passages: Vec<crate::segment::Passage> = lines
+            .par_iter()
+            .map(|l| Ok(serde_json::from_slice(l)?))
+            .collect::<anyhow::Result<_>>()?;
+        let parse_seconds = t.elapsed().as_secs_f64();
+        let documents = passages.len();
+        let t = Instant::now();
+        let writer = index.writer_with_num_threads::<TantivyDocument>(threads, budget)?;
+        passages
+            .par_iter()
+            .try_for_each(|p| writer.add_document(fields.to_document(p)).map(|_| ()))?;
+        let index_seconds = t.elapsed().as_secs_f64();
+        let mut writer = writer;
         let t = Instant::now();
         writer.commit()?;
         let commit_seconds = t.elapsed().as_secs_f64();
