@@ -57,29 +57,33 @@ pub fn passages_each(
     let run = || -> Result<(), ExtractError> {
         // Warnings of the extractors' libraries (the PDF parser's) name the source they are about.
         let _span = tracing::warn_span!("source", id = %source.id).entered();
-        let docs = extract::extract(source, bytes)?;
-        // An own document's title and language come from its text.
-        let described = own::is_own(source).then(|| describe_own(source, &docs));
-        let source = described.as_ref().unwrap_or(source);
-        let mut docs = docs.into_iter();
-        for round in 1.. {
-            let chunk: Vec<extract::Document> = docs.by_ref().take(SEGMENT_CHUNK).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            let segmented: Vec<Segmented> = chunk
-                .par_iter()
-                .map(|d| segment::segment(source, d, profiles))
-                .collect();
-            drop(chunk);
-            if round % 8 == 0 {
-                release_freed_memory();
-            }
-            for d in segmented {
-                if !emit(d) {
-                    return Ok(());
+        // An own document's title and language come from its text: read it whole first.
+        if own::is_own(source) {
+            let docs = extract::extract(source, bytes)?;
+            let described = describe_own(source, &docs);
+            let mut docs = docs.into_iter();
+            for round in 1.. {
+                let chunk: Vec<extract::Document> = docs.by_ref().take(SEGMENT_CHUNK).collect();
+                if chunk.is_empty() || !segment_chunk(&described, chunk, profiles, round, emit) {
+                    break;
                 }
             }
+            return Ok(());
+        }
+        // Anything else streams: an archive hands its members over as they are read.
+        let mut chunk: Vec<extract::Document> = Vec::with_capacity(SEGMENT_CHUNK);
+        let mut round = 0;
+        let mut go_on = true;
+        extract::extract_each(source, bytes, &mut |d| {
+            chunk.push(d);
+            if chunk.len() >= SEGMENT_CHUNK {
+                round += 1;
+                go_on = segment_chunk(source, std::mem::take(&mut chunk), profiles, round, emit);
+            }
+            go_on
+        })?;
+        if go_on && !chunk.is_empty() {
+            segment_chunk(source, chunk, profiles, round + 1, emit);
         }
         Ok(())
     };
@@ -95,6 +99,26 @@ pub fn passages_each(
             reason: format!("internal error while extracting this input (please report it): {msg}"),
         })
     })
+}
+
+/// Segment one chunk of documents in parallel and hand them to `emit` in order; `false` when
+/// `emit` wants no more. The chunk's extracted text is dropped before the hand-over.
+fn segment_chunk(
+    source: &Source,
+    chunk: Vec<extract::Document>,
+    profiles: &Profiles,
+    round: usize,
+    emit: &mut dyn FnMut(Segmented) -> bool,
+) -> bool {
+    let segmented: Vec<Segmented> = chunk
+        .par_iter()
+        .map(|d| segment::segment(source, d, profiles))
+        .collect();
+    drop(chunk);
+    if round % 8 == 0 {
+        release_freed_memory();
+    }
+    segmented.into_iter().all(|d| emit(d))
 }
 
 /// Hand the heap pages freed since the last call back to the system: the extracted text of a

@@ -42,6 +42,24 @@ pub fn extract_with_limits(
     max_member: u64,
     max_total: u64,
 ) -> Result<Vec<Document>, ExtractError> {
+    let mut docs = Vec::new();
+    extract_each(id, bytes, max_member, max_total, &mut |d| {
+        docs.push(d);
+        true
+    })?;
+    Ok(docs)
+}
+
+/// [`extract_with_limits`], handing each member's document to `emit` as soon as its batch is
+/// extracted (in archive order; `emit` returns `false` to stop): the archive's text is never all
+/// held at once. On an error, the documents already emitted belong to a failed source.
+pub fn extract_each(
+    id: &str,
+    bytes: &[u8],
+    max_member: u64,
+    max_total: u64,
+    emit: &mut dyn FnMut(Document) -> bool,
+) -> Result<(), ExtractError> {
     let malformed = |reason: String| ExtractError::Malformed {
         id: id.to_string(),
         format: Format::TarGz,
@@ -61,7 +79,7 @@ pub fn extract_with_limits(
     let mut long_name: Option<Vec<u8>> = None;
     let mut held = 0usize;
     let mut text = 0usize;
-    let mut docs = Vec::new();
+    let mut emitted = 0usize;
     // Members are read in order (the archive is one gzip stream) and extracted in parallel, a
     // batch at a time, so memory holds one batch of raw members at most.
     let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(BATCH);
@@ -149,31 +167,37 @@ pub fn extract_with_limits(
         held += raw.len();
         batch.push((member_name(&path), raw));
         if batch.len() >= BATCH || held >= BATCH_BYTES {
-            extract_batch(id, &mut batch, &mut docs, &mut text)?;
+            let (n, go_on) = extract_batch(id, &mut batch, emit, &mut text)?;
+            emitted += n;
             held = 0;
+            if !go_on {
+                return Ok(());
+            }
         }
     }
-    extract_batch(id, &mut batch, &mut docs, &mut text)?;
-    if docs.is_empty() {
+    let (n, _) = extract_batch(id, &mut batch, emit, &mut text)?;
+    emitted += n;
+    if emitted == 0 {
         return Err(ExtractError::Empty {
             id: id.to_string(),
             format: Format::TarGz,
             hint: " (no `index.md` member)".into(),
         });
     }
-    Ok(docs)
+    Ok(())
 }
 
 /// Members extracted in parallel at a time.
 const BATCH: usize = 256;
 
-/// Extract a batch of members in parallel, in order; empty members are skipped.
+/// Extract a batch of members in parallel and emit them in order; empty members are skipped.
+/// Returns how many were emitted and whether `emit` wants more.
 fn extract_batch(
     id: &str,
     batch: &mut Vec<(String, Vec<u8>)>,
-    docs: &mut Vec<Document>,
+    emit: &mut dyn FnMut(Document) -> bool,
     text: &mut usize,
-) -> Result<(), ExtractError> {
+) -> Result<(usize, bool), ExtractError> {
     use rayon::prelude::*;
     let extracted: Vec<Result<Option<Document>, ExtractError>> = batch
         .par_drain(..)
@@ -189,6 +213,7 @@ fn extract_batch(
             }
         })
         .collect();
+    let mut n = 0;
     for d in extracted {
         if let Some(d) = d? {
             *text += d.blocks.iter().map(|b| b.text.len()).sum::<usize>();
@@ -198,10 +223,13 @@ fn extract_batch(
                     reason: format!("the archive's text exceeds {MAX_TEXT_BYTES} bytes"),
                 });
             }
-            docs.push(d);
+            n += 1;
+            if !emit(d) {
+                return Ok((n, false));
+            }
         }
     }
-    Ok(())
+    Ok((n, true))
 }
 
 /// The `path` record of a PAX extended header (`<len> path=<value>\n` records).

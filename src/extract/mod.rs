@@ -138,6 +138,32 @@ pub fn extract(source: &Source, bytes: &[u8]) -> Result<Vec<Document>, ExtractEr
     Ok(docs)
 }
 
+/// [`extract`], handing each document to `emit` as it is extracted (`emit` returns `false` to
+/// stop). An archive streams its members (its text is never all held); every other format is
+/// one document.
+pub fn extract_each(
+    source: &Source,
+    bytes: &[u8],
+    emit: &mut dyn FnMut(Document) -> bool,
+) -> Result<(), ExtractError> {
+    if source.format != Format::TarGz {
+        for d in extract(source, bytes)? {
+            if !emit(d) {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    sniff(source, bytes)?;
+    archive::extract_each(
+        &source.id,
+        bytes,
+        archive::MAX_MEMBER_BYTES,
+        archive::MAX_TOTAL_BYTES,
+        emit,
+    )
+}
+
 /// What the first bytes say a file is, when they name a binary format.
 pub fn magic(bytes: &[u8]) -> Option<&'static str> {
     let head = &bytes[..bytes.len().min(1024)];
