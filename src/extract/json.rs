@@ -109,7 +109,17 @@ fn act_blocks(provisions: &[Value], definitions: Option<&Vec<Value>>) -> Vec<Blo
             continue;
         };
         let from = field(d, "source_provision").unwrap_or_default();
-        defs.entry(from).or_default().push((term, def));
+        let list = defs.entry(from).or_default();
+        // A term the scraper listed twice for one provision (Ghana: once whole, once garbled):
+        // one definition, the longer, where the first stood.
+        match list.iter_mut().find(|(t, _)| *t == term) {
+            Some((_, kept)) => {
+                if def.len() > kept.len() {
+                    *kept = def;
+                }
+            }
+            None => list.push((term, def)),
+        }
     }
     // An act that heads its sections `Section 3.` in their own text (the Philippines) is cited
     // `Sec. 3`, as its lawyers write; others `s. 3`.
@@ -354,7 +364,8 @@ mod tests {
         {"provision_ref": "s3", "chapter": "Part II", "section": "3A", "title": "Humming",
          "content": "No gadget shall hum at night. History of this document 01 January 2020 this version Contact us"}
       ],
-      "definitions": [{"term": "“gadget”", "definition": "a humming box", "source_provision": "s2"}]
+      "definitions": [{"term": "“gadget”", "definition": "a humming box", "source_provision": "s2"},
+                      {"term": "“gadget”", "definition": "a box", "source_provision": "s2"}]
     }"#;
 
     #[test]
