@@ -13,7 +13,9 @@
 //! (`Criminal Code, s. 162.1`, `Code criminel, art. 162.1`). The Act is the one named by the
 //! amending heading above (`<Heading type="amending">` with the Act's chapter as marginal note),
 //! spelled as the statute's own cross-references spell it. Quoted subsections and paragraphs stay
-//! in the passage of the amending section. The summary and the enacting clause are passages too.
+//! in the passage of the amending section. Text quoted for the other language version (`… of the
+//! French version of the Act is replaced by …`) carries that language. The summary and the
+//! enacting clause are passages too.
 
 use roxmltree::{Node, ParsingOptions};
 
@@ -167,6 +169,8 @@ struct Justice {
     /// The Act the current amending part amends, as the statute spells it.
     amended_act: Option<String>,
     label: Option<String>,
+    /// Text quoted in the other language just ended: the next block is the document's own.
+    back_to_own_language: bool,
 }
 
 impl Justice {
@@ -177,6 +181,7 @@ impl Justice {
             blocks: Vec::new(),
             amended_act: None,
             label: None,
+            back_to_own_language: false,
         }
     }
 
@@ -328,7 +333,11 @@ impl Justice {
             None => text,
         };
         if !text.is_empty() {
-            self.blocks.push(Block::new(kind, level, text));
+            let mut b = Block::new(kind, level, text);
+            if std::mem::take(&mut self.back_to_own_language) {
+                b.lang = Some(if self.french { "fr" } else { "en" }.to_string());
+            }
+            self.blocks.push(b);
         }
     }
 
@@ -365,11 +374,34 @@ impl Justice {
                 return;
             }
             "AmendedText" => {
+                // `… of the French version of the Act is replaced by the following:` (`… de la
+                // version anglaise …`): the quoted text is in the other language.
+                let other = self
+                    .blocks
+                    .last()
+                    .map(|b| b.text.to_lowercase())
+                    .and_then(|t| match self.french {
+                        false if t.contains("french version") => Some("fr"),
+                        true if t.contains("version anglaise") => Some("en"),
+                        _ => None,
+                    });
+                // Only a quoted section is a passage of its own; a quoted paragraph stays in the
+                // amending section's passage, in the document's language.
+                let mut start = None;
                 for c in n.children().filter(Node::is_element) {
                     match (c.tag_name().name(), self.amended_act.clone()) {
-                        ("Section", Some(act)) => self.section(c, Some(&act)),
+                        ("Section", Some(act)) => {
+                            start.get_or_insert(self.blocks.len());
+                            self.section(c, Some(&act))
+                        }
                         _ => self.walk(c, list_level),
                     }
+                }
+                if let (Some(lang), Some(start)) = (other, start) {
+                    for b in &mut self.blocks[start..] {
+                        b.lang = Some(lang.to_string());
+                    }
+                    self.back_to_own_language = true;
                 }
                 return;
             }
@@ -456,6 +488,33 @@ mod tests {
 <Section type=\"amending\"><Label>2.</Label><Text>Le <XRefExternal>Code des gadgets</XRefExternal> est modifié par adjonction :</Text>\
 <AmendedText><Section><MarginalNote>Bourdonnement</MarginalNote><Label>7.1</Label><Text>Nul gadget ne bourdonne.</Text></Section></AmendedText></Section>\
 </Body></Bill>";
+
+    #[test]
+    fn text_quoted_for_the_other_language_version_carries_that_language() {
+        let bill = "<?xml version=\"1.0\"?><Bill xml:lang=\"en\"><Body>\
+<Heading level=\"1\" type=\"amending\"><MarginalNote>R.S., c. X-1</MarginalNote><TitleText>GADGET CODE</TitleText></Heading>\
+<Section type=\"amending\"><Label>3</Label><Subsection><Label>(1)</Label><Text>Section 7 of the French version of the <XRefExternal>Gadget Code</XRefExternal> is replaced by the following:</Text>\
+<AmendedText><Section><MarginalNote>Bourdonnement</MarginalNote><Label>7</Label><Text>Nul gadget ne bourdonne.</Text></Section></AmendedText></Subsection>\
+<Subsection><Label>(2)</Label><Text>Section 8 of the English version is replaced by the following:</Text></Subsection></Section>\
+</Body></Bill>";
+        let doc = extract("x", bill.as_bytes()).unwrap();
+        let langs: Vec<_> = doc
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.lang.as_deref()))
+            .collect();
+        assert!(
+            langs.contains(&("Nul gadget ne bourdonne.", Some("fr"))),
+            "{langs:?}"
+        );
+        assert!(
+            langs.contains(&(
+                "(2) Section 8 of the English version is replaced by the following:",
+                Some("en")
+            )),
+            "{langs:?}"
+        );
+    }
 
     #[test]
     fn amended_text_is_cited_as_the_section_of_the_amended_act() {
