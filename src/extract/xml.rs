@@ -14,7 +14,8 @@
 //! amending heading above (`<Heading type="amending">` with the Act's chapter as marginal note),
 //! spelled as the statute's own cross-references spell it. Quoted paragraphs stay in the passage of
 //! the amending section, and so do quoted subsections, except a subsection an instruction names
-//! (`Subsection 430(1.1) of the Act is replaced by …` → `Criminal Code, s. 430(1.1)`); after quoted
+//! (`Subsection 430(1.1) of the Act is replaced by …` → `Criminal Code, s. 430(1.1)`; definitions
+//! added to `subsection 342.1(2)` → `Criminal Code, s. 342.1(2)`); after quoted
 //! text, the amending section's next subsection is a passage of its own (`s. 19(2)`), so the
 //! amended text and the amending instructions are not one passage. Text quoted for the other
 //! language version (`… of the French version of the Act is replaced by …`) carries that language.
@@ -447,6 +448,7 @@ impl Justice {
                 // Only a quoted section is a passage of its own; a quoted paragraph stays in the
                 // amending section's passage, in the document's language.
                 let mut start = None;
+                let mut piece: Option<(usize, String, String)> = None;
                 let instruction = self
                     .blocks
                     .last()
@@ -461,14 +463,32 @@ impl Justice {
                         }
                         ("Subsection", Some(act)) if self.amending.is_some() => {
                             match amended_section(&instruction) {
-                                Some(num) => {
+                                Some((num, _)) => {
                                     self.quoted_subsection(c, &act, &num);
                                     self.resume = true;
                                 }
                                 None => self.walk(c, list_level),
                             }
                         }
+                        // Definitions added to or replaced in a named subsection (`Subsection
+                        // 342.1(2) of the Act is amended by adding …`): that subsection's passage.
+                        ("SectionPiece", Some(act)) if self.amending.is_some() => {
+                            let at = self.blocks.len();
+                            self.walk(c, list_level);
+                            if let (Some((num, Some(sub))), None) =
+                                (amended_section(&instruction), &piece)
+                            {
+                                piece = Some((at, act, format!("{num}{sub}")));
+                            }
+                        }
                         _ => self.walk(c, list_level),
+                    }
+                }
+                if let Some((at, act, label)) = piece {
+                    if at < self.blocks.len() {
+                        let word = self.section_word();
+                        self.mark(at, label.clone(), format!("{act}, {word} {label}"), None);
+                        self.resume = true;
                     }
                 }
                 if let (Some(lang), Some(start)) = (other, start) {
@@ -504,8 +524,8 @@ impl Justice {
 }
 
 /// The section an amending instruction names: `Subsection 430(1.1) of the Act is replaced …`,
-/// `The portion of subsection 430(5) …`, `Le paragraphe 430(1.1) …` → `430`.
-fn amended_section(instruction: &str) -> Option<String> {
+/// `The portion of subsection 430(5) …`, `Le paragraphe 430(1.1) …` → `430` and `(1.1)`.
+fn amended_section(instruction: &str) -> Option<(String, Option<String>)> {
     let lower = instruction.to_lowercase();
     for word in ["subsection ", "paragraphe "] {
         if let Some(i) = lower.find(word) {
@@ -517,8 +537,15 @@ fn amended_section(instruction: &str) -> Option<String> {
                 .take_while(|c| c.is_ascii_digit() || *c == '.')
                 .collect();
             let num = num.trim_end_matches('.');
-            if !num.is_empty() && rest[num.len()..].starts_with('(') {
-                return Some(num.to_string());
+            let after = &rest[num.len()..];
+            if !num.is_empty() && after.starts_with('(') {
+                // `(2)` right after the number: the subsection itself.
+                let sub = after.find(')').map(|j| &after[..=j]).filter(|x| {
+                    x[1..x.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.')
+                });
+                return Some((num.to_string(), sub.map(str::to_string)));
             }
         }
     }
