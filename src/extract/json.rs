@@ -109,7 +109,17 @@ fn act_blocks(provisions: &[Value], definitions: Option<&Vec<Value>>) -> Vec<Blo
             continue;
         };
         let from = field(d, "source_provision").unwrap_or_default();
-        defs.entry(from).or_default().push((term, def));
+        let list = defs.entry(from).or_default();
+        // A term the scraper listed twice for one provision (Ghana: once whole, once garbled):
+        // one definition, the longer, where the first stood.
+        match list.iter_mut().find(|(t, _)| *t == term) {
+            Some((_, kept)) => {
+                if def.len() > kept.len() {
+                    *kept = def;
+                }
+            }
+            None => list.push((term, def)),
+        }
     }
     // An act that heads its sections `Section 3.` in their own text (the Philippines) is cited
     // `Sec. 3`, as its lawyers write; others `s. 3`.
@@ -158,6 +168,17 @@ fn act_blocks(provisions: &[Value], definitions: Option<&Vec<Value>>) -> Vec<Blo
             .map(collapse_ws)
             .filter(|l| !l.is_empty())
             .collect();
+        let mut caption = caption;
+        if let (Some(c), Some(first)) = (caption.as_mut(), lines.first_mut()) {
+            let title = field(p, "title").unwrap_or_default();
+            if let Some((joined, rest)) = rejoin_caption(c, &title, first, &content) {
+                *c = joined;
+                *first = rest;
+            }
+            if first.is_empty() {
+                lines.remove(0);
+            }
+        }
         if lines.is_empty() {
             lines.push(caption.clone().unwrap_or_else(|| section.clone()));
         }
@@ -214,6 +235,50 @@ fn caption_of(title: &str, section: &str) -> String {
         }
     }
     t.to_string()
+}
+
+/// A caption the scraper cut at a hyphen or a line break, its end left at the start of the
+/// content (`Real` + `time collection and recording of information.— (1) If …`): the whole
+/// caption and the content after its closing dash. The cut was at a hyphen when the compound
+/// (`real-time`) occurs in the content or when title and first line fit on one printed line (as
+/// long as the content's longest); else at a line break (`… and pending` + `proceedings.—`).
+fn rejoin_caption(
+    caption: &str,
+    title: &str,
+    first: &str,
+    content: &str,
+) -> Option<(String, String)> {
+    if !first.starts_with(|c: char| c.is_lowercase()) || caption.is_empty() {
+        return None;
+    }
+    let (end, dash) = [".—", ".__", ".-", ".–"]
+        .iter()
+        .filter_map(|d| first.find(d).map(|i| (i, *d)))
+        .min()?;
+    let tail = &first[..end];
+    if tail.chars().count() > 120 || tail.contains(". ") {
+        return None;
+    }
+    let last = caption.split_whitespace().last().unwrap_or("");
+    let next = tail.split_whitespace().next().unwrap_or("");
+    let compound = format!("{last}-{next}").to_lowercase();
+    let lower = content.to_lowercase();
+    let widest = content
+        .lines()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let one_line = title.chars().count() + 1 + first.chars().count() <= widest + 10;
+    let joiner = if lower.contains(&compound) || one_line {
+        "-"
+    } else {
+        " "
+    };
+    let rest = first[end + dash.len()..]
+        .trim_start_matches(['_', '-', '—', '–'])
+        .trim()
+        .to_string();
+    Some((format!("{caption}{joiner}{tail}"), rest))
 }
 
 /// Numeric character references left in scraped text (`&#8243;`).
@@ -299,7 +364,8 @@ mod tests {
         {"provision_ref": "s3", "chapter": "Part II", "section": "3A", "title": "Humming",
          "content": "No gadget shall hum at night. History of this document 01 January 2020 this version Contact us"}
       ],
-      "definitions": [{"term": "“gadget”", "definition": "a humming box", "source_provision": "s2"}]
+      "definitions": [{"term": "“gadget”", "definition": "a humming box", "source_provision": "s2"},
+                      {"term": "“gadget”", "definition": "a box", "source_provision": "s2"}]
     }"#;
 
     #[test]
@@ -370,6 +436,34 @@ mod tests {
         .unwrap();
         let t: Vec<_> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(t, ["first invented line", "second", "third"]);
+    }
+
+    #[test]
+    fn captions_cut_at_a_hyphen_or_a_line_break_are_whole_again() {
+        let act = r#"{"provisions": [
+            {"section": "7", "title": "Section 7. Real", "content": "time counting of beans.— (1) Real-time counting is invented here.\nA second line of the invented section, a line as long as any other."},
+            {"section": "8", "title": "Section 8. Amendment of the Invented Gadget Ordinance, 2002 (LI of 2002) and pending", "content": "proceedings.—(1) Sections 3 and 4 of the invented Ordinance are omitted.\n(2) The rest."}]}"#;
+        let doc = extract("x", act.as_bytes()).unwrap();
+        let captions: Vec<_> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| b.marker.as_ref().and_then(|m| m.caption.clone()))
+            .collect();
+        assert_eq!(
+            captions,
+            [
+                "Real-time counting of beans",
+                "Amendment of the Invented Gadget Ordinance, 2002 (LI of 2002) and pending proceedings"
+            ]
+        );
+        assert_eq!(
+            doc.blocks[0].text,
+            "(1) Real-time counting is invented here."
+        );
+        assert_eq!(
+            doc.blocks[2].text,
+            "(1) Sections 3 and 4 of the invented Ordinance are omitted."
+        );
     }
 
     #[test]

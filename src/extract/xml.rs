@@ -12,8 +12,14 @@
 //! another Act receives: it gets a marker of its own, cited as the section of that Act it becomes
 //! (`Criminal Code, s. 162.1`, `Code criminel, art. 162.1`). The Act is the one named by the
 //! amending heading above (`<Heading type="amending">` with the Act's chapter as marginal note),
-//! spelled as the statute's own cross-references spell it. Quoted subsections and paragraphs stay
-//! in the passage of the amending section. The summary and the enacting clause are passages too.
+//! spelled as the statute's own cross-references spell it. Quoted paragraphs stay in the passage of
+//! the amending section, and so do quoted subsections, except a subsection an instruction names
+//! (`Subsection 430(1.1) of the Act is replaced by …` → `Criminal Code, s. 430(1.1)`; definitions
+//! added to `subsection 342.1(2)` → `Criminal Code, s. 342.1(2)`); after quoted
+//! text, the amending section's next subsection is a passage of its own (`s. 19(2)`), so the
+//! amended text and the amending instructions are not one passage. Text quoted for the other
+//! language version (`… of the French version of the Act is replaced by …`) carries that language.
+//! The summary and the enacting clause are passages too.
 
 use roxmltree::{Node, ParsingOptions};
 
@@ -167,6 +173,13 @@ struct Justice {
     /// The Act the current amending part amends, as the statute spells it.
     amended_act: Option<String>,
     label: Option<String>,
+    /// Text quoted in the other language just ended: the next block is the document's own.
+    back_to_own_language: bool,
+    /// The label of the amending section being walked (`19`).
+    amending: Option<String>,
+    /// Quoted text just ended inside that section: its next amending subsection starts a
+    /// passage of its own (`s. 19(2)`), not more of the quoted provision.
+    resume: bool,
 }
 
 impl Justice {
@@ -177,6 +190,9 @@ impl Justice {
             blocks: Vec::new(),
             amended_act: None,
             label: None,
+            back_to_own_language: false,
+            amending: None,
+            resume: false,
         }
     }
 
@@ -303,11 +319,22 @@ impl Justice {
                 self.blocks.push(Block::paragraph(note));
             }
         }
+        let outer = if act.is_none() {
+            let prev = self.amending.replace(label.clone());
+            self.resume = false;
+            Some(prev)
+        } else {
+            None
+        };
         for c in n.children().filter(Node::is_element) {
             match c.tag_name().name() {
                 "Label" | "MarginalNote" => {}
                 _ => self.walk(c, 1),
             }
+        }
+        if let Some(prev) = outer {
+            self.amending = prev;
+            self.resume = false;
         }
         let word = self.section_word();
         let citation = match act {
@@ -328,13 +355,55 @@ impl Justice {
             None => text,
         };
         if !text.is_empty() {
-            self.blocks.push(Block::new(kind, level, text));
+            let mut b = Block::new(kind, level, text);
+            if std::mem::take(&mut self.back_to_own_language) {
+                b.lang = Some(if self.french { "fr" } else { "en" }.to_string());
+            }
+            self.blocks.push(b);
         }
+    }
+
+    /// A subsection quoted from the amended Act (`Criminal Code, s. 430(1.1)`), its marginal note
+    /// the caption.
+    fn quoted_subsection(&mut self, n: Node, act: &str, section: &str) {
+        let label = child(n, "Label").map(all_text).unwrap_or_default();
+        let caption = child(n, "MarginalNote")
+            .map(all_text)
+            .filter(|t| !t.is_empty());
+        let start = self.blocks.len();
+        for c in n.children().filter(Node::is_element) {
+            if c.tag_name().name() != "MarginalNote" {
+                self.walk(c, 1);
+            }
+        }
+        let word = self.section_word();
+        let label = format!("{section}{}", label.trim());
+        self.mark(
+            start,
+            label.clone(),
+            format!("{act}, {word} {label}"),
+            caption,
+        );
     }
 
     /// Everything below a section or outside the body.
     fn walk(&mut self, n: Node, list_level: u8) {
         let name = n.tag_name().name();
+        if name == "Subsection" && n.attribute("type") == Some("amending") && self.resume {
+            // The amending section goes on after text it quoted: `s. 19(2)`.
+            self.resume = false;
+            let sub = child(n, "Label").map(all_text).unwrap_or_default();
+            let start = self.blocks.len();
+            for c in n.children().filter(Node::is_element) {
+                self.walk(c, list_level);
+            }
+            if let Some(section) = self.amending.clone() {
+                let word = self.section_word();
+                let label = format!("{section}{}", sub.trim());
+                self.mark(start, label.clone(), format!("{word} {label}"), None);
+            }
+            return;
+        }
         match name {
             "Label" => {
                 let l = all_text(n);
@@ -365,11 +434,68 @@ impl Justice {
                 return;
             }
             "AmendedText" => {
+                // `… of the French version of the Act is replaced by the following:` (`… de la
+                // version anglaise …`): the quoted text is in the other language.
+                let other = self
+                    .blocks
+                    .last()
+                    .map(|b| b.text.to_lowercase())
+                    .and_then(|t| match self.french {
+                        false if t.contains("french version") => Some("fr"),
+                        true if t.contains("version anglaise") => Some("en"),
+                        _ => None,
+                    });
+                // Only a quoted section is a passage of its own; a quoted paragraph stays in the
+                // amending section's passage, in the document's language.
+                let mut start = None;
+                let mut piece: Option<(usize, String, String)> = None;
+                let instruction = self
+                    .blocks
+                    .last()
+                    .map(|b| b.text.clone())
+                    .unwrap_or_default();
                 for c in n.children().filter(Node::is_element) {
                     match (c.tag_name().name(), self.amended_act.clone()) {
-                        ("Section", Some(act)) => self.section(c, Some(&act)),
+                        ("Section", Some(act)) => {
+                            start.get_or_insert(self.blocks.len());
+                            self.section(c, Some(&act));
+                            self.resume = self.amending.is_some();
+                        }
+                        ("Subsection", Some(act)) if self.amending.is_some() => {
+                            match amended_section(&instruction) {
+                                Some((num, _)) => {
+                                    self.quoted_subsection(c, &act, &num);
+                                    self.resume = true;
+                                }
+                                None => self.walk(c, list_level),
+                            }
+                        }
+                        // Definitions added to or replaced in a named subsection (`Subsection
+                        // 342.1(2) of the Act is amended by adding …`): that subsection's passage.
+                        ("SectionPiece", Some(act)) if self.amending.is_some() => {
+                            let at = self.blocks.len();
+                            self.walk(c, list_level);
+                            if let (Some((num, Some(sub))), None) =
+                                (amended_section(&instruction), &piece)
+                            {
+                                piece = Some((at, act, format!("{num}{sub}")));
+                            }
+                        }
                         _ => self.walk(c, list_level),
                     }
+                }
+                if let Some((at, act, label)) = piece {
+                    if at < self.blocks.len() {
+                        let word = self.section_word();
+                        self.mark(at, label.clone(), format!("{act}, {word} {label}"), None);
+                        self.resume = true;
+                    }
+                }
+                if let (Some(lang), Some(start)) = (other, start) {
+                    for b in &mut self.blocks[start..] {
+                        b.lang = Some(lang.to_string());
+                    }
+                    self.back_to_own_language = true;
                 }
                 return;
             }
@@ -395,6 +521,35 @@ impl Justice {
             self.walk(c, deeper);
         }
     }
+}
+
+/// The section an amending instruction names: `Subsection 430(1.1) of the Act is replaced …`,
+/// `The portion of subsection 430(5) …`, `Le paragraphe 430(1.1) …` → `430` and `(1.1)`.
+fn amended_section(instruction: &str) -> Option<(String, Option<String>)> {
+    let lower = instruction.to_lowercase();
+    for word in ["subsection ", "paragraphe "] {
+        if let Some(i) = lower.find(word) {
+            let Some(rest) = instruction.get(i + word.len()..) else {
+                continue;
+            };
+            let num: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let num = num.trim_end_matches('.');
+            let after = &rest[num.len()..];
+            if !num.is_empty() && after.starts_with('(') {
+                // `(2)` right after the number: the subsection itself.
+                let sub = after.find(')').map(|j| &after[..=j]).filter(|x| {
+                    x[1..x.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.')
+                });
+                return Some((num.to_string(), sub.map(str::to_string)));
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -456,6 +611,58 @@ mod tests {
 <Section type=\"amending\"><Label>2.</Label><Text>Le <XRefExternal>Code des gadgets</XRefExternal> est modifié par adjonction :</Text>\
 <AmendedText><Section><MarginalNote>Bourdonnement</MarginalNote><Label>7.1</Label><Text>Nul gadget ne bourdonne.</Text></Section></AmendedText></Section>\
 </Body></Bill>";
+
+    #[test]
+    fn text_quoted_for_the_other_language_version_carries_that_language() {
+        let bill = "<?xml version=\"1.0\"?><Bill xml:lang=\"en\"><Body>\
+<Heading level=\"1\" type=\"amending\"><MarginalNote>R.S., c. X-1</MarginalNote><TitleText>GADGET CODE</TitleText></Heading>\
+<Section type=\"amending\"><Label>3</Label><Subsection><Label>(1)</Label><Text>Section 7 of the French version of the <XRefExternal>Gadget Code</XRefExternal> is replaced by the following:</Text>\
+<AmendedText><Section><MarginalNote>Bourdonnement</MarginalNote><Label>7</Label><Text>Nul gadget ne bourdonne.</Text></Section></AmendedText></Subsection>\
+<Subsection><Label>(2)</Label><Text>Section 8 of the English version is replaced by the following:</Text></Subsection></Section>\
+</Body></Bill>";
+        let doc = extract("x", bill.as_bytes()).unwrap();
+        let langs: Vec<_> = doc
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.lang.as_deref()))
+            .collect();
+        assert!(
+            langs.contains(&("Nul gadget ne bourdonne.", Some("fr"))),
+            "{langs:?}"
+        );
+        assert!(
+            langs.contains(&(
+                "(2) Section 8 of the English version is replaced by the following:",
+                Some("en")
+            )),
+            "{langs:?}"
+        );
+    }
+
+    #[test]
+    fn quoted_subsections_are_the_amended_acts_and_the_instructions_go_on_after_them() {
+        let bill = "<?xml version=\"1.0\"?><Bill xml:lang=\"en\"><Body>\
+<Heading level=\"1\" type=\"amending\"><MarginalNote>R.S., c. X-1</MarginalNote><TitleText>GADGET CODE</TitleText></Heading>\
+<Section type=\"amending\"><Label>4.</Label><Subsection type=\"amending\"><Label>(1)</Label><Text>Subsection 9(2) of the <XRefExternal>Gadget Code</XRefExternal> is replaced by the following:</Text>\
+<AmendedText><Subsection><MarginalNote>Humming at night</MarginalNote><Label>(2)</Label><Text>No gadget hums at night.</Text></Subsection></AmendedText></Subsection>\
+<Subsection type=\"amending\"><Label>(2)</Label><Text>Subsection 9(3) of the Act is repealed.</Text></Subsection></Section>\
+</Body></Bill>";
+        let doc = extract("x", bill.as_bytes()).unwrap();
+        let m: Vec<_> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| b.marker.as_ref())
+            .map(|m| (m.citation.as_str(), m.caption.as_deref()))
+            .collect();
+        assert_eq!(
+            m,
+            [
+                ("s. 4", None),
+                ("Gadget Code, s. 9(2)", Some("Humming at night")),
+                ("s. 4(2)", None)
+            ]
+        );
+    }
 
     #[test]
     fn amended_text_is_cited_as_the_section_of_the_amended_act() {

@@ -10,6 +10,7 @@
 
 pub mod numerals;
 mod profile;
+pub mod renumber;
 pub mod split;
 
 pub use profile::{profile_source, Profile, Profiles, Role, Rule};
@@ -536,6 +537,10 @@ impl<'a> Builder<'a> {
                     let mut caption = hit.caption.clone().unwrap_or(container_caption);
                     if rule.caption_prev && caption.is_empty() {
                         caption = self.take_previous_heading(rule.caption_prev_any);
+                    } else if rule.caption_prev && self.previous_heading_repeats(&caption) {
+                        // `# Savings of Powers` then `51. Savings of powers.- …`: the heading is
+                        // the caption written twice, not the end of the passage before.
+                        self.take_previous_heading(false);
                     }
                     if !rule.scope && self.st().scope.is_some() {
                         // Inside a scope: a scope provision with no text of its own is only the
@@ -746,6 +751,30 @@ impl<'a> Builder<'a> {
         self.covered_chars += len;
     }
 
+    /// Is the heading right before this block `caption` again (its words all in the caption,
+    /// case aside: `Amendment of Electronic Transactions Ordinance, 2002` before `Amendment of the
+    /// Electronic Transactions Ordinance, 2002 (LI of 2002) …`)?
+    fn previous_heading_repeats(&self, caption: &str) -> bool {
+        let st = &self.streams[self.active];
+        let prev = match st.current.as_ref() {
+            Some(d) if d.trailing_is_heading => d.trailing_heading.as_deref(),
+            Some(_) => None,
+            None if st.prev_heading => Some(st.last_heading.as_str()),
+            None => None,
+        };
+        let words = |s: &str| -> Vec<String> {
+            s.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        let Some(prev) = prev else {
+            return false;
+        };
+        let (pw, cw) = (words(prev), words(caption));
+        !pw.is_empty() && pw.iter().all(|w| cw.contains(w))
+    }
+
     /// The heading right before this block in the current stream, taken away from where it went.
     /// With `any`, a caption-like paragraph counts too (a caption the converter left unmarked).
     fn take_previous_heading(&mut self, any: bool) -> String {
@@ -855,7 +884,10 @@ impl<'a> Builder<'a> {
             self.flush();
         }
         let mut passages = Vec::new();
-        for st in self.streams {
+        for mut st in self.streams {
+            if self.profile.repair_numbers {
+                renumber::repair(&mut st.passages, self.profile.unnumbered.as_ref());
+            }
             passages.extend(st.passages);
         }
         for (i, p) in passages.iter_mut().enumerate() {

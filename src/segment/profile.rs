@@ -197,6 +197,16 @@ struct ProfileSpec {
     /// Maximum size of a prose passage, in bytes.
     #[serde(default)]
     max_chars: Option<usize>,
+    /// Section numbers misread by OCR are repaired from their neighbours (`45`, `16`, `17`, `18`,
+    /// `49` → 46–48; `49A`, `54`, `51` → 50), and a numbered line out of any order between two
+    /// neighbours in sequence (a list item `6.` of the rules section) is text of the passage
+    /// before: see [`super::renumber::repair`].
+    #[serde(default)]
+    repair_numbers: bool,
+    /// With `repair_numbers`: a line of a passage that is the caption of a section whose number
+    /// the OCR lost (`caption` group, and `rest` where its text goes on), for a gap in the numbers.
+    #[serde(default)]
+    unnumbered: Option<String>,
     /// Remove the margin line numbers (5, 10, … 65) a PDF converter left inside sentences, except
     /// where the number is part of the text (`No. 40 of`, `section 10`, `5 years`).
     #[serde(default)]
@@ -254,6 +264,8 @@ pub struct Profile {
     pub max_chars: usize,
     pub margin_numbers: bool,
     pub doubled_runs: bool,
+    pub repair_numbers: bool,
+    pub unnumbered: Option<Regex>,
     pub rules: Vec<Rule>,
     pub skip_until: Option<Regex>,
     pub skip_through: bool,
@@ -667,6 +679,8 @@ impl Profiles {
                 max_chars: spec.max_chars.unwrap_or(1500),
                 margin_numbers: spec.margin_numbers,
                 doubled_runs: spec.doubled_runs,
+                repair_numbers: spec.repair_numbers,
+                unnumbered: spec.unnumbered.as_deref().map(compile).transpose()?,
                 rules,
                 skip_until: spec
                     .skip_through

@@ -480,3 +480,72 @@ not_caption = true
         ]
     );
 }
+
+#[test]
+fn misread_section_numbers_are_repaired_from_their_neighbours() {
+    let p = profiles_with(
+        "[[profile]]\nname = \"t\"\nrepair_numbers = true\n\
+         unnumbered = '^(?P<caption>[A-Z][a-z][^()]{2,80}?)-(?P<rest>\\(1\\).*)$'\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = '(?P<num>\\d+[A-Z]?)\\.\\s*(?P<caption>.*)'\ncitation = \"s. {num}\"\ncaption_prev = true\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"paragraph\"\npattern = '(?P<num>\\d+[A-Z]?)\\.\\s+[A-Z]'\ncitation = \"s. {num}\"\nkeep_text = true\ncaption_prev = true\n",
+    );
+    let mut blocks = Vec::new();
+    for (num, caption) in [
+        ("41", "Words"),
+        ("43", "Boxes"),
+        ("44", "Beans"),
+        ("45", "Gadgets"),
+        ("16", "Counting"),
+        ("17", "Humming"),
+        ("18", "Rules"),
+    ] {
+        blocks.push(Block::heading(1, format!("{num}. {caption}")));
+        blocks.push(Block::paragraph(format!("The invented text of {caption}.")));
+        if num == "41" {
+            // Section 42 whose number the OCR lost.
+            blocks.push(Block::heading(1, "Counting towns-(1) Towns are counted."));
+            blocks.push(Block::paragraph("(2) Twice."));
+        }
+    }
+    // A numbered item of the rules section, then a heading repeating the next caption.
+    blocks.push(Block::paragraph(
+        "6. Manner of counting beans in the invented town;",
+    ));
+    blocks.push(Block::heading(1, "Removal of doubts"));
+    blocks.push(Block::heading(1, "49. Removal of doubts"));
+    blocks.push(Block::paragraph("The invented text of doubts."));
+    blocks.push(Block::heading(1, "49A. Reports"));
+    blocks.push(Block::paragraph("The invented text of reports."));
+    blocks.push(Block::heading(1, "54. Amendments"));
+    blocks.push(Block::paragraph("The invented text of amendments."));
+    blocks.push(Block::heading(1, "Savings Of Powers"));
+    blocks.push(Block::heading(1, "51. Savings of powers"));
+    blocks.push(Block::paragraph("The invented text of savings."));
+    let doc = Document {
+        blocks,
+        ..Document::default()
+    };
+    let s = segment(&source("national-law", Some("t")), &doc, &p);
+    let cites: Vec<_> = s.passages.iter().map(|p| p.citation.as_str()).collect();
+    assert_eq!(
+        cites,
+        [
+            "s. 41", "s. 42", "s. 43", "s. 44", "s. 45", "s. 46", "s. 47", "s. 48", "s. 49",
+            "s. 49A", "s. 50", "s. 51"
+        ]
+    );
+    assert_eq!(s.passages[1].heading, "Counting towns");
+    assert_eq!(s.passages[1].text, "(1) Towns are counted.\n(2) Twice.");
+    assert_eq!(s.passages[0].text, "The invented text of Words.");
+    assert_eq!(s.passages[5].passage_id, "xx-test/46");
+    assert!(s.passages[5].label.starts_with("16."));
+    // The list item is the rules section's text; no heading is left at a passage's end.
+    assert!(s.passages[7]
+        .text
+        .ends_with("6. Manner of counting beans in the invented town;"));
+    assert_eq!(s.passages[8].heading, "Removal of doubts");
+    assert!(s
+        .passages
+        .iter()
+        .all(|p| !p.text.contains("Removal of doubts") && !p.text.contains("Savings Of Powers")));
+}
