@@ -633,8 +633,15 @@ fn run(
     let taxonomy = Taxonomy::builtin();
     let pb = bar(opts.progress, ok.len(), "build");
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2 * threads);
+    // Each source's bytes are let go as soon as its documents are produced (a bulk archive is
+    // tens of MB): they are taken out of `ok`, which keeps its ids and hashes for the report.
+    let held: Vec<std::sync::Mutex<Vec<u8>>> = ok
+        .iter_mut()
+        .map(|(_, _, b)| std::sync::Mutex::new(std::mem::take(b)))
+        .collect();
     let streamed = std::thread::scope(|scope| {
         let ok = &ok;
+        let held = &held;
         let extractor = &extractor;
         let current = current.as_deref();
         let reusable = &reusable;
@@ -642,11 +649,14 @@ fn run(
             producers.install(|| {
                 ok.par_iter()
                     .enumerate()
-                    .for_each_with(tx, |tx, (src, (s, sha, b))| {
+                    .for_each_with(tx, |tx, (src, (s, sha, _))| {
+                        let b = std::mem::take(
+                            &mut *held[src].lock().unwrap_or_else(|e| e.into_inner()),
+                        );
                         produce(
                             src,
                             s,
-                            b,
+                            &b,
                             reusable(&s.id, sha),
                             current,
                             extractor,

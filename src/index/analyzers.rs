@@ -228,7 +228,7 @@ pub fn stem_analyzer(lang: Language) -> TextAnalyzer {
 }
 
 /// Words an analyzer remembers the stem of before it starts afresh.
-const STEM_CACHE: usize = 200_000;
+const STEM_CACHE: usize = 20_000;
 
 /// tantivy's Snowball [`Stemmer`], with the stem of each word remembered: a word's stem does not
 /// depend on its neighbours, and a law's vocabulary repeats, so most words are stemmed once per
