@@ -135,9 +135,78 @@ fn corrupt(path: &Path, message: impl std::fmt::Display) -> IndexError {
     }
 }
 
+/// The record of a verified generation: every file's name, length and modification time, as
+/// they were when its checksums last held (written by the build that made it, or by the first
+/// full validation). A reader whose files still match it skips re-reading every byte for the
+/// checksums; any change to a file (a truncation, a rewrite, a flipped bit written by a tool)
+/// changes its length or time, and the next open verifies everything again.
+const STAMP: &str = ".cyberlex-verified";
+
+fn stamp_of(generation: &Path) -> Option<String> {
+    let mut lines = Vec::new();
+    for e in fs::read_dir(generation).ok()? {
+        let e = e.ok()?;
+        let name = e.file_name().into_string().ok()?;
+        if name.starts_with(STAMP) || name.starts_with(".tantivy-") {
+            continue;
+        }
+        let m = e.metadata().ok()?;
+        if !m.is_file() {
+            continue;
+        }
+        let mtime = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        lines.push(format!("{name}\t{}\t{mtime}", m.len()));
+    }
+    lines.sort();
+    Some(lines.join("\n"))
+}
+
+/// Record `generation` as verified (best effort: a read-only index simply stays unrecorded and is
+/// verified in full on every open).
+fn write_stamp(generation: &Path) {
+    let Some(stamp) = stamp_of(generation) else {
+        return;
+    };
+    let tmp = generation.join(format!("{STAMP}.tmp-{}", std::process::id()));
+    if fs::write(&tmp, stamp).is_ok() && fs::rename(&tmp, generation.join(STAMP)).is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+}
+
+fn stamp_holds(generation: &Path) -> bool {
+    match (
+        fs::read_to_string(generation.join(STAMP)),
+        stamp_of(generation),
+    ) {
+        (Ok(recorded), Some(now)) => recorded == now,
+        _ => false,
+    }
+}
+
 /// Open a generation for reading and verify it: meta.json, every file of every segment, their
 /// checksums, a searcher.
 pub fn validate(generation: &Path) -> Result<Index, IndexError> {
+    let index = check(generation, true)?;
+    write_stamp(generation);
+    Ok(index)
+}
+
+/// [`validate`] for a reader: the checksums are skipped when the generation's files are exactly
+/// as they were when last verified (see [`STAMP`]); everything else is checked on every open.
+pub fn validate_for_reading(generation: &Path) -> Result<Index, IndexError> {
+    if stamp_holds(generation) {
+        check(generation, false)
+    } else {
+        validate(generation)
+    }
+}
+
+fn check(generation: &Path, checksums: bool) -> Result<Index, IndexError> {
     let dir =
         tantivy::directory::MmapDirectory::open(generation).map_err(|e| corrupt(generation, e))?;
     let index = Index::open(ReadOnly(dir)).map_err(|e| corrupt(generation, e))?;
@@ -166,9 +235,13 @@ pub fn validate(generation: &Path) -> Result<Index, IndexError> {
             }
         }
     }
-    let damaged = index
-        .validate_checksum()
-        .map_err(|e| corrupt(generation, e))?;
+    let damaged = if checksums {
+        index
+            .validate_checksum()
+            .map_err(|e| corrupt(generation, e))?
+    } else {
+        Default::default()
+    };
     if let Some(f) = damaged.iter().next() {
         return Err(corrupt(
             generation,
@@ -272,7 +345,7 @@ impl OpenIndex {
                 }
             }
         })?;
-        let index = validate(&generation)?;
+        let index = validate_for_reading(&generation)?;
         let fields = Fields::from_schema(&index.schema()).map_err(|e| IndexError::Corrupt {
             path: generation.clone(),
             message: e.to_string(),
@@ -395,6 +468,8 @@ impl NewGeneration {
             .and_then(|n| n.to_str())
             .expect("generation names are UTF-8")
             .to_string();
+        // Just written through tantivy's checksummed files: recorded as verified.
+        write_stamp(&self.path);
         sync_dir(&self.path);
         let tmp = self
             .dir
