@@ -301,9 +301,27 @@ fn documented_depth_limits_are_exact() {
     let e = extract::xml::extract("x", xml(257).as_bytes()).unwrap_err();
     assert!(e.to_string().contains("deeper than 256"), "{e}");
     let json = |n: usize| format!("{}\"invented depth\"{}", "[".repeat(n), "]".repeat(n));
-    assert!(extract::json::extract("x", json(127).as_bytes()).is_ok());
-    let e = extract::json::extract("x", json(128).as_bytes()).unwrap_err();
-    assert!(e.to_string().contains("over the limit of 127"), "{e}");
+    assert!(extract::json::extract("x", json(128).as_bytes()).is_ok());
+    let e = extract::json::extract("x", json(129).as_bytes()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("129 levels deep, over the limit of 128"),
+        "{e}"
+    );
+    // The same at the boundary inside objects, mixed with arrays (the scan counts both).
+    let mixed = |n: usize| {
+        let open: String = (0..n)
+            .map(|i| if i % 2 == 0 { "{\"k\":" } else { "[" })
+            .collect();
+        let close: String = (0..n)
+            .rev()
+            .map(|i| if i % 2 == 0 { "}" } else { "]" })
+            .collect();
+        format!("{open}\"invented depth\"{close}")
+    };
+    assert!(extract::json::extract("x", mixed(128).as_bytes()).is_ok());
+    let e = extract::json::extract("x", mixed(129).as_bytes()).unwrap_err();
+    assert!(e.to_string().contains("over the limit of 128"), "{e}");
     // Brackets inside strings are not nesting.
     let s = format!("[\"{}\"]", "[{".repeat(1000));
     assert_eq!(extract::json::nesting_depth(&s), 1);

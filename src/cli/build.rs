@@ -21,7 +21,8 @@ pub struct BuildArgs {
     #[arg(long, value_name = "DIR")]
     pub mirror: Option<PathBuf>,
     /// Crawl cache (raw bytes and provenance) used when fetching from the network.
-    #[arg(long, value_name = "DIR", default_value = "corpus/cache")]
+    /// Default: $CYBERLEX_CACHE, else ./corpus/cache if present, else the per-user cache.
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_cache())]
     pub cache: PathBuf,
     /// Do not touch the network: build from the cache (and the mirror, if given).
     #[arg(long)]
@@ -191,11 +192,10 @@ fn render(r: &BuildReport, style: &Style) -> String {
     }
     if !r.failures.is_empty() {
         s.push_str(&style.bold(&format!("Failed documents ({})\n", r.failures.len())));
+        let width = super::wrap::width();
         for f in &r.failures {
-            s.push_str(&format!(
-                "  {:<52} {:<8} {}\n",
-                f.source_id, f.stage, f.reason
-            ));
+            let line = super::output::failed_document(&f.source_id, &f.stage, &f.reason, width);
+            s.push_str(&line);
         }
     }
     s

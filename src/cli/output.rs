@@ -66,6 +66,63 @@ impl Style {
     }
 }
 
+/// Lines of a failed document's reason kept in a report; the rest is cut (with `…`) and the full
+/// text is one command away (`build --format json`).
+const REASON_LINES: usize = 3;
+
+/// One failed document of a build report: its id and stage on a line, its reason wrapped to
+/// `width` columns (at most [`REASON_LINES`] lines), and the next step that fits the reason.
+pub fn failed_document(source_id: &str, stage: &str, reason: &str, width: usize) -> String {
+    let reason = visible_controls(reason);
+    let mut s = super::wrap::wrap(&format!("{source_id} ({stage})"), "  ", width);
+    let wrapped = super::wrap::wrap(&reason, "      ", width);
+    let lines: Vec<&str> = wrapped.lines().collect();
+    let cut = lines.len() > REASON_LINES;
+    for (i, l) in lines.iter().take(REASON_LINES).enumerate() {
+        s.push_str(l);
+        if cut && i + 1 == REASON_LINES {
+            s.push_str(" …");
+        }
+        s.push('\n');
+    }
+    let next = next_step(source_id, stage, &reason, cut);
+    s.push_str(&super::wrap::wrap(&format!("→ {next}"), "      ", width));
+    s
+}
+
+/// What to try after a failure, from its stage and reason.
+fn next_step(source_id: &str, stage: &str, reason: &str, cut: bool) -> String {
+    // A budget's figure from the reason (`… budget of 30 s …`, `… budget is 1024 MiB …`).
+    let figure_after = |key: &str| -> Option<f64> {
+        let rest = &reason[reason.find(key)? + key.len()..];
+        let num: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        num.parse().ok()
+    };
+    if reason.contains("--doc-timeout") {
+        let now = figure_after("time budget of").unwrap_or(30.0);
+        let more = (now * 2.0).max(60.0).ceil();
+        return format!("a longer time budget: `cyberlex build --doc-timeout {more}`");
+    }
+    if reason.contains("--doc-memory") {
+        let now = figure_after("memory budget is").unwrap_or(1024.0);
+        let more = (now * 2.0).ceil();
+        return format!("more memory: `cyberlex build --doc-memory {more}`");
+    }
+    if stage == "fetch" {
+        return format!(
+            "`cyberlex sources` shows the cause; `cyberlex crawl --only {source_id}` retries it"
+        );
+    }
+    if cut {
+        return "the whole reason: `cyberlex build --format json`".to_string();
+    }
+    format!("`cyberlex sources` shows where {source_id} was read from")
+}
+
 /// A control character that must not reach a terminal raw (line feed and tab excepted).
 fn is_dangerous(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c)
