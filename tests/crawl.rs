@@ -1501,3 +1501,130 @@ fn a_chunked_stream_that_never_ends_is_cut_by_the_rate_or_the_deadline() {
     assert_eq!(server.hits("/endless-slow"), 1);
     assert_eq!(server.hits("/endless-fast"), 1);
 }
+
+/// Issue 16 item 10: Ctrl-C in the middle of a build (its fetch held by a body that drips) says
+/// that the previous index is still current, exits 130, leaves no partial generation, and the
+/// previous index still answers.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_build_keeps_the_previous_index_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(
+        docs.join("zorblatt.txt"),
+        "Article 1 Zorblatt\n\nWhoever zorblatts a gadget without right is punished.\n",
+    )
+    .unwrap();
+    let index = dir.path().join("index");
+    let cli = || {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("cyberlex"));
+        c.env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .env("HOME", dir.path())
+            .env("XDG_CACHE_HOME", dir.path().join("cache"));
+        c
+    };
+    let out = cli()
+        .args(["build", "--threads", "1", "--dir"])
+        .arg(&docs)
+        .arg("--index")
+        .arg(&index)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let generations = || -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&index)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("gen-"))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = generations();
+    assert_eq!(before.len(), 1, "{before:?}");
+
+    // A second build also fetches a source whose body drips (1 byte every 200 ms, for a minute).
+    let server = Server::start(Config {
+        faults: [(
+            "/slow/zorblatt.md".to_string(),
+            crawl_support::Fault::Drip {
+                every: Duration::from_millis(200),
+                limit: Duration::from_secs(60),
+            },
+        )]
+        .into(),
+        ..Config::default()
+    });
+    let manifest = dir.path().join("m.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[source]]\nid = \"xx-slow\"\nurl = \"{}/slow/zorblatt.md\"\ntitle = \"Slow\"\n\
+             kind = \"national-law\"\njurisdiction = \"XX\"\nlanguage = \"en\"\nformat = \"md\"\n",
+            server.base()
+        ),
+    )
+    .unwrap();
+    let child = cli()
+        .args(["build", "--threads", "1", "--dir"])
+        .arg(&docs)
+        .arg("--sources")
+        .arg(&manifest)
+        .arg("--index")
+        .arg(&index)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the drip is being served (robots.txt answered, one request in flight).
+    let t = Instant::now();
+    while !(server.state.local.now.load(Ordering::SeqCst) >= 1
+        && server
+            .state
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.path == "/robots.txt"))
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the build never fetched"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on the pid of the child this test started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stderr}");
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("is still current"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&*index.to_string_lossy()),
+        "names the index: {stderr}"
+    );
+    assert_eq!(generations(), before, "no partial generation is left");
+    let out = cli()
+        .args(["search", "zorblatt", "--index"])
+        .arg(&index)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("zorblatt"));
+}

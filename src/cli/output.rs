@@ -120,7 +120,8 @@ fn next_step(source_id: &str, stage: &str, reason: &str, cut: bool) -> String {
     if cut {
         return "the whole reason: `cyberlex build --format json`".to_string();
     }
-    format!("`cyberlex sources` shows where {source_id} was read from")
+    "the other documents are indexed; `cyberlex build --format json` lists every failure as data"
+        .to_string()
 }
 
 /// A control character that must not reach a terminal raw (line feed and tab excepted).
@@ -259,6 +260,38 @@ pub fn print(s: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_documents_are_wrapped_cut_and_given_a_next_step() {
+        let long =
+            "the extraction process aborted (an allocation refused under the memory budget, \
+                    or a crash): signal 6; the memory budget is 2048 MiB (`build --doc-memory`) "
+                .repeat(4);
+        let s = failed_document("xx-some-very-long-source-id", "extract", &long, 60);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0], "  xx-some-very-long-source-id (extract)");
+        assert!(lines.iter().all(|l| l.chars().count() <= 60), "{s}");
+        // Three lines of reason, the last one cut, then the next step.
+        assert_eq!(lines.len(), 5, "{s}");
+        assert!(lines[3].ends_with(" …"), "{s}");
+        assert!(
+            lines[4].contains("`cyberlex build --doc-memory 4096`"),
+            "{s}"
+        );
+        let t = failed_document(
+            "xx-a",
+            "extract",
+            "extraction exceeded its time budget of 30 s and was stopped (`build --doc-timeout`)",
+            100,
+        );
+        assert!(t.contains("`cyberlex build --doc-timeout 60`"), "{t}");
+        assert!(!t.contains('…'), "{t}");
+        let f = failed_document("xx-b", "fetch", "HTTP 503 from https://example.org/b", 100);
+        assert!(
+            f.contains("`cyberlex sources`") && f.contains("crawl --only xx-b"),
+            "{f}"
+        );
+    }
 
     #[test]
     fn marks_character_ranges() {
