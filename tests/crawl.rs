@@ -1627,4 +1627,47 @@ fn ctrl_c_during_a_build_keeps_the_previous_index_and_says_so() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("zorblatt"));
+
+    // Interrupted once its new generation exists (a folder of 3,000 generated documents keeps it
+    // busy long enough): the partial generation goes with it.
+    let many = dir.path().join("many");
+    std::fs::create_dir_all(&many).unwrap();
+    let words = [
+        "zorblatt", "gadget", "without", "right", "device", "alters", "enters",
+    ];
+    for i in 0..3000usize {
+        let body: Vec<&str> = (0..300)
+            .map(|j| words[(i * 7 + j * 13) % words.len()])
+            .collect();
+        std::fs::write(
+            many.join(format!("d{i}.txt")),
+            format!("Article {i} Zorblatt\n\n{}.\n", body.join(" ")),
+        )
+        .unwrap();
+    }
+    let child = cli()
+        .args(["build", "--threads", "2", "--dir"])
+        .arg(&many)
+        .arg("--index")
+        .arg(&index)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let own = format!("-{}", child.id());
+    let t = Instant::now();
+    while !generations().iter().any(|g| g.ends_with(&own)) {
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "no generation appeared"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("is still current"), "{stderr}");
+    assert_eq!(generations(), before, "the partial generation was removed");
 }
