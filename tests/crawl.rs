@@ -1100,8 +1100,9 @@ fn bench_faulty_mirror_at_default_limits() {
     assert_faulty_outcomes(&m, &report);
 }
 
-/// The same with the default politeness too (1 s between two requests to a host: 80 of the
-/// sources share one host, so about 80 s of it is waiting for turns).
+/// The same with the default politeness too (1 s between the starts of two requests to a host:
+/// 80 of the sources share one host, so about 80 s of it is waiting for turns, plus the drip's
+/// and the stall's detection windows on that host).
 #[test]
 #[ignore = "a benchmark: about two minutes at the default limits and politeness"]
 fn bench_faulty_mirror_at_default_limits_and_politeness() {
