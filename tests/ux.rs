@@ -6,15 +6,18 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// The binary, with a temporary home and data directory, no CYBERLEX_INDEX, no colours.
+/// The binary, with a temporary home, data and cache directory, no CYBERLEX_INDEX or
+/// CYBERLEX_CACHE, no colours.
 fn cyberlex(home: &Path) -> Command {
     let mut c = Command::cargo_bin("cyberlex").expect("binary built");
     c.env("NO_COLOR", "1")
         .env_remove("RUST_LOG")
         .env_remove("CYBERLEX_INDEX")
         .env_remove("CYBERLEX_CORPUS")
+        .env_remove("CYBERLEX_CACHE")
         .env("HOME", home)
         .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
         .current_dir(home);
     c
 }
