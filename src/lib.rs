@@ -59,6 +59,7 @@ pub mod corpus;
 pub mod crawl;
 pub mod extract;
 pub mod index;
+pub mod logging;
 pub mod pipeline;
 pub mod search;
 pub mod segment;

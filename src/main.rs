@@ -18,7 +18,8 @@ fn main() -> ExitCode {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Through the progress bar on screen, so a warning never cuts through it.
+        .with_writer(cyberlex::logging::StderrThroughBar)
         // Colour codes only on a terminal (never in a log file), and never with NO_COLOR.
         .with_ansi(
             std::io::stderr().is_terminal()

@@ -325,6 +325,7 @@ fn bar(show: bool, len: usize, what: &str) -> ProgressBar {
             .progress_chars("=> "),
     );
     pb.set_prefix(what.to_string());
+    crate::logging::attach(&pb);
     pb
 }
 

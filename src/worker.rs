@@ -217,9 +217,14 @@ impl Worker {
             .arg(b.worker_threads.max(1).to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()?;
         let stdin = child.stdin.take().expect("piped stdin");
+        // The worker's log lines (a library's warnings, in the span naming the document) go
+        // through the progress bar on screen, not across it.
+        if let Some(err) = child.stderr.take() {
+            std::thread::spawn(move || crate::logging::relay(err));
+        }
         let stdout = child.stdout.take().expect("piped stdout");
         // Bounded: a worker that is ahead of the build waits (its pipe fills) instead of piling
         // documents up in memory.

@@ -299,11 +299,43 @@ fn documented_depth_limits_are_exact() {
     let xml = |n: usize| format!("{}invented depth{}", "<a>".repeat(n), "</a>".repeat(n));
     assert!(extract::xml::extract("x", xml(256).as_bytes()).is_ok());
     let e = extract::xml::extract("x", xml(257).as_bytes()).unwrap_err();
-    assert!(e.to_string().contains("deeper than 256"), "{e}");
+    assert!(
+        e.to_string().contains("257 levels deep, deeper than 256"),
+        "{e}"
+    );
+    // The root is level 1; siblings and text between levels do not count, only nesting.
+    let wide = |n: usize| {
+        format!(
+            "<r>{}{}{}</r>",
+            "<a><b/>t".repeat(n - 2),
+            "<c>invented</c>",
+            "</a>".repeat(n - 2)
+        )
+    };
+    assert!(extract::xml::extract("x", wide(256).as_bytes()).is_ok());
+    assert!(extract::xml::extract("x", wide(257).as_bytes()).is_err());
     let json = |n: usize| format!("{}\"invented depth\"{}", "[".repeat(n), "]".repeat(n));
-    assert!(extract::json::extract("x", json(127).as_bytes()).is_ok());
-    let e = extract::json::extract("x", json(128).as_bytes()).unwrap_err();
-    assert!(e.to_string().contains("over the limit of 127"), "{e}");
+    assert!(extract::json::extract("x", json(128).as_bytes()).is_ok());
+    let e = extract::json::extract("x", json(129).as_bytes()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("129 levels deep, over the limit of 128"),
+        "{e}"
+    );
+    // The same at the boundary inside objects, mixed with arrays (the scan counts both).
+    let mixed = |n: usize| {
+        let open: String = (0..n)
+            .map(|i| if i % 2 == 0 { "{\"k\":" } else { "[" })
+            .collect();
+        let close: String = (0..n)
+            .rev()
+            .map(|i| if i % 2 == 0 { "}" } else { "]" })
+            .collect();
+        format!("{open}\"invented depth\"{close}")
+    };
+    assert!(extract::json::extract("x", mixed(128).as_bytes()).is_ok());
+    let e = extract::json::extract("x", mixed(129).as_bytes()).unwrap_err();
+    assert!(e.to_string().contains("over the limit of 128"), "{e}");
     // Brackets inside strings are not nesting.
     let s = format!("[\"{}\"]", "[{".repeat(1000));
     assert_eq!(extract::json::nesting_depth(&s), 1);

@@ -6,15 +6,18 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// The binary, with a temporary home and data directory, no CYBERLEX_INDEX, no colours.
+/// The binary, with a temporary home, data and cache directory, no CYBERLEX_INDEX or
+/// CYBERLEX_CACHE, no colours.
 fn cyberlex(home: &Path) -> Command {
     let mut c = Command::cargo_bin("cyberlex").expect("binary built");
     c.env("NO_COLOR", "1")
         .env_remove("RUST_LOG")
         .env_remove("CYBERLEX_INDEX")
         .env_remove("CYBERLEX_CORPUS")
+        .env_remove("CYBERLEX_CACHE")
         .env("HOME", home)
         .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
         .current_dir(home);
     c
 }
@@ -499,4 +502,172 @@ fn corpus_ilegal_acess_suggests_illegal_access() {
     );
     let out = run(home.path(), &idx, &["search", "illegal access"]);
     assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+}
+
+// ---- item 8: build messages ------------------------------------------------------------------
+
+/// A one-page PDF whose text is invented and whose content stream also holds an inline image
+/// without a width (`BI … ID … EI`): lopdf skips the image with a warning through `log`.
+fn pdf_with_a_broken_inline_image() -> Vec<u8> {
+    use pdf_extract::{Dictionary, Document as Pdf, Object, Stream};
+    let mut doc = Pdf::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let mut font = Dictionary::new();
+    font.set("Type", Object::Name(b"Font".to_vec()));
+    font.set("Subtype", Object::Name(b"Type1".to_vec()));
+    font.set("BaseFont", Object::Name(b"Helvetica".to_vec()));
+    let font_id = doc.add_object(Object::Dictionary(font));
+    let mut fonts = Dictionary::new();
+    fonts.set("F1", Object::Reference(font_id));
+    let mut resources = Dictionary::new();
+    resources.set("Font", Object::Dictionary(fonts));
+    let content = b"BT /F1 12 Tf 72 720 Td (Article 1 zorblatt gadget offence) Tj ET\n\
+                    BI /H 1 /BPC 8 /CS /G ID \x00 EI\n"
+        .to_vec();
+    let content_id = doc.add_object(Object::Stream(Stream::new(Dictionary::new(), content)));
+    let mut page = Dictionary::new();
+    page.set("Type", Object::Name(b"Page".to_vec()));
+    page.set("Parent", Object::Reference(pages_id));
+    page.set("Contents", Object::Reference(content_id));
+    page.set("Resources", Object::Dictionary(resources));
+    page.set(
+        "MediaBox",
+        Object::Array(vec![0.into(), 0.into(), 612.into(), 792.into()]),
+    );
+    let page_id = doc.add_object(Object::Dictionary(page));
+    let mut pages = Dictionary::new();
+    pages.set("Type", Object::Name(b"Pages".to_vec()));
+    pages.set("Kids", Object::Array(vec![Object::Reference(page_id)]));
+    pages.set("Count", Object::Integer(1));
+    doc.objects.insert(pages_id, Object::Dictionary(pages));
+    let mut catalog = Dictionary::new();
+    catalog.set("Type", Object::Name(b"Catalog".to_vec()));
+    catalog.set("Pages", Object::Reference(pages_id));
+    let catalog_id = doc.add_object(Object::Dictionary(catalog));
+    doc.trailer.set("Root", Object::Reference(catalog_id));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// A library's warning (lopdf, through `log`) names the document it concerns, carries no colour
+/// codes when stderr is not a terminal (whatever NO_COLOR says), and the report's failed
+/// documents fit in 100 columns with a next step.
+#[test]
+fn a_pdf_library_warning_names_the_document_and_failures_suggest_a_next_step() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let docs = own_folder(h);
+    std::fs::write(
+        docs.join("zorblatt-scan.pdf"),
+        pdf_with_a_broken_inline_image(),
+    )
+    .unwrap();
+    // A JSON document nested one level deeper than the documented limit: refused.
+    let deep = format!("{}\"invented\"{}", "[".repeat(129), "]".repeat(129));
+    std::fs::write(docs.join("too-deep.json"), deep).unwrap();
+    for isolation in [true, false] {
+        let mut c = cyberlex(h);
+        c.env_remove("NO_COLOR")
+            .env_remove("COLUMNS")
+            .args(["build", "--threads", "1", "--index"])
+            .arg(h.join(format!("idx-{isolation}")))
+            .arg("--dir")
+            .arg(&docs);
+        if !isolation {
+            c.arg("--no-isolation");
+        }
+        let out = c.output().unwrap();
+        let err = stderr(&out);
+        let report = stdout(&out);
+        eprintln!("isolation {isolation}:\n{err}\n{report}");
+        assert!(!out.stderr.contains(&0x1b), "ESC on stderr: {err:?}");
+        assert!(!out.stdout.contains(&0x1b), "ESC on stdout: {report:?}");
+        let warning = err
+            .lines()
+            .find(|l| l.contains("Skipping unparseable inline image"))
+            .unwrap_or_else(|| panic!("isolation {isolation}: no lopdf warning in {err}"));
+        assert!(warning.contains("zorblatt-scan"), "{warning}");
+        // The PDF's text is still indexed; the deep JSON is a failed document.
+        let failed = report
+            .find("Failed documents (1)")
+            .unwrap_or_else(|| panic!("{report}"));
+        let section = &report[failed..];
+        assert!(section.contains("too-deep"), "{section}");
+        assert!(section.contains("over the limit of 128"), "{section}");
+        assert!(section.contains("→ "), "a next step: {section}");
+        for l in section.lines() {
+            assert!(
+                l.chars().count() <= 100,
+                "{} columns: {l}",
+                l.chars().count()
+            );
+        }
+    }
+}
+
+// ---- issue 16: the per-user crawl cache --------------------------------------------------------
+
+#[test]
+fn the_crawl_cache_defaults_to_the_user_cache_dir_env_and_flag_override_and_a_local_one_wins() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let mirror = h.join("mirror");
+    std::fs::create_dir_all(mirror.join("example.org")).unwrap();
+    std::fs::write(
+        mirror.join("example.org/a.md"),
+        "# Article 1 Zorblatt\n\nWhoever zorblatts a gadget without right is punished.\n",
+    )
+    .unwrap();
+    let manifest = h.join("m.toml");
+    std::fs::write(
+        &manifest,
+        "[[source]]\nid = \"xx-a\"\nurl = \"https://example.org/a.md\"\ntitle = \"A\"\n\
+         kind = \"national-law\"\njurisdiction = \"XX\"\nlanguage = \"en\"\nformat = \"md\"\n",
+    )
+    .unwrap();
+    let crawl = |cwd: &Path, env: Option<&Path>, flag: Option<&Path>| {
+        let mut c = cyberlex(h);
+        c.current_dir(cwd)
+            .env("XDG_CACHE_HOME", h.join("xdg-cache"))
+            .env_remove("CYBERLEX_CACHE")
+            .args(["crawl", "--sources"])
+            .arg(&manifest)
+            .arg("--mirror")
+            .arg(&mirror);
+        if let Some(e) = env {
+            c.env("CYBERLEX_CACHE", e);
+        }
+        if let Some(f) = flag {
+            c.arg("--cache").arg(f);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let holds_record = |dir: &Path| {
+        std::fs::read_dir(dir.join("records"))
+            .map(|d| d.count() > 0)
+            .unwrap_or(false)
+    };
+    let elsewhere = h.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    // From any directory: the per-user cache.
+    crawl(&elsewhere, None, None);
+    assert!(holds_record(&h.join("xdg-cache/cyberlex")));
+    assert!(!elsewhere.join("corpus/cache").exists());
+    // CYBERLEX_CACHE over the default; --cache over CYBERLEX_CACHE.
+    crawl(&elsewhere, Some(&h.join("env-cache")), None);
+    assert!(holds_record(&h.join("env-cache")));
+    crawl(
+        &elsewhere,
+        Some(&h.join("nowhere")),
+        Some(&h.join("flag-cache")),
+    );
+    assert!(holds_record(&h.join("flag-cache")));
+    assert!(!h.join("nowhere").exists());
+    // A checkout with its own corpus/cache keeps using it (the old default).
+    let checkout = h.join("checkout");
+    std::fs::create_dir_all(checkout.join("corpus/cache")).unwrap();
+    crawl(&checkout, None, None);
+    assert!(holds_record(&checkout.join("corpus/cache")));
 }

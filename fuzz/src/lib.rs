@@ -200,6 +200,12 @@ pub fn text(data: &[u8]) {
 
 /// PDF: the bytes as a file, and the page layout heuristics on the bytes as one page of text.
 pub fn pdf(data: &[u8]) {
+    // The PDF extractor catches the panics of pdf-extract (`catch_unwind`: a panic there is a
+    // refused document, its contract). libfuzzer-sys's panic hook aborts on every panic, caught
+    // or not; the default hook is put back so only a panic that escapes the extractor aborts
+    // (libfuzzer-sys still catches that one and reports it as a crash).
+    static DEFAULT_HOOK: OnceLock<()> = OnceLock::new();
+    DEFAULT_HOOK.get_or_init(|| drop(std::panic::take_hook()));
     let mut bytes = b"%PDF-1.4\n".to_vec();
     bytes.extend_from_slice(data);
     timed("pdf", data, || {

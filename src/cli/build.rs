@@ -21,7 +21,8 @@ pub struct BuildArgs {
     #[arg(long, value_name = "DIR")]
     pub mirror: Option<PathBuf>,
     /// Crawl cache (raw bytes and provenance) used when fetching from the network.
-    #[arg(long, value_name = "DIR", default_value = "corpus/cache")]
+    /// Default: $CYBERLEX_CACHE, else ./corpus/cache if present, else the per-user cache.
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_cache())]
     pub cache: PathBuf,
     /// Do not touch the network: build from the cache (and the mirror, if given).
     #[arg(long)]
@@ -191,11 +192,10 @@ fn render(r: &BuildReport, style: &Style) -> String {
     }
     if !r.failures.is_empty() {
         s.push_str(&style.bold(&format!("Failed documents ({})\n", r.failures.len())));
+        let width = super::wrap::width();
         for f in &r.failures {
-            s.push_str(&format!(
-                "  {:<52} {:<8} {}\n",
-                f.source_id, f.stage, f.reason
-            ));
+            let line = super::output::failed_document(&f.source_id, &f.stage, &f.reason, width);
+            s.push_str(&line);
         }
     }
     s
@@ -214,6 +214,7 @@ fn on_interrupt(index: &std::path::Path, stderr_tty: bool) {
             return;
         };
         if rt.block_on(tokio::signal::ctrl_c()).is_ok() {
+            remove_own_partial_generation(&index);
             if stderr_tty {
                 eprint!("\r\x1b[2K");
             }
@@ -231,4 +232,24 @@ fn on_interrupt(index: &std::path::Path, stderr_tty: bool) {
             std::process::exit(130);
         }
     });
+}
+
+/// On Ctrl-C: the generation this process was writing (`gen-<time>-<our pid>`, never the current
+/// one) is removed before the exit, so an interrupted build leaves nothing behind. The build lock
+/// is ours, so no other process writes there.
+fn remove_own_partial_generation(index: &std::path::Path) {
+    let current = crate::index::current_generation(index);
+    let suffix = format!("-{}", std::process::id());
+    let Ok(entries) = std::fs::read_dir(index) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let (p, name) = (e.path(), e.file_name().to_string_lossy().into_owned());
+        if name.starts_with("gen-") && name.ends_with(&suffix) && Some(&p) != current.as_ref() {
+            // Writer threads may still add a file while it goes: try again once.
+            if std::fs::remove_dir_all(&p).is_err() {
+                let _ = std::fs::remove_dir_all(&p);
+            }
+        }
+    }
 }

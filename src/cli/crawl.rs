@@ -15,7 +15,8 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "FILE")]
     pub sources: Option<PathBuf>,
     /// Where raw bytes and their provenance records live.
-    #[arg(long, value_name = "DIR", default_value = "corpus/cache")]
+    /// Default: $CYBERLEX_CACHE, else ./corpus/cache if present, else the per-user cache.
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_cache())]
     pub cache: PathBuf,
     /// Read from this mirror (`DIR/<host><path>`) instead of the network, filling the cache.
     #[arg(long, value_name = "DIR")]

@@ -138,6 +138,32 @@ pub fn user_index() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "cyberlex").map(|d| d.data_dir().join("index"))
 }
 
+/// The environment variable that names the crawl cache (below `--cache`, above the rest).
+pub const CACHE_ENV: &str = "CYBERLEX_CACHE";
+
+/// The default crawl cache, the one resolver of every command that takes `--cache`.
+///
+/// In order: `--cache DIR` (clap, before this is consulted); `$CYBERLEX_CACHE`; `./corpus/cache`
+/// when the current directory holds one (the old default: a checkout keeps its cache); else the
+/// per-user cache directory (`$XDG_CACHE_HOME/cyberlex`, i.e. `~/.cache/cyberlex` on Linux,
+/// `~/Library/Caches/cyberlex` on macOS, `%LOCALAPPDATA%\cyberlex\cache` on Windows), so an
+/// installed `cyberlex` reuses what it fetched from any directory.
+pub fn default_cache() -> PathBuf {
+    if let Some(v) = std::env::var_os(CACHE_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(v);
+    }
+    let local = PathBuf::from("corpus/cache");
+    if local.is_dir() {
+        return local;
+    }
+    user_cache().unwrap_or(local)
+}
+
+/// The per-user crawl cache (`None` when the platform has no home directory).
+pub fn user_cache() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "cyberlex").map(|d| d.cache_dir().to_path_buf())
+}
+
 /// A corpus mirror reachable from here, for the "build one with …" hint: `$CYBERLEX_CORPUS/mirror`,
 /// `../shared/corpus/mirror` or `corpus/mirror` when they exist (as an absolute path).
 fn mirror_hint() -> Option<PathBuf> {

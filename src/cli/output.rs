@@ -66,6 +66,64 @@ impl Style {
     }
 }
 
+/// Lines of a failed document's reason kept in a report; the rest is cut (with `…`) and the full
+/// text is one command away (`build --format json`).
+const REASON_LINES: usize = 3;
+
+/// One failed document of a build report: its id and stage on a line, its reason wrapped to
+/// `width` columns (at most [`REASON_LINES`] lines), and the next step that fits the reason.
+pub fn failed_document(source_id: &str, stage: &str, reason: &str, width: usize) -> String {
+    let reason = visible_controls(reason);
+    let mut s = super::wrap::wrap(&format!("{source_id} ({stage})"), "  ", width);
+    let wrapped = super::wrap::wrap(&reason, "      ", width);
+    let lines: Vec<&str> = wrapped.lines().collect();
+    let cut = lines.len() > REASON_LINES;
+    for (i, l) in lines.iter().take(REASON_LINES).enumerate() {
+        s.push_str(l);
+        if cut && i + 1 == REASON_LINES {
+            s.push_str(" …");
+        }
+        s.push('\n');
+    }
+    let next = next_step(source_id, stage, &reason, cut);
+    s.push_str(&super::wrap::wrap(&format!("→ {next}"), "      ", width));
+    s
+}
+
+/// What to try after a failure, from its stage and reason.
+fn next_step(source_id: &str, stage: &str, reason: &str, cut: bool) -> String {
+    // A budget's figure from the reason (`… budget of 30 s …`, `… budget is 1024 MiB …`).
+    let figure_after = |key: &str| -> Option<f64> {
+        let rest = &reason[reason.find(key)? + key.len()..];
+        let num: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        num.parse().ok()
+    };
+    if reason.contains("--doc-timeout") {
+        let now = figure_after("time budget of").unwrap_or(30.0);
+        let more = (now * 2.0).max(60.0).ceil();
+        return format!("a longer time budget: `cyberlex build --doc-timeout {more}`");
+    }
+    if reason.contains("--doc-memory") {
+        let now = figure_after("memory budget is").unwrap_or(1024.0);
+        let more = (now * 2.0).ceil();
+        return format!("more memory: `cyberlex build --doc-memory {more}`");
+    }
+    if stage == "fetch" {
+        return format!(
+            "`cyberlex sources` shows the cause; `cyberlex crawl --only {source_id}` retries it"
+        );
+    }
+    if cut {
+        return "the whole reason: `cyberlex build --format json`".to_string();
+    }
+    "the other documents are indexed; `cyberlex build --format json` lists every failure as data"
+        .to_string()
+}
+
 /// A control character that must not reach a terminal raw (line feed and tab excepted).
 fn is_dangerous(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c)
@@ -202,6 +260,38 @@ pub fn print(s: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_documents_are_wrapped_cut_and_given_a_next_step() {
+        let long =
+            "the extraction process aborted (an allocation refused under the memory budget, \
+                    or a crash): signal 6; the memory budget is 2048 MiB (`build --doc-memory`) "
+                .repeat(4);
+        let s = failed_document("xx-some-very-long-source-id", "extract", &long, 60);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0], "  xx-some-very-long-source-id (extract)");
+        assert!(lines.iter().all(|l| l.chars().count() <= 60), "{s}");
+        // Three lines of reason, the last one cut, then the next step.
+        assert_eq!(lines.len(), 5, "{s}");
+        assert!(lines[3].ends_with(" …"), "{s}");
+        assert!(
+            lines[4].contains("`cyberlex build --doc-memory 4096`"),
+            "{s}"
+        );
+        let t = failed_document(
+            "xx-a",
+            "extract",
+            "extraction exceeded its time budget of 30 s and was stopped (`build --doc-timeout`)",
+            100,
+        );
+        assert!(t.contains("`cyberlex build --doc-timeout 60`"), "{t}");
+        assert!(!t.contains('…'), "{t}");
+        let f = failed_document("xx-b", "fetch", "HTTP 503 from https://example.org/b", 100);
+        assert!(
+            f.contains("`cyberlex sources`") && f.contains("crawl --only xx-b"),
+            "{f}"
+        );
+    }
 
     #[test]
     fn marks_character_ranges() {

@@ -15,7 +15,8 @@ pub struct SourcesArgs {
     #[arg(long, value_name = "DIR")]
     pub mirror: Option<PathBuf>,
     /// The crawl cache whose records to report.
-    #[arg(long, value_name = "DIR", default_value = "corpus/cache")]
+    /// Default: $CYBERLEX_CACHE, else ./corpus/cache if present, else the per-user cache.
+    #[arg(long, value_name = "DIR", default_value_os_t = super::default_cache())]
     pub cache: PathBuf,
     /// A manifest in the format of corpus/sources.toml (default: the built-in one).
     #[arg(long, value_name = "FILE")]

@@ -529,8 +529,12 @@ impl Session {
         }
         st.delay = st.delay.max(self.opts.min_host_delay);
         st.wait_turn();
-        let result = self.send(url, cond, truncate_at);
+        // The delay runs from this request's start (as Scrapy's DOWNLOAD_DELAY does): requests
+        // to the host still start at least `delay` apart, and a request that took longer than
+        // the delay (a slow body, a stall cut by the read timeout) is not followed by a wait
+        // on top of the time the host was already given.
         st.last_request = Some(Instant::now());
+        let result = self.send(url, cond, truncate_at);
         match &result {
             Ok(_) => {
                 st.stalls = 0;

@@ -7,8 +7,9 @@
 //! The network crawler ([`crawl`], and [`fetch`] without a mirror):
 //! - **politeness**: robots.txt is asked once per host and run and obeyed ([`robots`]; a 4xx
 //!   robots.txt allows everything, a 5xx or unreachable one disallows the host for the run); one
-//!   request at a time per host, at least `min_host_delay` (or the host's `Crawl-delay`, clamped
-//!   to `[min_host_delay, max_crawl_delay]`) apart; hosts are crawled in parallel;
+//!   request at a time per host, their starts at least `min_host_delay` (or the host's
+//!   `Crawl-delay`, clamped to `[min_host_delay, max_crawl_delay]`) apart; hosts are crawled in
+//!   parallel;
 //! - **robustness**: connect/read/total timeouts and a minimum transfer rate; retries with
 //!   exponential backoff and jitter on connection errors, 429 and 5xx, never after a stall
 //!   (a timeout or a body too slow), honouring `Retry-After` up to `retry_after_cap` per wait
@@ -678,6 +679,7 @@ pub fn crawl(sources: &[Source], opts: &CrawlOptions) -> CrawlReport {
         {
             pb.set_style(style);
         }
+        crate::logging::attach(&pb);
         pb
     } else {
         indicatif::ProgressBar::hidden()

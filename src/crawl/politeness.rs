@@ -129,9 +129,11 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// What a run knows about one host.
 #[derive(Debug, Default)]
 pub(crate) struct HostState {
-    /// End of the last request to this host.
+    /// Start of the last request to this host.
     pub last_request: Option<Instant>,
-    /// Delay to keep between two requests (min_host_delay, or Crawl-delay within bounds).
+    /// Least time between the starts of two requests (min_host_delay, or Crawl-delay within
+    /// bounds); requests to one host never overlap (its mutex), so a slow one only postpones
+    /// the next.
     pub delay: Duration,
     /// Set by a `Retry-After`: nobody asks this host again before then.
     pub not_before: Option<Instant>,

@@ -49,6 +49,7 @@ pub enum Fault {
 #[derive(Debug, Clone)]
 pub struct Logged {
     pub path: String,
+    /// When its request head arrived (the gaps between requests that politeness is about).
     pub at: Instant,
     pub if_none_match: Option<String>,
     pub if_modified_since: Option<String>,
@@ -294,6 +295,7 @@ fn handle(mut conn: TcpStream, st: &State) {
     let Some((req, head_len)) = read_head(&mut conn) else {
         return;
     };
+    let arrived = Instant::now();
     st.local.enter();
     if let Some(s) = &st.shared {
         s.enter();
@@ -306,7 +308,7 @@ fn handle(mut conn: TcpStream, st: &State) {
     st.body_bytes.fetch_add(body_bytes, Ordering::SeqCst);
     st.log.lock().unwrap().push(Logged {
         path: req.path.clone(),
-        at: Instant::now(),
+        at: arrived,
         if_none_match: req.headers.get("if-none-match").cloned(),
         if_modified_since: req.headers.get("if-modified-since").cloned(),
         user_agent: req.headers.get("user-agent").cloned(),
