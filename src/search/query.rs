@@ -380,7 +380,16 @@ impl Parser<'_> {
                 ));
             }
             let right = self.or()?;
-            left = Node::And(vec![left, Node::Not(Box::new(right))]);
+            // `a % b % c` is one conjunction (a AND NOT b AND NOT c), not a nesting per `%`:
+            // printed, it reads back to the same tree however many exclusions follow.
+            let not = Node::Not(Box::new(right));
+            left = match left {
+                Node::And(mut v) => {
+                    v.push(not);
+                    Node::And(v)
+                }
+                l => Node::And(vec![l, not]),
+            };
         }
         Ok(left)
     }
@@ -902,6 +911,26 @@ mod tests {
             text: t.into(),
             kind: WordKind::Plain,
         }
+    }
+
+    #[test]
+    fn but_not_chains_are_one_conjunction_that_prints_back() {
+        let not = |n: Node| Node::Not(Box::new(n));
+        assert_eq!(
+            parse("a % b % c").unwrap(),
+            Node::And(vec![w("a"), not(w("b")), not(w("c"))])
+        );
+        // 34 exclusions (found by the query fuzz target): printed, it nested one pair of
+        // parentheses per `%`, past the depth limit, and no longer parsed.
+        let q = format!(
+            "a {}",
+            (0..34)
+                .map(|i| format!("%b{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let node = parse(&q).unwrap();
+        assert_eq!(parse(&node.to_string()).unwrap(), node);
     }
 
     #[test]
