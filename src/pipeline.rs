@@ -1039,7 +1039,7 @@ impl Sink<'_> {
                             .flat_map(|d| d.passages.par_iter_mut())
                             .for_each(|p| {
                                 p.concepts = taxonomy
-                                    .tag(&p.heading, &p.text)
+                                    .tag_in(&p.heading, &p.text, &p.language)
                                     .into_iter()
                                     .map(|t| t.concept)
                                     .collect()

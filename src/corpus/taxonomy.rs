@@ -374,9 +374,16 @@ impl Taxonomy {
     /// Tag a passage: the concepts whose assessment reaches the threshold, each with its wording
     /// rule. (Build time has no parent or path: those refine the ranking of compare.)
     pub fn tag(&self, heading: &str, text: &str) -> Vec<Tag> {
+        self.tag_in(heading, text, "")
+    }
+
+    /// [`Taxonomy::tag`] for a passage of `language`: its markers and acts count in that
+    /// language only, as in compare (a false friend of another language tags nothing).
+    pub fn tag_in(&self, heading: &str, text: &str, language: &str) -> Vec<Tag> {
         self.assess(&View {
             heading,
             text,
+            language,
             ..Default::default()
         })
         .into_iter()
