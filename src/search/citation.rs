@@ -703,13 +703,16 @@ impl Engine {
         let n = self.searcher.search(&q, &Count)?;
         let mut found: Vec<Candidate> = Vec::new();
         if n > 0 {
-            for (_, addr) in self
+            let addrs: Vec<tantivy::DocAddress> = self
                 .searcher
                 .search(&q, &TopDocs::with_limit(n).order_by_score())?
-            {
-                // Fast fields only: a bare number on a large index has thousands of candidates;
-                // stored documents are read for the hits returned.
-                let p = self.passage_meta(addr);
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect();
+            // Fast fields only: a bare number on a large index has thousands of candidates;
+            // stored documents are read for the hits returned.
+            let metas = self.passage_metas(&addrs);
+            for (addr, p) in addrs.into_iter().zip(metas) {
                 let Some((kind, number, pin, host)) = passage_provision(&p.citation) else {
                     continue;
                 };

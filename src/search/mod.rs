@@ -1113,27 +1113,63 @@ impl Engine {
         })
     }
 
-    /// A passage's identity from the index's fast fields, without reading its stored document:
+    /// Passages' identities from the index's fast fields, without reading stored documents:
     /// ids, jurisdiction, kind, language, citation, heading and ordinal (text, title, path and
-    /// URL stay empty; [`Engine::stored_passage`] reads them).
-    pub(crate) fn passage_meta(&self, addr: DocAddress) -> Passage {
-        let c = &self.columns[addr.segment_ord as usize];
-        let d = addr.doc_id;
-        Passage {
-            passage_id: c.passage_id.get(d),
-            doc_id: c.doc_id.get(d),
-            jurisdiction: c.jurisdiction.get(d),
-            kind: c.kind.get(d),
-            language: c.language.get(d),
-            citation: c.citation.get(d),
-            heading: c.heading.get(d),
-            ordinal: c
-                .ordinal
-                .as_ref()
-                .and_then(|o| o.first(d))
-                .map_or(0, |o| o as u32),
-            ..Passage::default()
+    /// URL stay empty; [`Engine::stored_passage`] reads them). The dictionary-encoded columns
+    /// are decoded in one sorted pass per segment, not one block decode per passage.
+    pub(crate) fn passage_metas(&self, addrs: &[DocAddress]) -> Vec<Passage> {
+        let mut by_seg: HashMap<u32, (Vec<u64>, Vec<u64>, Vec<u64>)> = HashMap::new();
+        for a in addrs {
+            let c = &self.columns[a.segment_ord as usize];
+            let e = by_seg.entry(a.segment_ord).or_default();
+            e.0.extend(c.passage_id.ord(a.doc_id));
+            e.1.extend(c.citation.ord(a.doc_id));
+            e.2.extend(c.heading.ord(a.doc_id));
         }
+        let decoded: HashMap<u32, [HashMap<u64, String>; 3]> = by_seg
+            .into_iter()
+            .map(|(seg, (mut p, mut ci, mut h))| {
+                let c = &self.columns[seg as usize];
+                for v in [&mut p, &mut ci, &mut h] {
+                    v.sort_unstable();
+                    v.dedup();
+                }
+                (
+                    seg,
+                    [
+                        c.passage_id.strings_of(&p),
+                        c.citation.strings_of(&ci),
+                        c.heading.strings_of(&h),
+                    ],
+                )
+            })
+            .collect();
+        addrs
+            .iter()
+            .map(|a| {
+                let c = &self.columns[a.segment_ord as usize];
+                let d = a.doc_id;
+                let [pids, cits, heads] = &decoded[&a.segment_ord];
+                let get = |m: &HashMap<u64, String>, o: Option<u64>| {
+                    o.and_then(|o| m.get(&o).cloned()).unwrap_or_default()
+                };
+                Passage {
+                    passage_id: get(pids, c.passage_id.ord(d)),
+                    doc_id: c.doc_id.get(d),
+                    jurisdiction: c.jurisdiction.get(d),
+                    kind: c.kind.get(d),
+                    language: c.language.get(d),
+                    citation: get(cits, c.citation.ord(d)),
+                    heading: get(heads, c.heading.ord(d)),
+                    ordinal: c
+                        .ordinal
+                        .as_ref()
+                        .and_then(|o| o.first(d))
+                        .map_or(0, |o| o as u32),
+                    ..Passage::default()
+                }
+            })
+            .collect()
     }
 
     /// The whole passage at `addr`, from the doc store.
