@@ -115,10 +115,10 @@ fn segment_chunk(
         .map(|d| segment::segment(source, d, profiles))
         .collect();
     drop(chunk);
-    if round % 8 == 0 {
+    if round.is_multiple_of(8) {
         release_freed_memory();
     }
-    segmented.into_iter().all(|d| emit(d))
+    segmented.into_iter().all(emit)
 }
 
 /// Hand the heap pages freed since the last call back to the system: the extracted text of a

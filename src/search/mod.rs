@@ -1118,17 +1118,18 @@ impl Engine {
     /// URL stay empty; [`Engine::stored_passage`] reads them). The dictionary-encoded columns
     /// are decoded in one sorted pass per segment, not one block decode per passage.
     pub(crate) fn passage_metas(&self, addrs: &[DocAddress]) -> Vec<Passage> {
-        let mut by_seg: HashMap<u32, (Vec<u64>, Vec<u64>, Vec<u64>)> = HashMap::new();
+        // Per segment, the ordinals of passage ids, citations and headings.
+        let mut by_seg: HashMap<u32, [Vec<u64>; 3]> = HashMap::new();
         for a in addrs {
             let c = &self.columns[a.segment_ord as usize];
-            let e = by_seg.entry(a.segment_ord).or_default();
-            e.0.extend(c.passage_id.ord(a.doc_id));
-            e.1.extend(c.citation.ord(a.doc_id));
-            e.2.extend(c.heading.ord(a.doc_id));
+            let [p, ci, h] = by_seg.entry(a.segment_ord).or_default();
+            p.extend(c.passage_id.ord(a.doc_id));
+            ci.extend(c.citation.ord(a.doc_id));
+            h.extend(c.heading.ord(a.doc_id));
         }
         let decoded: HashMap<u32, [HashMap<u64, String>; 3]> = by_seg
             .into_iter()
-            .map(|(seg, (mut p, mut ci, mut h))| {
+            .map(|(seg, [mut p, mut ci, mut h])| {
                 let c = &self.columns[seg as usize];
                 for v in [&mut p, &mut ci, &mut h] {
                     v.sort_unstable();
