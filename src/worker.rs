@@ -352,9 +352,18 @@ impl Extractor {
             .and_then(|_| worker.stdin.write_all(b"\n"))
             .and_then(|_| worker.stdin.write_all(bytes))
             .and_then(|_| worker.stdin.flush());
+        // A worker that dies, before it has read the request or while answering, is named with
+        // its exit and the budget it ran under (a worker over its address space can die as early
+        // as its start-up).
+        let died = |status: String| {
+            over_budget(format!(
+                "{status}; the memory budget is {} MiB (`build --doc-memory`)",
+                self.budget.memory_bytes >> 20
+            ))
+        };
         if let Err(e) = sent {
             let status = worker.stop();
-            return Err(over_budget(format!("{status} ({e})")));
+            return Err(died(format!("{status} ({e})")));
         }
         let mut left = timeout;
         let mut output = 0u64;
@@ -415,13 +424,7 @@ impl Extractor {
                         timeout.as_secs_f64()
                     )));
                 }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let status = worker.stop();
-                    return Err(over_budget(format!(
-                        "{status}; the memory budget is {} MiB (`build --doc-memory`)",
-                        self.budget.memory_bytes >> 20
-                    )));
-                }
+                Err(RecvTimeoutError::Disconnected) => return Err(died(worker.stop())),
             }
         }
     }
