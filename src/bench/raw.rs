@@ -64,24 +64,84 @@ pub fn build_with(
     memory_budget: usize,
     schema: RawSchema,
 ) -> anyhow::Result<RawReport> {
-    if schema == RawSchema::Cyberlex {
-        return build_cyberlex(jsonl, dir, threads, memory_budget);
+    match schema {
+        RawSchema::TantivyCli => {
+            let mut sb = Schema::builder();
+            let ids: Vec<_> = ID_FIELDS
+                .iter()
+                .map(|n| sb.add_text_field(n, STRING | STORED))
+                .collect();
+            let texts: Vec<_> = TEXT_FIELDS
+                .iter()
+                .map(|n| sb.add_text_field(n, TEXT | STORED))
+                .collect();
+            let parse = |l: &[u8]| -> anyhow::Result<TantivyDocument> {
+                let v: serde_json::Value = serde_json::from_slice(l)?;
+                let mut d = TantivyDocument::default();
+                for (f, n) in ids
+                    .iter()
+                    .chain(&texts)
+                    .zip(ID_FIELDS.iter().chain(&TEXT_FIELDS))
+                {
+                    if let Some(s) = v[n].as_str() {
+                        d.add_text(*f, s);
+                    }
+                }
+                Ok(d)
+            };
+            run(
+                jsonl,
+                dir,
+                threads,
+                memory_budget,
+                sb.build(),
+                None,
+                parse,
+                |d| d,
+            )
+        }
+        // The indexing stage of a cyberlex build over exported passages: cyberlex's schema and
+        // analyzers, a passage turned into its document as the build does it (timed as indexing).
+        RawSchema::Cyberlex => {
+            let (schema, fields) = crate::index::Fields::schema();
+            let parse = |l: &[u8]| -> anyhow::Result<crate::segment::Passage> {
+                Ok(serde_json::from_slice(l)?)
+            };
+            run(
+                jsonl,
+                dir,
+                threads,
+                memory_budget,
+                schema,
+                Some(crate::index::analyzers::register),
+                parse,
+                |p| fields.to_document(&p),
+            )
+        }
     }
+}
+
+/// The harness both schemas share: read the JSONL, parse its lines in parallel into `T`, add
+/// each as `to_doc(T)` with the writer's threads, commit, wait for merges; each stage timed.
+#[allow(clippy::too_many_arguments)]
+fn run<T: Send>(
+    jsonl: &Path,
+    dir: &Path,
+    threads: usize,
+    memory_budget: usize,
+    schema: Schema,
+    register: Option<fn(&Index)>,
+    parse: impl Fn(&[u8]) -> anyhow::Result<T> + Sync,
+    to_doc: impl Fn(T) -> TantivyDocument + Sync + Send,
+) -> anyhow::Result<RawReport> {
     let started = Instant::now();
     let bytes = std::fs::read(jsonl)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", jsonl.display()))?;
-    let mut sb = Schema::builder();
-    let ids: Vec<_> = ID_FIELDS
-        .iter()
-        .map(|n| sb.add_text_field(n, STRING | STORED))
-        .collect();
-    let texts: Vec<_> = TEXT_FIELDS
-        .iter()
-        .map(|n| sb.add_text_field(n, TEXT | STORED))
-        .collect();
-    let schema = sb.build();
     std::fs::create_dir_all(dir)?;
     let index = Index::create_in_dir(dir, schema)?;
+    if let Some(register) = register {
+        register(&index);
+    }
     // The same clamp as cyberlex's writer: 1-8 threads, at least 15 MB each.
     let threads = threads.clamp(1, 8);
     let threads = threads.min((memory_budget / 15_000_000).max(1));
@@ -96,92 +156,19 @@ pub fn build_with(
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
             .collect();
-        let docs: Vec<TantivyDocument> = lines
+        let items: Vec<T> = lines
             .par_iter()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_slice(l)?;
-                let mut d = TantivyDocument::default();
-                for (f, n) in ids.iter().zip(ID_FIELDS) {
-                    if let Some(s) = v[n].as_str() {
-                        d.add_text(*f, s);
-                    }
-                }
-                for (f, n) in texts.iter().zip(TEXT_FIELDS) {
-                    if let Some(s) = v[n].as_str() {
-                        d.add_text(*f, s);
-                    }
-                }
-                Ok(d)
-            })
+            .map(|l| parse(l))
             .collect::<anyhow::Result<_>>()?;
         let parse_seconds = t.elapsed().as_secs_f64();
-        let documents = docs.len();
+        let documents = items.len();
 
         let t = Instant::now();
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(threads, budget)?;
-        docs.into_par_iter()
-            .try_for_each(|d| writer.add_document(d).map(|_| ()))?;
+        items
+            .into_par_iter()
+            .try_for_each(|x| writer.add_document(to_doc(x)).map(|_| ()))?;
         let index_seconds = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        writer.commit()?;
-        let commit_seconds = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        writer.wait_merging_threads()?;
-        let merge_seconds = t.elapsed().as_secs_f64();
-        Ok(RawReport {
-            documents,
-            input_bytes: bytes.len() as u64,
-            threads,
-            parse_seconds,
-            index_seconds,
-            commit_seconds,
-            merge_seconds,
-            seconds: started.elapsed().as_secs_f64(),
-            segments: index.searchable_segment_ids()?.len(),
-        })
-    })
-}
-
-/// The indexing stage of a cyberlex build over exported passages: the same parsing and writer
-/// settings as [`build`], cyberlex's schema and analyzers.
-fn build_cyberlex(
-    jsonl: &Path,
-    dir: &Path,
-    threads: usize,
-    memory_budget: usize,
-) -> anyhow::Result<RawReport> {
-    let started = Instant::now();
-    let bytes = std::fs::read(jsonl)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", jsonl.display()))?;
-    let (schema, fields) = crate::index::Fields::schema();
-    std::fs::create_dir_all(dir)?;
-    let index = Index::create_in_dir(dir, schema)?;
-    crate::index::analyzers::register(&index);
-    let threads = threads.clamp(1, 8);
-    let threads = threads.min((memory_budget / 15_000_000).max(1));
-    let budget = memory_budget.max(threads * 15_000_000);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    pool.install(|| {
-        let t = Instant::now();
-        let lines: Vec<&[u8]> = bytes
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .collect();
-        let passages: Vec<crate::segment::Passage> = lines
-            .par_iter()
-            .map(|l| Ok(serde_json::from_slice(l)?))
-            .collect::<anyhow::Result<_>>()?;
-        let parse_seconds = t.elapsed().as_secs_f64();
-        let documents = passages.len();
-        let t = Instant::now();
-        let writer = index.writer_with_num_threads::<TantivyDocument>(threads, budget)?;
-        passages
-            .par_iter()
-            .try_for_each(|p| writer.add_document(fields.to_document(p)).map(|_| ()))?;
-        let index_seconds = t.elapsed().as_secs_f64();
-        let mut writer = writer;
         let t = Instant::now();
         writer.commit()?;
         let commit_seconds = t.elapsed().as_secs_f64();

@@ -1007,10 +1007,13 @@ impl Engine {
     /// companion on every page (the Sv citing the Sr) from outweighing citations across the corpus.
     fn mentions(&self, table: &Instruments, i: usize) -> Result<(usize, usize), SearchError> {
         // An index never changes under its engine: each instrument is counted once.
-        let cache = |m: &std::sync::Mutex<std::collections::HashMap<usize, (usize, usize)>>| {
-            m.lock().unwrap_or_else(|e| e.into_inner()).get(&i).copied()
-        };
-        if let Some(n) = cache(&self.mention_counts) {
+        let counted = self
+            .mention_counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&i)
+            .copied();
+        if let Some(n) = counted {
             return Ok(n);
         }
         let n = self.count_mentions(table, i)?;

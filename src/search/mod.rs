@@ -1356,8 +1356,7 @@ impl Engine {
             .take(req.limit)
             .enumerate()
         {
-            let doc: TantivyDocument = self.searcher.doc(c.addr)?;
-            let p = self.fields().from_document(&doc);
+            let p = self.stored_passage(c.addr)?;
             let analysis = self.analyses.take(&p.language);
             let mut m = Matcher {
                 analysis,
@@ -1466,8 +1465,7 @@ impl Engine {
         let (_, addr) = top
             .first()
             .ok_or_else(|| SearchError::UnknownPassage(passage_id.to_string()))?;
-        let doc: TantivyDocument = self.searcher.doc(*addr)?;
-        Ok(f.from_document(&doc))
+        self.stored_passage(*addr)
     }
 
     /// All passages of a document, in order.
@@ -1486,8 +1484,7 @@ impl Engine {
             .search(&q, &TopDocs::with_limit(n).order_by_score())?;
         let mut out = Vec::with_capacity(n);
         for (_, addr) in top {
-            let doc: TantivyDocument = self.searcher.doc(addr)?;
-            out.push(f.from_document(&doc));
+            out.push(self.stored_passage(addr)?);
         }
         out.sort_by_key(|p| p.ordinal);
         Ok(out)

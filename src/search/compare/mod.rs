@@ -18,7 +18,7 @@ use serde::Serialize;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{TantivyDocument, Term};
+use tantivy::Term;
 
 use super::{Engine, SearchError, SearchRequest};
 use crate::corpus::taxonomy::Taxonomy;
@@ -351,14 +351,12 @@ impl Engine {
         jurisdiction: &str,
         kinds: &[String],
     ) -> Result<Vec<Passage>, SearchError> {
-        let f = self.fields();
         let q = self.of_kinds_in(jurisdiction, kinds);
         let addrs = self.searcher.search(&q, &DocSetCollector)?;
         let only = convention_documents(jurisdiction);
         let mut out = Vec::with_capacity(addrs.len());
         for addr in addrs {
-            let doc: TantivyDocument = self.searcher.doc(addr)?;
-            let p = f.from_document(&doc);
+            let p = self.stored_passage(addr)?;
             if only.is_none_or(|d| d.contains(&p.doc_id.as_str())) {
                 out.push(p);
             }
