@@ -461,8 +461,24 @@ fn in_process(
         .name(format!("extract {}", source.id))
         .spawn(move || {
             let docs = tx.clone();
-            let r =
-                crate::pipeline::passages_each(&s, &b, &p, &mut |d| docs.send(Msg::Doc(d)).is_ok());
+            // A panicking extractor fails its document with the panic's message (a worker
+            // process reports the same through its exit); the build goes on.
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::pipeline::passages_each(&s, &b, &p, &mut |d| {
+                    docs.send(Msg::Doc(d)).is_ok()
+                })
+            }))
+            .unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|m| m.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                Err(ExtractError::Budget {
+                    id: s.id.clone(),
+                    reason: format!("the extractor panicked ({what}); this is a bug in cyberlex, please report it with the document"),
+                })
+            });
             let _ = tx.send(Msg::End(r));
         });
     if spawned.is_err() {

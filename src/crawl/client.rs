@@ -331,9 +331,8 @@ impl Session {
                 })
             }
         };
-        let slot = self.shared.hosts.slot(&authority);
-        let mut st = slot.lock().unwrap_or_else(|e| e.into_inner());
-        st.delay = robots.delay(self.opts.min_host_delay, self.opts.max_crawl_delay);
+        let host = self.shared.hosts.slot(&authority);
+        host.state().delay = robots.delay(self.opts.min_host_delay, self.opts.max_crawl_delay);
         Ok(robots)
     }
 
@@ -469,9 +468,8 @@ impl Session {
                         }
                         *budget -= ra;
                         // The whole host is asked to wait, not just this source.
-                        let slot = self.shared.hosts.slot(&url.authority());
-                        slot.lock().unwrap_or_else(|e| e.into_inner()).not_before =
-                            Some(Instant::now() + ra);
+                        let host = self.shared.hosts.slot(&url.authority());
+                        host.state().not_before = Some(Instant::now() + ra);
                     }
                     (reason, ra, false)
                 }
@@ -504,37 +502,43 @@ impl Session {
         }
     }
 
-    /// Wait for the host's turn, then send; requests to one host are serialised by its mutex.
-    /// A host that stalled `max_host_stalls` requests in a row is not asked again.
+    /// Take one of the host's connections (`host_connections`), wait for its turn (starts at
+    /// least the host's delay apart), then send. A host that stalled `max_host_stalls`
+    /// requests in a row is not asked again.
     fn send_polite(
         &self,
         url: &Url,
         cond: &Conditional,
         truncate_at: Option<u64>,
     ) -> Result<Hop, AttemptError> {
-        let slot = self.shared.hosts.slot(&url.authority());
-        let mut st = slot.lock().unwrap_or_else(|e| e.into_inner());
-        let max_stalls = self.opts.max_host_stalls;
-        if max_stalls > 0 && st.stalls >= max_stalls {
-            return Err(AttemptError {
-                reason: format!(
-                    "{} stalled on {} requests in a row (max_host_stalls): not asked again in this run",
-                    url.authority(),
-                    st.stalls
-                ),
-                retryable: false,
-                stall: true,
-                connect: false,
-            });
+        let host = self.shared.hosts.slot(&url.authority());
+        let _connection = host.connection(self.opts.host_connections);
+        {
+            let mut st = host.state();
+            let max_stalls = self.opts.max_host_stalls;
+            if max_stalls > 0 && st.stalls >= max_stalls {
+                return Err(AttemptError {
+                    reason: format!(
+                        "{} stalled on {} requests in a row (max_host_stalls): not asked again in this run",
+                        url.authority(),
+                        st.stalls
+                    ),
+                    retryable: false,
+                    stall: true,
+                    connect: false,
+                });
+            }
+            st.delay = st.delay.max(self.opts.min_host_delay);
+            // Waiting with the state held: whoever waits next waits for this one's start.
+            st.wait_turn();
+            // The delay runs from this request's start (as Scrapy's DOWNLOAD_DELAY does):
+            // requests to the host still start at least `delay` apart, and a request that took
+            // longer than the delay (a slow body, a stall cut by the read timeout) is not
+            // followed by a wait on top of the time the host was already given.
+            st.last_request = Some(Instant::now());
         }
-        st.delay = st.delay.max(self.opts.min_host_delay);
-        st.wait_turn();
-        // The delay runs from this request's start (as Scrapy's DOWNLOAD_DELAY does): requests
-        // to the host still start at least `delay` apart, and a request that took longer than
-        // the delay (a slow body, a stall cut by the read timeout) is not followed by a wait
-        // on top of the time the host was already given.
-        st.last_request = Some(Instant::now());
         let result = self.send(url, cond, truncate_at);
+        let mut st = host.state();
         match &result {
             Ok(_) => {
                 st.stalls = 0;

@@ -6,10 +6,11 @@
 //!
 //! The network crawler ([`crawl`], and [`fetch`] without a mirror):
 //! - **politeness**: robots.txt is asked once per host and run and obeyed ([`robots`]; a 4xx
-//!   robots.txt allows everything, a 5xx or unreachable one disallows the host for the run); one
-//!   request at a time per host, their starts at least `min_host_delay` (or the host's
-//!   `Crawl-delay`, clamped to `[min_host_delay, max_crawl_delay]`) apart; hosts are crawled in
-//!   parallel;
+//!   robots.txt allows everything, a 5xx or unreachable one disallows the host for the run);
+//!   requests to one host start at least `min_host_delay` (or the host's `Crawl-delay`, clamped
+//!   to `[min_host_delay, max_crawl_delay]`) apart, and at most `host_connections` (2) run at
+//!   once, so one that stalls does not hold the host's other sources behind it while the rate
+//!   the host sees stays the same; hosts are crawled in parallel;
 //! - **robustness**: connect/read/total timeouts and a minimum transfer rate; retries with
 //!   exponential backoff and jitter on connection errors, 429 and 5xx, never after a stall
 //!   (a timeout or a body too slow), honouring `Retry-After` up to `retry_after_cap` per wait
@@ -187,8 +188,11 @@ pub struct CrawlOptions {
     pub max_robots_bytes: u64,
     /// Redirects followed per fetch.
     pub max_redirects: u32,
-    /// Least time between two requests to one host.
+    /// Least time between the starts of two requests to one host.
     pub min_host_delay: Duration,
+    /// Requests to one host in flight at once (their starts still `min_host_delay` apart):
+    /// with 2, a request that stalls lets the host's next source go ahead. 1 never overlaps.
+    pub host_connections: usize,
     /// Upper bound for a robots.txt `Crawl-delay`.
     pub max_crawl_delay: Duration,
     /// Hosts crawled at the same time.
@@ -222,6 +226,7 @@ impl Default for CrawlOptions {
             max_robots_bytes: 500 << 10,
             max_redirects: 10,
             min_host_delay: Duration::from_secs(1),
+            host_connections: 2,
             max_crawl_delay: Duration::from_secs(30),
             parallel_hosts: 8,
             offline: false,
@@ -587,18 +592,24 @@ impl Fetcher {
     }
 
     /// Fetch every source, in per-host queues ([`crawl`]'s order of work: one host's sources
-    /// one after the other, up to `parallel_hosts` hosts at once, so a stalled host holds
-    /// only its own queue); `done` is called after each source. Results in input order.
+    /// in order on up to `host_connections` lanes, up to `parallel_hosts` lanes at once, so a
+    /// stalled host holds only its own queue); `done` is called after each source. Results in
+    /// input order.
     pub fn fetch_all(
         &self,
         sources: &[Source],
         done: impl Fn(&Source) + Sync,
     ) -> Vec<Result<Fetched, CrawlError>> {
-        per_host(sources, self.opts.parallel_hosts, |i| {
-            let r = self.fetch(&sources[i]);
-            done(&sources[i]);
-            r
-        })
+        per_host(
+            sources,
+            self.opts.parallel_hosts,
+            self.opts.host_connections,
+            |i| {
+                let r = self.fetch(&sources[i]);
+                done(&sources[i]);
+                r
+            },
+        )
     }
 }
 
@@ -616,10 +627,17 @@ fn host_ports(sources: &[Source]) -> Vec<String> {
     out
 }
 
-/// Run `f(i)` for every index of `sources`: the sources of one host one after the other, in
-/// input order; up to `workers` hosts at once, each on its own thread (the largest hosts first),
-/// so a host that stalls holds only its own queue. Results in input order.
-fn per_host<T: Send>(sources: &[Source], workers: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+/// Run `f(i)` for every index of `sources`: the sources of one host in input order, on up to
+/// `lanes_per_host` threads that share the host's queue (so while one lane waits on a slow
+/// answer the next source of the host can go); up to `workers` lanes at once, every host's
+/// first lane before any second one and the largest hosts first, so a host that stalls holds
+/// only its own queue. Results in input order.
+fn per_host<T: Send>(
+    sources: &[Source],
+    workers: usize,
+    lanes_per_host: usize,
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let key = url::Url::parse(&s.url)
@@ -631,17 +649,36 @@ fn per_host<T: Send>(sources: &[Source], workers: usize, f: impl Fn(usize) -> T 
         }
     }
     groups.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+    let cursors: Vec<std::sync::atomic::AtomicUsize> = groups
+        .iter()
+        .map(|_| std::sync::atomic::AtomicUsize::new(0))
+        .collect();
+    // Lane k of every host (that has more than k sources), k = 0, 1, ...
+    let lanes: Vec<usize> = (0..lanes_per_host.max(1))
+        .flat_map(|k| {
+            groups
+                .iter()
+                .enumerate()
+                .filter(move |(_, (_, v))| v.len() > k)
+                .map(|(g, _)| g)
+        })
+        .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: std::sync::Mutex<Vec<Option<T>>> =
         std::sync::Mutex::new((0..sources.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..workers.clamp(1, groups.len().max(1)) {
+        for _ in 0..workers.clamp(1, lanes.len().max(1)) {
             scope.spawn(|| loop {
-                let g = next.fetch_add(1, Ordering::Relaxed);
-                let Some((_, idxs)) = groups.get(g) else {
+                let l = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&g) = lanes.get(l) else {
                     break;
                 };
-                for &i in idxs {
+                let idxs = &groups[g].1;
+                loop {
+                    let k = cursors[g].fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = idxs.get(k) else {
+                        break;
+                    };
                     let r = f(i);
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
                 }
@@ -656,8 +693,8 @@ fn per_host<T: Send>(sources: &[Source], workers: usize, f: impl Fn(usize) -> T 
         .collect()
 }
 
-/// Fetch many sources: hosts in parallel (up to `opts.parallel_hosts`), the sources of one host
-/// one after the other. A failing source never stops the others. With `opts.mirror` the mirror
+/// Fetch many sources: hosts in parallel (up to `opts.parallel_hosts` lanes), the sources of
+/// one host in order, on up to `opts.host_connections` lanes. A failing source never stops the others. With `opts.mirror` the mirror
 /// is read instead of the network and the cache is filled from it (so later runs can go
 /// offline); with `opts.offline` only the cache is consulted. A progress bar is drawn only when
 /// stderr is a terminal. Over the network, the hosts are resolved first
@@ -685,7 +722,7 @@ pub fn crawl(sources: &[Source], opts: &CrawlOptions) -> CrawlReport {
         indicatif::ProgressBar::hidden()
     };
 
-    let reports = per_host(sources, opts.parallel_hosts, |i| {
+    let reports = per_host(sources, opts.parallel_hosts, opts.host_connections, |i| {
         bar.set_message(sources[i].id.clone());
         let (r, _) = crawl_one(fetcher.session.as_ref(), cache, &sources[i], opts, false);
         bar.inc(1);

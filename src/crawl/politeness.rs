@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The wait before retry number `attempt + 1` ("equal jitter"): the exponential step
@@ -132,8 +132,8 @@ pub(crate) struct HostState {
     /// Start of the last request to this host.
     pub last_request: Option<Instant>,
     /// Least time between the starts of two requests (min_host_delay, or Crawl-delay within
-    /// bounds); requests to one host never overlap (its mutex), so a slow one only postpones
-    /// the next.
+    /// bounds), whatever connection they use; a slow request only postpones the next when
+    /// every connection the host is given is busy.
     pub delay: Duration,
     /// Set by a `Retry-After`: nobody asks this host again before then.
     pub not_before: Option<Instant>,
@@ -158,15 +158,59 @@ impl HostState {
     }
 }
 
-/// The hosts of one run. Each host has a mutex, held for the length of one request, so requests
-/// to one host never overlap, whoever makes them.
+/// One host of a run: its state, and the requests in flight to it.
+#[derive(Debug, Default)]
+pub(crate) struct Host {
+    state: Mutex<HostState>,
+    in_flight: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// A connection to a host, held for the length of one request (see [`Host::connection`]).
+pub(crate) struct Connection<'a> {
+    host: &'a Host,
+}
+
+impl Drop for Connection<'_> {
+    fn drop(&mut self) {
+        let mut n = self
+            .host
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+        self.host.freed.notify_one();
+    }
+}
+
+impl Host {
+    /// The host's state (delay, turn, `Retry-After`, stalls). Held only to read or update it,
+    /// or to wait for a turn: never for the length of a request.
+    pub fn state(&self) -> MutexGuard<'_, HostState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wait until fewer than `max` requests to the host are in flight and take a connection.
+    /// With `max` = 1 requests to one host never overlap; with 2 (RFC 2616 §8.1.4's old
+    /// limit), a request that stalls does not hold every other source of the host behind it.
+    pub fn connection(&self, max: usize) -> Connection<'_> {
+        let mut n = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= max.max(1) {
+            n = self.freed.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Connection { host: self }
+    }
+}
+
+/// The hosts of one run, by authority.
 #[derive(Debug, Default)]
 pub(crate) struct Hosts {
-    map: Mutex<HashMap<String, Arc<Mutex<HostState>>>>,
+    map: Mutex<HashMap<String, Arc<Host>>>,
 }
 
 impl Hosts {
-    pub fn slot(&self, authority: &str) -> Arc<Mutex<HostState>> {
+    pub fn slot(&self, authority: &str) -> Arc<Host> {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(authority.to_ascii_lowercase())
             .or_default()
@@ -260,7 +304,7 @@ mod tests {
         let b = hosts.slot("example.org");
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &hosts.slot("example.org:8080")));
-        let mut st = a.lock().unwrap();
+        let mut st = a.state();
         st.delay = Duration::from_millis(30);
         st.last_request = Some(Instant::now());
         let t = Instant::now();
@@ -272,6 +316,34 @@ mod tests {
         assert!(
             t.elapsed() >= Duration::from_millis(35),
             "Retry-After holds the host"
+        );
+    }
+
+    #[test]
+    fn a_host_gives_at_most_its_connections() {
+        let host = Arc::new(Host::default());
+        let peak = Arc::new(AtomicU64::new(0));
+        let now = Arc::new(AtomicU64::new(0));
+        let threads: Vec<_> = (0..6)
+            .map(|_| {
+                let (host, peak, now) = (host.clone(), peak.clone(), now.clone());
+                std::thread::spawn(move || {
+                    let _c = host.connection(2);
+                    let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(n, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    now.fetch_sub(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            *host.in_flight.lock().unwrap(),
+            0,
+            "every connection was given back"
         );
     }
 }
