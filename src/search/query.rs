@@ -531,6 +531,10 @@ impl Parser<'_> {
         self.i += 1;
         match tok {
             Tok::LParen => {
+                // A group is not a clause of its own (its terms are): printing adds parentheses
+                // where precedence needs them (`a % b & -c` prints as `a AND NOT (b AND NOT c)`),
+                // so counting groups would make a printed query longer than the one it came from.
+                self.clauses -= 1;
                 self.depth += 1;
                 if self.depth > MAX_DEPTH {
                     return Err(QueryError::new(
@@ -911,6 +915,28 @@ mod tests {
             text: t.into(),
             kind: WordKind::Plain,
         }
+    }
+
+    #[test]
+    fn parentheses_added_by_printing_do_not_count_as_clauses() {
+        // 201 terms (found by the query fuzz target): `%` binds loosest, so each `% b & -c`
+        // prints as `AND NOT (b AND NOT c)`; when groups counted as clauses, the printed form
+        // had 301 of them and no longer parsed.
+        let q = format!(
+            "w0{}",
+            (1..=100)
+                .map(|i| format!(" % a{i} & -b{i}"))
+                .collect::<String>()
+        );
+        let node = parse(&q).unwrap();
+        let printed = node.to_string();
+        assert!(printed.contains("AND NOT (a1 AND NOT b1)"), "{printed}");
+        assert_eq!(parse(&printed).unwrap(), node);
+        // Terms still count: 257 of them are refused, with or without parentheses.
+        let many = (0..257).map(|i| format!("t{i}")).collect::<Vec<_>>();
+        assert!(parse(&many.join(" ")).is_err());
+        assert!(parse(&format!("({})", many.join(" "))).is_err());
+        assert!(parse(&many[..256].join(" ")).is_ok());
     }
 
     #[test]
