@@ -32,21 +32,8 @@ pub struct SearchArgs {
     pub offset: usize,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Only these jurisdictions (code or name; repeatable).
-    #[arg(long, short = 'j', value_name = "CODE")]
-    pub jurisdiction: Vec<String>,
-    /// Only this kind (convention, protocol, national-law, regulation, ngo-statement, analysis).
-    #[arg(long)]
-    pub kind: Vec<String>,
-    /// Only passages in this language (ISO 639-1; repeatable).
-    #[arg(long)]
-    pub lang: Vec<String>,
-    /// Only documents dated this year or later.
-    #[arg(long, value_name = "YEAR")]
-    pub since: Option<u16>,
-    /// Only passages tagged with this concept of the taxonomy (e.g. illegal-access; repeatable).
-    #[arg(long, value_name = "ID")]
-    pub concept: Vec<String>,
+    #[command(flatten)]
+    pub filters: super::Filters,
     /// Print the parsed query and, per hit, why it scored.
     #[arg(long)]
     pub explain: bool,
@@ -82,16 +69,16 @@ pub fn run(a: SearchArgs, style: &Style) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Found);
     };
     let table = Jurisdictions::builtin();
-    let jurisdictions = table.resolve_all(&a.jurisdiction)?;
+    let jurisdictions = table.resolve_all(&a.filters.jurisdiction)?;
     let req = SearchRequest {
         query: query.clone(),
         limit: a.limit,
         offset: a.offset,
         jurisdictions,
-        kinds: a.kind.iter().map(|k| k.to_lowercase()).collect(),
-        langs: a.lang.iter().map(|l| l.to_lowercase()).collect(),
-        since: a.since,
-        concepts: a.concept.clone(),
+        kinds: a.filters.kinds(),
+        langs: a.filters.langs(),
+        since: a.filters.since,
+        concepts: a.filters.concept.clone(),
         explain: a.explain,
         baseline: false,
         snippet_chars: 240,
@@ -166,12 +153,7 @@ fn hints(
         ));
     }
     if resp.total_hits == 0 {
-        let filtered = !a.jurisdiction.is_empty()
-            || !a.kind.is_empty()
-            || !a.lang.is_empty()
-            || !a.concept.is_empty()
-            || a.since.is_some();
-        if filtered {
+        if a.filters.any() {
             out.push(
                 "hint: no hits with these filters; drop one (-j, --kind, --lang, --since, --concept)"
                     .into(),

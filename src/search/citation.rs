@@ -484,7 +484,7 @@ pub fn parse(query: &str) -> Option<ParsedCitation> {
 
 /// Could `query` hold a provision number: a numeric character (every `\d` of the citation
 /// patterns is one) or a CJK numeral of [`CJK_NUM`]?
-fn may_hold_number(query: &str) -> bool {
+pub(crate) fn may_hold_number(query: &str) -> bool {
     query
         .chars()
         .any(|c| c.is_numeric() || "〇零一二两三四五六七八九十百千".contains(c))

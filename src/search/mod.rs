@@ -1122,7 +1122,8 @@ impl Engine {
     /// How a query is read as a citation, if it is one (`§ 202a`, `Art. 2`, `1030(a)(2)`): the
     /// one place citation routing happens, so a richer resolver can replace it.
     pub fn route_citation(&self, req: &SearchRequest) -> Option<Route> {
-        if req.baseline {
+        // The pattern needs a number: a query without one never compiles it (~0.5 ms).
+        if req.baseline || !citation::may_hold_number(&req.query) {
             return None;
         }
         let c = citation_regex().captures(&req.query)?;
