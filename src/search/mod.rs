@@ -296,55 +296,11 @@ pub struct Engine {
     columns: Vec<Columns>,
     /// Languages present in the index.
     pub languages: Vec<String>,
-    /// The built-in taxonomy (read on a thread of its own while the index opens; see
-    /// [`LazyTaxonomy`]). Derefs to [`Taxonomy`].
-    pub taxonomy: LazyTaxonomy,
+    pub taxonomy: Taxonomy,
     /// Highlight analyses with their word caches, reused between queries.
     pub(crate) analyses: highlight::AnalysisPool,
     /// Mentions of each instrument by the others (citation ordering), counted once per engine.
     pub(crate) mention_counts: std::sync::Mutex<HashMap<usize, (usize, usize)>>,
-}
-
-/// The engine's taxonomy: parsed (a 60 KB TOML, ~2.5 ms) on a thread started when the engine
-/// opens, and waited for on first use, so a cold search opens the index and plans its query
-/// meanwhile. Thread-safe: the first use of any thread waits for the same parse.
-pub struct LazyTaxonomy {
-    parsed: std::sync::OnceLock<Taxonomy>,
-    pending: std::sync::Mutex<Option<std::thread::JoinHandle<Taxonomy>>>,
-}
-
-impl LazyTaxonomy {
-    /// The built-in taxonomy, parsing from now on.
-    pub fn builtin() -> LazyTaxonomy {
-        LazyTaxonomy {
-            parsed: std::sync::OnceLock::new(),
-            pending: std::sync::Mutex::new(
-                std::thread::Builder::new()
-                    .name("taxonomy".into())
-                    .spawn(Taxonomy::builtin)
-                    .ok(),
-            ),
-        }
-    }
-}
-
-impl std::ops::Deref for LazyTaxonomy {
-    type Target = Taxonomy;
-
-    fn deref(&self) -> &Taxonomy {
-        self.parsed.get_or_init(|| {
-            let pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-            match pending {
-                Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                // No thread could be started: parse here.
-                None => Taxonomy::builtin(),
-            }
-        })
-    }
 }
 
 fn citation_regex() -> &'static Regex {
@@ -1041,7 +997,22 @@ fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
 
 impl Engine {
     pub fn open(dir: &std::path::Path) -> Result<Engine, SearchError> {
-        let taxonomy = LazyTaxonomy::builtin();
+        // The taxonomy (a TOML parse, ~1.5 ms) is read beside the index's opening: a cold
+        // `cyberlex search` waits for whichever takes longer, not for both.
+        std::thread::scope(|s| {
+            let taxonomy = s.spawn(Taxonomy::builtin);
+            Engine::open_with(dir, || {
+                taxonomy
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            })
+        })
+    }
+
+    fn open_with(
+        dir: &std::path::Path,
+        taxonomy: impl FnOnce() -> Taxonomy,
+    ) -> Result<Engine, SearchError> {
         let open = OpenIndex::open(dir)?;
         // One searcher for the engine's life (the server opens a new engine for a new
         // generation): no reload policy, so no file-watcher thread is started.
@@ -1089,7 +1060,7 @@ impl Engine {
             stop,
             columns,
             languages,
-            taxonomy,
+            taxonomy: taxonomy(),
             analyses: highlight::AnalysisPool::default(),
             mention_counts: Default::default(),
         })

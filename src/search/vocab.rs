@@ -131,9 +131,5 @@ pub fn check_filters(
             " (the languages of this index, ISO 639-1)",
         )?;
     }
-    if concepts.is_empty() {
-        // Nothing to check: the taxonomy is not waited for.
-        return Ok(());
-    }
     check_concepts(&engine.taxonomy, concepts)
 }
