@@ -111,6 +111,48 @@ pub enum Command {
     Man,
 }
 
+/// The filters `search` and `situation` share (`#[command(flatten)]` into both, so their flags,
+/// names and help are written once).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Filters {
+    /// Only these jurisdictions (code or name; repeatable).
+    #[arg(long, short = 'j', value_name = "CODE")]
+    pub jurisdiction: Vec<String>,
+    /// Only this kind (convention, protocol, national-law, regulation, ngo-statement, analysis, own).
+    #[arg(long)]
+    pub kind: Vec<String>,
+    /// Only passages in this language (ISO 639-1; repeatable).
+    #[arg(long)]
+    pub lang: Vec<String>,
+    /// Only documents dated this year or later.
+    #[arg(long, value_name = "YEAR")]
+    pub since: Option<u16>,
+    /// Only passages tagged with this concept of the taxonomy (e.g. illegal-access; repeatable).
+    #[arg(long, value_name = "ID")]
+    pub concept: Vec<String>,
+}
+
+impl Filters {
+    /// Is any filter given?
+    pub fn any(&self) -> bool {
+        !self.jurisdiction.is_empty()
+            || !self.kind.is_empty()
+            || !self.lang.is_empty()
+            || !self.concept.is_empty()
+            || self.since.is_some()
+    }
+
+    /// Kinds as the index holds them (lower case).
+    pub fn kinds(&self) -> Vec<String> {
+        self.kind.iter().map(|k| k.to_lowercase()).collect()
+    }
+
+    /// Languages as the index holds them (lower case).
+    pub fn langs(&self) -> Vec<String> {
+        self.lang.iter().map(|l| l.to_lowercase()).collect()
+    }
+}
+
 /// The environment variable that names the index directory (below `--index`, above the rest).
 pub const INDEX_ENV: &str = "CYBERLEX_INDEX";
 

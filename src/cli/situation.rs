@@ -30,21 +30,8 @@ pub struct SituationArgs {
     pub offset: usize,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Only these jurisdictions (code or name; repeatable).
-    #[arg(long, short = 'j', value_name = "CODE")]
-    pub jurisdiction: Vec<String>,
-    /// Only this kind (convention, protocol, national-law, regulation, ngo-statement, analysis, own).
-    #[arg(long)]
-    pub kind: Vec<String>,
-    /// Only passages in this language (ISO 639-1; repeatable).
-    #[arg(long)]
-    pub lang: Vec<String>,
-    /// Only documents dated this year or later.
-    #[arg(long, value_name = "YEAR")]
-    pub since: Option<u16>,
-    /// Only passages tagged with this concept of the taxonomy (repeatable).
-    #[arg(long, value_name = "ID")]
-    pub concept: Vec<String>,
+    #[command(flatten)]
+    pub filters: super::Filters,
     /// Print the chosen terms with their weights, the recognised concepts and, per hit, why it scored.
     #[arg(long)]
     pub explain: bool,
@@ -85,11 +72,11 @@ pub fn run(a: SituationArgs, style: &Style) -> anyhow::Result<Outcome> {
         text,
         limit: a.limit,
         offset: a.offset,
-        jurisdictions: table.resolve_all(&a.jurisdiction)?,
-        kinds: a.kind.iter().map(|k| k.to_lowercase()).collect(),
-        langs: a.lang.iter().map(|l| l.to_lowercase()).collect(),
-        since: a.since,
-        concepts: a.concept.clone(),
+        jurisdictions: table.resolve_all(&a.filters.jurisdiction)?,
+        kinds: a.filters.kinds(),
+        langs: a.filters.langs(),
+        since: a.filters.since,
+        concepts: a.filters.concept.clone(),
         explain: a.explain,
         baseline: false,
         snippet_chars: 240,

@@ -865,7 +865,7 @@ fn cited_articles(t: &str, convention: &PhraseSet) -> BTreeSet<String> {
         "par",
     ];
     let mut out = BTreeSet::new();
-    for m in convention.ac.find_iter(t) {
+    for m in convention.ac().find_iter(t) {
         let p = &convention.patterns[m.pattern().as_usize()];
         if !at_word_boundaries(t, m.start(), m.end(), p, true) {
             continue;
@@ -936,7 +936,10 @@ fn contains_words_in_order(hay: &str, needle: &str) -> bool {
 /// Folded phrases of many concepts in one Aho-Corasick automaton.
 #[derive(Debug, Clone)]
 struct PhraseSet {
-    ac: aho_corasick::AhoCorasick,
+    /// Built on first use ([`PhraseSet::ac`]): a search opens the taxonomy for its concepts'
+    /// labels and never matches these automata (compare, situation and tagging do); building
+    /// all of them took ~6 ms of every cold `cyberlex search`.
+    ac: std::sync::OnceLock<aho_corasick::AhoCorasick>,
     patterns: Vec<String>,
     /// Pattern → concept index.
     owner: Vec<usize>,
@@ -965,20 +968,27 @@ impl PhraseSet {
             }
             owner_langs.push(langs);
         }
-        // A contiguous NFA builds in a fraction of a DFA's time: every process that opens an
-        // index builds this automaton, and most use it on a handful of passages at most.
-        let ac = aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-            .build(&patterns)
-            .expect("taxonomy phrases build an automaton");
         PhraseSet {
-            ac,
+            ac: std::sync::OnceLock::new(),
             patterns,
             owner,
             lang,
             owner_langs,
             prefix,
         }
+    }
+
+    /// The automaton of the patterns, built once on first use (thread-safe: an `Engine` serves
+    /// several threads).
+    fn ac(&self) -> &aho_corasick::AhoCorasick {
+        self.ac.get_or_init(|| {
+            // A contiguous NFA builds in a fraction of a DFA's time: most processes use it on a
+            // handful of passages at most.
+            aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&self.patterns)
+                .expect("taxonomy phrases build an automaton")
+        })
     }
 
     /// May pattern `p` count in a passage of language `language`? Always when the language is
@@ -993,7 +1003,7 @@ impl PhraseSet {
     /// taxonomy's order among equals).
     fn longest_matches(&self, hay: &str, concepts: usize) -> Vec<Option<usize>> {
         let mut best: Vec<Option<usize>> = vec![None; concepts];
-        for m in self.ac.find_overlapping_iter(hay) {
+        for m in self.ac().find_overlapping_iter(hay) {
             let p = m.pattern().as_usize();
             if at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix) {
                 let slot = &mut best[self.owner[p]];
@@ -1013,7 +1023,7 @@ impl PhraseSet {
     /// patterns that count in `language` (see [`PhraseSet::speaks`]; `""`: all).
     fn first_matches(&self, hay: &str, concepts: usize, language: &str) -> Vec<Option<usize>> {
         let mut best: Vec<Option<usize>> = vec![None; concepts];
-        for m in self.ac.find_overlapping_iter(hay) {
+        for m in self.ac().find_overlapping_iter(hay) {
             let p = m.pattern().as_usize();
             if self.speaks(p, language)
                 && at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix)

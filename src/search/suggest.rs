@@ -74,8 +74,32 @@ fn word_of(token: &str) -> Option<(&str, &str, &str)> {
     Some((pre, word, post))
 }
 
-/// A Levenshtein DFA as an automaton over the term dictionary (as tantivy's fuzzy query has it).
+/// A Levenshtein DFA as an automaton over the term dictionary (as tantivy's fuzzy query has it),
+/// that also gives up on a term as soon as it cannot be a candidate whatever follows: an ASCII
+/// byte that is no letter (candidates are alphabetic), or a CJK character. The analyzer writes
+/// CJK only as bigrams and single characters, never inside a word, so a term holding one has at
+/// most 2 characters, below [`MIN_CHARS`]; and the dictionary's 20,000 bigrams were most of the
+/// walk (within distance 2, every two-character prefix is alive).
 struct Dfa(levenshtein_automata::DFA);
+
+/// Set on the state after a `0xE3` lead byte: the next byte says whether it is kana or CJK
+/// Extension A (U+3040–U+30FF, U+3400–U+3FFF), or something else of U+3000–U+3FFF.
+const AFTER_E3: u32 = 1 << 31;
+
+/// Can a term whose next byte is `byte` (in state `after_e3`) still be a candidate?
+fn may_continue(byte: u8, after_e3: bool) -> bool {
+    if after_e3 {
+        // E3 81–83 xx: U+3040–U+30FF (kana); E3 90–BF xx: U+3400–U+3FFF (Extension A).
+        return !matches!(byte, 0x81..=0x83 | 0x90..=0xBF);
+    }
+    match byte {
+        0x00..=0x7F => byte.is_ascii_alphabetic(),
+        // U+4000–U+9FFF: Extension A, Yijing symbols (no letters), Unified Ideographs;
+        // U+B000–U+CFFF: Hangul syllables.
+        0xE4..=0xE9 | 0xEB..=0xEC => false,
+        _ => true,
+    }
+}
 
 impl tantivy_fst::Automaton for &Dfa {
     type State = u32;
@@ -85,15 +109,23 @@ impl tantivy_fst::Automaton for &Dfa {
     }
 
     fn is_match(&self, state: &u32) -> bool {
-        matches!(self.0.distance(*state), Distance::Exact(_))
+        *state & AFTER_E3 == 0 && matches!(self.0.distance(*state), Distance::Exact(_))
     }
 
     fn can_match(&self, state: &u32) -> bool {
-        *state != levenshtein_automata::SINK_STATE
+        *state & !AFTER_E3 != levenshtein_automata::SINK_STATE
     }
 
     fn accept(&self, state: &u32, byte: u8) -> u32 {
-        self.0.transition(*state, byte)
+        if !may_continue(byte, *state & AFTER_E3 != 0) {
+            return levenshtein_automata::SINK_STATE;
+        }
+        let next = self.0.transition(*state & !AFTER_E3, byte);
+        if byte == 0xE3 && next != levenshtein_automata::SINK_STATE {
+            next | AFTER_E3
+        } else {
+            next
+        }
     }
 }
 
@@ -362,6 +394,37 @@ pub fn did_you_mean(engine: &Engine, query: &str) -> Option<Suggestion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_term_with_a_cjk_character_is_long_enough_to_be_a_candidate() {
+        // The walk skips CJK characters (see `Dfa`): the analyzer must keep them out of words.
+        let text = "Zugriff\u{5211}\u{6CD5}abc \u{3042}\u{3044}\u{3046}x \u{D55C}\u{AE00}\u{D55C}y \u{3400}\u{3401}z";
+        let mut base = analyzers::base_analyzer();
+        let terms = analyzers::analyze(&mut base, text);
+        assert!(terms.iter().any(|t| t == "zugriff"), "{terms:?}");
+        for t in &terms {
+            if t.chars().any(crate::index::analyzers::is_cjk) {
+                assert!(t.chars().count() < MIN_CHARS, "{t}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_walk_gives_up_on_exactly_the_bytes_no_candidate_holds() {
+        // Every character the automaton refuses is a CJK character or no letter at all.
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            let refused = !may_continue(b[0], false) || (b[0] == 0xE3 && !may_continue(b[1], true));
+            if refused {
+                assert!(
+                    crate::index::analyzers::is_cjk(c) || !c.is_alphabetic(),
+                    "{c:?} U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+    }
 
     #[test]
     fn words_are_found_inside_their_punctuation() {
