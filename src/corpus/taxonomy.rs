@@ -81,6 +81,9 @@ pub mod points {
     /// The heading names the concept only as the occasion of something else (`… bei
     /// Auslieferung`, `… in case of extradition`).
     pub const CIRCUMSTANCE: f32 = 0.5;
+    /// How close (in bytes of the folded text) an act must be to a computer or data object for
+    /// a candidate found by the concept's words alone.
+    pub const NEAR_CHARS: usize = 100;
     /// Least score of a tag (and of a compare row or matrix cell).
     pub const THRESHOLD: f32 = 4.0;
 }
@@ -112,6 +115,11 @@ pub struct Concept {
     /// officer is no system interference.
     #[serde(default)]
     pub object: bool,
+    /// Markers whose element the concept's provision must have in its heading or text (`child`
+    /// for child sexual abuse material: pornography of adults is not it); a candidate without
+    /// one is weighed as [`points::MISSING_ELEMENTS`].
+    #[serde(default)]
+    pub requires: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +191,20 @@ pub struct View<'a> {
     /// (a German word in a Dutch passage is no element), unless the taxonomy has none for it.
     /// Empty: every language.
     pub language: &'a str,
+    /// Wording evidence found outside the passage itself (compare's ranking of a jurisdiction's
+    /// provisions by a concept's words): each makes the passage a candidate of its concept.
+    pub extra: &'a [Evidence],
+}
+
+/// A wording rule computed outside [`Taxonomy::assess`] for one concept (by its index).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub concept: usize,
+    /// `words of the concept "intercept", "comput" (rank 1 of the jurisdiction)`.
+    pub what: String,
+    pub points: f32,
+    /// Whether the words include an act (measure) of the concept.
+    pub act: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -245,6 +267,10 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// The start of the description of a wording rule found by a concept's words (compare's
+/// ranking of a jurisdiction's provisions): weak textual evidence, weighed like a text label.
+pub const WORDS_RULE: &str = "words of the concept";
+
 /// Markers read in a passage's text.
 const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime", "territory"];
 
@@ -261,10 +287,15 @@ pub const MARKERS: &[&str] = &[
     "aggravated",
     "object",
     "circumstance",
+    "child",
 ];
 
 impl Taxonomy {
     pub fn builtin() -> Taxonomy {
+        if let Ok(p) = std::env::var("CX_TAXONOMY") {
+            let s = std::fs::read_to_string(p).expect("CX_TAXONOMY");
+            return Taxonomy::from_toml(&s).expect("CX_TAXONOMY parses");
+        }
         Taxonomy::from_toml(BUILTIN).expect("corpus/taxonomy.toml is checked by tests")
     }
 
@@ -330,6 +361,23 @@ impl Taxonomy {
         })
     }
 
+    /// Is an act (measure) of concept `i` within [`points::NEAR_CHARS`] of an `object` marker
+    /// in the folded text `t`?
+    fn act_near_object(&self, t: &str, i: usize, lang: &str) -> bool {
+        let Some(objects) = self.markers.get("object") else {
+            return true;
+        };
+        let near: usize = std::env::var("CX_NEAR")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(points::NEAR_CHARS);
+        let obj = objects.positions(t, 0, lang);
+        self.acts
+            .positions(t, i, lang)
+            .iter()
+            .any(|&a| obj.iter().any(|&o| a.abs_diff(o) <= near))
+    }
+
     /// The `circumstance` marker ending right before the label in the heading, if any.
     fn circumstance_before(&self, h: &str, label: &str, lang: &str) -> Option<String> {
         let m = self.markers.get("circumstance")?;
@@ -346,6 +394,19 @@ impl Taxonomy {
                         .is_none_or(|c| !c.is_alphanumeric())
             })
             .cloned()
+    }
+
+    /// The element markers' phrases of `language` (folded): the words every concept of a group
+    /// shares (without right, penalty, authority, computer or data…), not any one concept's.
+    pub fn marker_phrases(&self, language: &str) -> Vec<&str> {
+        self.markers
+            .values()
+            .flat_map(|m| {
+                (0..m.patterns.len())
+                    .filter(|&p| m.lang[p] == language)
+                    .map(|p| m.patterns[p].as_str())
+            })
+            .collect()
     }
 
     pub fn get(&self, id: &str) -> Option<&Concept> {
@@ -422,7 +483,8 @@ impl Taxonomy {
             || some(&p_labels)
             || some(&t_terms)
             || some(&h_acts)
-            || some(&path_labels))
+            || some(&path_labels)
+            || !v.extra.is_empty())
         {
             // No concept's wording: nothing to weigh (most passages of a code).
             return Vec::new();
@@ -591,7 +653,14 @@ impl Taxonomy {
                     );
                 }
             }
-            let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
+            let words_always = std::env::var("CX_WORDS_ALWAYS").is_ok();
+            if rules.is_empty() || words_always {
+                if let Some(e) = v.extra.iter().find(|e| e.concept == i) {
+                    add(&mut rules, e.what.clone(), e.points);
+                }
+            }
+            let only_text_label = rules.len() == 1
+                && (rules[0].what.starts_with("text") || rules[0].what.starts_with(WORDS_RULE));
             // Only strengthens wording the passage has (`artikel 8 van het Verdrag` alone could
             // be any treaty's article).
             if let (false, Some(a)) = (
@@ -610,6 +679,12 @@ impl Taxonomy {
                 continue;
             }
             let only_text_label = only_text_label && t_terms[i].is_none();
+            let by_words_only = rules.len() == 1 && rules[0].what.starts_with(WORDS_RULE);
+            // Found by words alone: the act must be done to a computer or data (within
+            // [`points::NEAR_CHARS`] of an object word), as the provision creating it says.
+            let act_far = by_words_only
+                && (c.object || c.group == "procedure")
+                && !self.act_near_object(&t, i, lang);
             // Elements: what the provision does.
             let act = t_acts[i].map(|p| self.acts.patterns[p].clone());
             // A text label's own words ("illegal access") are not the without-right element.
@@ -660,6 +735,25 @@ impl Taxonomy {
                             points::MISSING_ELEMENTS,
                         );
                     }
+                    if act_far {
+                        weigh(
+                            &mut rules,
+                            "act far from any computer or data object".into(),
+                            points::MISSING_ELEMENTS,
+                        );
+                    }
+                    for m in &c.requires {
+                        let found = self.markers.get(m).is_some_and(|ms| {
+                            ms.first_matches(&format!("{h} {ph} {t}"), 1, lang)[0].is_some()
+                        });
+                        if !found {
+                            weigh(
+                                &mut rules,
+                                format!("no {m} element"),
+                                points::MISSING_ELEMENTS,
+                            );
+                        }
+                    }
                     if let Some(w) = &aggravated {
                         weigh(
                             &mut rules,
@@ -682,6 +776,13 @@ impl Taxonomy {
                     }
                     if authority.is_none() && !treaty {
                         weigh(&mut rules, "no authority".into(), points::MISSING_ELEMENTS);
+                    }
+                    if act_far {
+                        weigh(
+                            &mut rules,
+                            "measure far from any computer or data object".into(),
+                            points::MISSING_ELEMENTS,
+                        );
                     }
                     if let Some(w) = &foreign {
                         weigh(
@@ -1007,6 +1108,21 @@ impl PhraseSet {
             }
         }
         best
+    }
+
+    /// Byte offsets in `hay` where a pattern of concept `owner` that counts in `language` starts,
+    /// at word boundaries.
+    fn positions(&self, hay: &str, owner: usize, language: &str) -> Vec<usize> {
+        self.ac
+            .find_overlapping_iter(hay)
+            .filter(|m| {
+                let p = m.pattern().as_usize();
+                self.owner[p] == owner
+                    && self.speaks(p, language)
+                    && at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix)
+            })
+            .map(|m| m.start())
+            .collect()
     }
 
     /// Per concept, the smallest pattern index found in `hay` at word boundaries, among the

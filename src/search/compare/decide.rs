@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::corpus::taxonomy::{points, Assessment, Taxonomy, View};
+use crate::corpus::taxonomy::{points, Assessment, Evidence, Taxonomy, View};
 use crate::segment::Passage;
 
 /// Weight of definitions and preambles against operative provisions.
@@ -74,12 +74,22 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
         .iter()
         .map(|p| parent_heading(&headings, &p.passage_id).to_string())
         .collect();
+    let keep: usize = std::env::var("CX_WORDS_KEEP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let ranked = super::words::rank(taxonomy, &passages, keep);
+    let extra: Vec<Vec<Evidence>> = ranked
+        .iter()
+        .map(|list| list.iter().filter_map(|w| words_rule(taxonomy, w)).collect())
+        .collect();
     // Every passage is assessed on its own: in parallel, in document order.
     use rayon::prelude::*;
     passages
         .par_iter()
         .zip(parents.par_iter())
-        .map(|(p, parent)| {
+        .zip(extra.par_iter())
+        .map(|((p, parent), extra)| {
             let assessments = taxonomy.assess(&View {
                 heading: &p.heading,
                 text: &p.text,
@@ -87,6 +97,7 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
                 parent_heading: parent,
                 kind: &p.kind,
                 language: &p.language,
+                extra,
             });
             Assessed {
                 ancillary: is_ancillary(&p.citation, &p.heading),
@@ -95,6 +106,36 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
             }
         })
         .collect()
+}
+
+/// The wording rule of a passage ranked among the best of its jurisdiction by a concept's words.
+fn words_rule(taxonomy: &Taxonomy, w: &super::words::WordEvidence) -> Option<Evidence> {
+    let c = &taxonomy.concepts[w.concept];
+    let needs_act = !c.acts.is_empty();
+    let min_words: usize = std::env::var("CX_WORDS_MIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    if (needs_act && !w.has_act) || w.matched < min_words {
+        return None;
+    }
+    let pts: Vec<f32> = std::env::var("CX_WORDS_POINTS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| vec![2.0, 1.5, 1.0]);
+    let points = *pts.get(w.rank)?;
+    let words: Vec<String> = w.words.iter().map(|x| format!("\"{x}\"")).collect();
+    Some(Evidence {
+        concept: w.concept,
+        what: format!(
+            "{} {} (rank {} in the jurisdiction)",
+            crate::corpus::taxonomy::WORDS_RULE,
+            words.join(", "),
+            w.rank + 1
+        ),
+        points,
+        act: w.has_act,
+    })
 }
 
 /// The heading of the nearest enclosing provision (`doc/1030` for `doc/1030/a`).

@@ -10,6 +10,7 @@
 //! (the search's own ranking, best passage per jurisdiction).
 
 pub mod decide;
+pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};

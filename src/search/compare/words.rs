@@ -1,0 +1,255 @@
+//! Candidates by the concept's words, independent of the tagger's wording rules: within one
+//! jurisdiction, every provision is ranked by BM25 of the concept's words (its labels, key terms
+//! and acts in the provision's own language, stemmed; acts as word starts) over its heading
+//! (counted twice) and text, with the jurisdiction's own statistics. The best few become
+//! candidates of the concept with a named rule, so a provision whose heading names nothing the
+//! taxonomy knows (an amending act's "Modifications to article 132", a headingless Dutch code)
+//! still competes — ranked by the same elements as every other candidate.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::corpus::taxonomy::Taxonomy;
+use crate::index::analyzers;
+use crate::segment::Passage;
+
+/// BM25 constants (the usual ones).
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// One passage's evidence by words for one concept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WordEvidence {
+    /// Index of the concept in the taxonomy.
+    pub concept: usize,
+    /// Rank among the jurisdiction's provisions by the concept's words (0: best).
+    pub rank: usize,
+    /// The BM25 score, and the best score of the jurisdiction for the concept.
+    pub score: f32,
+    pub top: f32,
+    /// The concept's words the passage has, most weighty first (at most a few).
+    pub words: Vec<String>,
+    /// Distinct query words matched.
+    pub matched: usize,
+    /// Whether one of the matched words is an act (measure) of the concept.
+    pub has_act: bool,
+}
+
+/// One query word of a concept in one language: a stem (exact) or an act's word start.
+#[derive(Debug, Clone)]
+struct QueryWord {
+    stem: String,
+    prefix: bool,
+    act: bool,
+}
+
+/// The analyzers of a language: stemming (where Snowball has the language) and stopwords.
+struct Lang {
+    stem: TextAnalyzer,
+    stop: Option<TextAnalyzer>,
+}
+
+fn lang(code: &str) -> Lang {
+    let l = analyzers::STEMMED
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l);
+    Lang {
+        stem: l.map_or_else(analyzers::base_analyzer, analyzers::stem_analyzer),
+        stop: l.and_then(analyzers::stopword_analyzer),
+    }
+}
+
+/// Words worth counting: not a number, not a one- or two-letter word (CJK bigrams count).
+fn counts(w: &str) -> bool {
+    !w.chars().all(|c| c.is_ascii_digit())
+        && (w.chars().any(analyzers::is_cjk) || w.chars().count() >= 3)
+}
+
+/// The query words of every concept in `language`: its labels and key terms (stems) and its acts
+/// (word starts), in that language; a concept without wording in it uses its English. Words that
+/// do not tell concepts apart are left out: those of the element markers (computer, data,
+/// offence, court…: every concept of a group has them) and those in the wording of
+/// [`GENERIC_CONCEPTS`] concepts or more.
+fn query_words(taxonomy: &Taxonomy, language: &str, an: &mut Lang) -> Vec<Vec<QueryWord>> {
+    let mut per_concept: Vec<Vec<QueryWord>> = taxonomy
+        .concepts
+        .iter()
+        .map(|c| {
+            let pick = |m: &std::collections::BTreeMap<String, Vec<String>>| {
+                m.get(language).cloned().unwrap_or_default()
+            };
+            let mut labels: Vec<String> = pick(&c.labels);
+            labels.extend(pick(&c.terms));
+            let mut acts = pick(&c.acts);
+            if labels.is_empty() && acts.is_empty() {
+                labels = c.labels.get("en").cloned().unwrap_or_default();
+                labels.extend(c.terms.get("en").cloned().unwrap_or_default());
+                acts = c.acts.get("en").cloned().unwrap_or_default();
+            }
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            for (phrases, act) in [(&acts, true), (&labels, false)] {
+                for ph in phrases {
+                    let words = analyzers::analyze(&mut an.stem, ph);
+                    let n = words.len();
+                    for (k, w) in words.into_iter().enumerate() {
+                        if !counts(&w) {
+                            continue;
+                        }
+                        let stop = an
+                            .stop
+                            .as_mut()
+                            .is_some_and(|s| analyzers::analyze(s, &w).is_empty());
+                        if stop || !seen.insert(w.clone()) {
+                            continue;
+                        }
+                        // An act is a word start (`intercept` for `intercepts`): a one-word act,
+                        // or the last word of an act phrase.
+                        let prefix =
+                            act && (n == 1 || k == n - 1) && !w.chars().any(analyzers::is_cjk);
+                        out.push(QueryWord {
+                            stem: w,
+                            prefix,
+                            act,
+                        });
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let markers: Vec<String> = taxonomy
+        .marker_phrases(language)
+        .into_iter()
+        .flat_map(|m| analyzers::analyze(&mut an.stem, m))
+        .filter(|w| counts(w))
+        .collect();
+    let mut concepts_of: HashMap<String, usize> = HashMap::new();
+    for words in &per_concept {
+        for w in words {
+            *concepts_of.entry(w.stem.clone()).or_default() += 1;
+        }
+    }
+    for words in &mut per_concept {
+        words.retain(|w| {
+            concepts_of[&w.stem] < GENERIC_CONCEPTS
+                && !markers
+                    .iter()
+                    .any(|m| *m == w.stem || (m.chars().count() >= 4 && w.stem.starts_with(m.as_str())))
+        });
+    }
+    per_concept
+}
+
+/// A word in the wording of this many concepts names none of them.
+pub const GENERIC_CONCEPTS: usize = 3;
+
+/// For every passage, its evidence by words for the concepts it ranks among the `keep` best of
+/// the jurisdiction for (score above zero).
+pub fn rank(taxonomy: &Taxonomy, passages: &[Passage], keep: usize) -> Vec<Vec<WordEvidence>> {
+    // Analyzers and query words per language of the jurisdiction.
+    let mut langs: HashMap<String, (Lang, Vec<Vec<QueryWord>>)> = HashMap::new();
+    let mut vocab: HashMap<String, u32> = HashMap::new();
+    let mut docs: Vec<HashMap<u32, f32>> = Vec::with_capacity(passages.len());
+    let mut lens: Vec<f32> = Vec::with_capacity(passages.len());
+    for p in passages {
+        let (an, _) = langs.entry(p.language.clone()).or_insert_with(|| {
+            let mut an = lang(&p.language);
+            let q = query_words(taxonomy, &p.language, &mut an);
+            (an, q)
+        });
+        let mut tf: HashMap<u32, f32> = HashMap::new();
+        let mut len = 0.0;
+        for (field, weight) in [(&p.heading, 2.0), (&p.text, 1.0)] {
+            for w in analyzers::analyze(&mut an.stem, field) {
+                if !counts(&w) {
+                    continue;
+                }
+                let next = vocab.len() as u32;
+                let id = *vocab.entry(w).or_insert(next);
+                *tf.entry(id).or_default() += weight;
+                len += weight;
+            }
+        }
+        docs.push(tf);
+        lens.push(len);
+    }
+    let n = passages.len() as f32;
+    let avg = lens.iter().sum::<f32>() / n.max(1.0);
+    // Vocabulary ids each query word matches (exact stem, or every stem it starts).
+    let mut ids_of: HashMap<(String, bool), Vec<u32>> = HashMap::new();
+    for (_, qs) in langs.values() {
+        for q in qs.iter().flatten() {
+            ids_of
+                .entry((q.stem.clone(), q.prefix))
+                .or_insert_with(|| {
+                    if q.prefix {
+                        vocab
+                            .iter()
+                            .filter(|(w, _)| w.starts_with(q.stem.as_str()))
+                            .map(|(_, &i)| i)
+                            .collect()
+                    } else {
+                        vocab.get(&q.stem).map(|&i| vec![i]).unwrap_or_default()
+                    }
+                });
+        }
+    }
+    let tf_of = |d: &HashMap<u32, f32>, ids: &[u32]| -> f32 {
+        ids.iter().filter_map(|i| d.get(i)).sum::<f32>()
+    };
+    // Document frequency of each query word over the jurisdiction.
+    let df: HashMap<&(String, bool), f32> = ids_of
+        .iter()
+        .map(|(k, ids)| (k, docs.iter().filter(|d| tf_of(d, ids) > 0.0).count() as f32))
+        .collect();
+    let concepts = taxonomy.concepts.len();
+    // Per concept, (score, passage, words matched, act matched).
+    let mut per_concept: Vec<Vec<(f32, usize, Vec<(f32, String)>, bool)>> =
+        vec![Vec::new(); concepts];
+    for (i, p) in passages.iter().enumerate() {
+        let (_, qs) = &langs[&p.language];
+        let norm = K1 * (1.0 - B + B * lens[i] / avg.max(1.0));
+        for (c, words) in qs.iter().enumerate() {
+            let mut s = 0.0;
+            let mut matched = Vec::new();
+            let mut act = false;
+            for q in words {
+                let key = (q.stem.clone(), q.prefix);
+                let tf = tf_of(&docs[i], &ids_of[&key]);
+                if tf == 0.0 {
+                    continue;
+                }
+                let d = df[&key];
+                let idf = (1.0 + (n - d + 0.5) / (d + 0.5)).ln();
+                let x = idf * tf * (K1 + 1.0) / (tf + norm);
+                s += x;
+                matched.push((x, q.stem.clone()));
+                act |= q.act;
+            }
+            if s > 0.0 {
+                per_concept[c].push((s, i, matched, act));
+            }
+        }
+    }
+    let mut out: Vec<Vec<WordEvidence>> = vec![Vec::new(); passages.len()];
+    for (c, mut list) in per_concept.into_iter().enumerate() {
+        list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let top = list.first().map_or(0.0, |x| x.0);
+        for (rank, (score, i, mut matched, has_act)) in list.into_iter().take(keep).enumerate() {
+            matched.sort_by(|a, b| b.0.total_cmp(&a.0));
+            out[i].push(WordEvidence {
+                concept: c,
+                rank,
+                score,
+                top,
+                matched: matched.len(),
+                words: matched.into_iter().take(4).map(|(_, w)| w).collect(),
+                has_act,
+            });
+        }
+    }
+    out
+}
