@@ -81,9 +81,19 @@ pub mod points {
     /// The heading names the concept only as the occasion of something else (`… bei
     /// Auslieferung`, `… in case of extradition`).
     pub const CIRCUMSTANCE: f32 = 0.5;
+    /// A provision among the best of its jurisdiction by the concept's words (BM25 of its labels,
+    /// key terms and acts; compare only), by rank: the first three. Weak on purpose: a candidate
+    /// found by words alone reaches the threshold only with the concept's elements.
+    pub const WORDS_RANK: [f32; 3] = [1.5, 1.0, 0.5];
+    /// … which must include an act and at least this many of the concept's words.
+    pub const WORDS_MIN: usize = 2;
     /// How close (in bytes of the folded text) an act must be to a computer or data object for
     /// a candidate found by the concept's words alone.
     pub const NEAR_CHARS: usize = 100;
+    /// A candidate's act, object and without-right element (a power's measure, object and
+    /// authority) within this many bytes of the folded text: one clause that does it.
+    pub const CLAUSE: f32 = 1.0;
+    pub const CLAUSE_CHARS: usize = 150;
     /// Least score of a tag (and of a compare row or matrix cell).
     pub const THRESHOLD: f32 = 4.0;
 }
@@ -378,6 +388,29 @@ impl Taxonomy {
             .any(|&a| obj.iter().any(|&o| a.abs_diff(o) <= near))
     }
 
+    /// Are an act (measure) of concept `i`, an `object` marker and the `element` marker all
+    /// within [`points::CLAUSE_CHARS`] of each other in the folded text `t` — one clause that
+    /// does the act to a computer or data without right (or: an authority orders the measure on
+    /// data)?
+    fn one_clause(&self, t: &str, i: usize, lang: &str, element: &str) -> bool {
+        let (Some(objects), Some(el)) = (self.markers.get("object"), self.markers.get(element))
+        else {
+            return false;
+        };
+        let span: usize = std::env::var("CX_CLAUSE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(points::CLAUSE_CHARS);
+        let obj = objects.positions(t, 0, lang);
+        let els = el.positions(t, 0, lang);
+        self.acts.positions(t, i, lang).iter().any(|&a| {
+            obj.iter().any(|&o| {
+                els.iter()
+                    .any(|&e| a.max(o).max(e) - a.min(o).min(e) <= span)
+            })
+        })
+    }
+
     /// The `circumstance` marker ending right before the label in the heading, if any.
     fn circumstance_before(&self, h: &str, label: &str, lang: &str) -> Option<String> {
         let m = self.markers.get("circumstance")?;
@@ -399,14 +432,34 @@ impl Taxonomy {
     /// The element markers' phrases of `language` (folded): the words every concept of a group
     /// shares (without right, penalty, authority, computer or data…), not any one concept's.
     pub fn marker_phrases(&self, language: &str) -> Vec<&str> {
+        self.marker_phrases_of(language, |_| true)
+    }
+
+    /// [`Taxonomy::marker_phrases`] of the markers `pick` accepts (by name).
+    pub fn marker_phrases_of(&self, language: &str, pick: impl Fn(&str) -> bool) -> Vec<&str> {
         self.markers
-            .values()
+            .iter()
+            .filter(|(name, _)| pick(name))
+            .map(|(_, m)| m)
             .flat_map(|m| {
                 (0..m.patterns.len())
                     .filter(|&p| m.lang[p] == language)
                     .map(|p| m.patterns[p].as_str())
             })
             .collect()
+    }
+
+    /// The markers that are a concept's own wording rather than a shared element: a group's
+    /// defining element (`territory` for a jurisdiction rule, `foreign` for cooperation) and
+    /// the markers the concept `requires`.
+    pub fn own_markers(&self, c: &Concept) -> Vec<String> {
+        let mut out: Vec<String> = c.requires.clone();
+        match c.group.as_str() {
+            "jurisdiction" => out.push("territory".into()),
+            "cooperation" => out.push("foreign".into()),
+            _ => {}
+        }
+        out
     }
 
     pub fn get(&self, id: &str) -> Option<&Concept> {
@@ -680,6 +733,7 @@ impl Taxonomy {
             }
             let only_text_label = only_text_label && t_terms[i].is_none();
             let by_words_only = rules.len() == 1 && rules[0].what.starts_with(WORDS_RULE);
+            let clause_all = std::env::var("CX_CLAUSE_ALL").is_ok();
             // Found by words alone: the act must be done to a computer or data (within
             // [`points::NEAR_CHARS`] of an object word), as the provision creating it says.
             let act_far = by_words_only
@@ -735,6 +789,15 @@ impl Taxonomy {
                             points::MISSING_ELEMENTS,
                         );
                     }
+                    if clause_all || by_words_only {
+                        if self.one_clause(&t, i, lang, "unlawful") {
+                            add(
+                                &mut rules,
+                                "act, object and without-right element in one clause".into(),
+                                points::CLAUSE,
+                            );
+                        }
+                    }
                     if act_far {
                         weigh(
                             &mut rules,
@@ -776,6 +839,13 @@ impl Taxonomy {
                     }
                     if authority.is_none() && !treaty {
                         weigh(&mut rules, "no authority".into(), points::MISSING_ELEMENTS);
+                    }
+                    if (clause_all || by_words_only) && self.one_clause(&t, i, lang, "authority") {
+                        add(
+                            &mut rules,
+                            "authority, measure and object in one clause".into(),
+                            points::CLAUSE,
+                        );
                     }
                     if act_far {
                         weigh(

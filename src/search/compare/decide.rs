@@ -78,7 +78,18 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let ranked = super::words::rank(taxonomy, &passages, keep);
+    let own_or_parent: Vec<String> = passages
+        .iter()
+        .zip(&parents)
+        .map(|(p, parent)| {
+            if p.heading.is_empty() {
+                parent.clone()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    let ranked = super::words::rank(taxonomy, &passages, &own_or_parent, keep);
     let extra: Vec<Vec<Evidence>> = ranked
         .iter()
         .map(|list| list.iter().filter_map(|w| words_rule(taxonomy, w)).collect())
@@ -115,14 +126,14 @@ fn words_rule(taxonomy: &Taxonomy, w: &super::words::WordEvidence) -> Option<Evi
     let min_words: usize = std::env::var("CX_WORDS_MIN")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
+        .unwrap_or(points::WORDS_MIN);
     if (needs_act && !w.has_act) || w.matched < min_words {
         return None;
     }
     let pts: Vec<f32> = std::env::var("CX_WORDS_POINTS")
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
-        .unwrap_or_else(|| vec![2.0, 1.5, 1.0]);
+        .unwrap_or_else(|| points::WORDS_RANK.to_vec());
     let points = *pts.get(w.rank)?;
     let words: Vec<String> = w.words.iter().map(|x| format!("\"{x}\"")).collect();
     Some(Evidence {

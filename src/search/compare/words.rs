@@ -83,6 +83,15 @@ fn query_words(taxonomy: &Taxonomy, language: &str, an: &mut Lang) -> Vec<Vec<Qu
             let mut labels: Vec<String> = pick(&c.labels);
             labels.extend(pick(&c.terms));
             let mut acts = pick(&c.acts);
+            // A group's defining element is the concept's own wording (`territory` for a
+            // jurisdiction rule), as the markers it requires are.
+            let own = taxonomy.own_markers(c);
+            acts.extend(
+                taxonomy
+                    .marker_phrases_of(language, |m| own.iter().any(|o| o == m))
+                    .into_iter()
+                    .map(str::to_string),
+            );
             if labels.is_empty() && acts.is_empty() {
                 labels = c.labels.get("en").cloned().unwrap_or_default();
                 labels.extend(c.terms.get("en").cloned().unwrap_or_default());
@@ -120,24 +129,25 @@ fn query_words(taxonomy: &Taxonomy, language: &str, an: &mut Lang) -> Vec<Vec<Qu
             out
         })
         .collect();
-    let markers: Vec<String> = taxonomy
-        .marker_phrases(language)
-        .into_iter()
-        .flat_map(|m| analyzers::analyze(&mut an.stem, m))
-        .filter(|w| counts(w))
-        .collect();
     let mut concepts_of: HashMap<String, usize> = HashMap::new();
     for words in &per_concept {
         for w in words {
             *concepts_of.entry(w.stem.clone()).or_default() += 1;
         }
     }
-    for words in &mut per_concept {
+    for (c, words) in taxonomy.concepts.iter().zip(&mut per_concept) {
+        let own = taxonomy.own_markers(c);
+        let shared: Vec<String> = taxonomy
+            .marker_phrases_of(language, |m| !own.iter().any(|o| o == m))
+            .into_iter()
+            .flat_map(|m| analyzers::analyze(&mut an.stem, m))
+            .filter(|w| counts(w))
+            .collect();
         words.retain(|w| {
             concepts_of[&w.stem] < GENERIC_CONCEPTS
-                && !markers
-                    .iter()
-                    .any(|m| *m == w.stem || (m.chars().count() >= 4 && w.stem.starts_with(m.as_str())))
+                && !shared.iter().any(|m| {
+                    *m == w.stem || (m.chars().count() >= 4 && w.stem.starts_with(m.as_str()))
+                })
         });
     }
     per_concept
@@ -148,13 +158,22 @@ pub const GENERIC_CONCEPTS: usize = 3;
 
 /// For every passage, its evidence by words for the concepts it ranks among the `keep` best of
 /// the jurisdiction for (score above zero).
-pub fn rank(taxonomy: &Taxonomy, passages: &[Passage], keep: usize) -> Vec<Vec<WordEvidence>> {
+///
+/// `parents[i]` is the heading of the provision passage `i` belongs to (empty when it has its own
+/// heading or none): a headingless subsection is about what its provision's heading says.
+pub fn rank(
+    taxonomy: &Taxonomy,
+    passages: &[Passage],
+    parents: &[String],
+    keep: usize,
+) -> Vec<Vec<WordEvidence>> {
     // Analyzers and query words per language of the jurisdiction.
     let mut langs: HashMap<String, (Lang, Vec<Vec<QueryWord>>)> = HashMap::new();
     let mut vocab: HashMap<String, u32> = HashMap::new();
     let mut docs: Vec<HashMap<u32, f32>> = Vec::with_capacity(passages.len());
     let mut lens: Vec<f32> = Vec::with_capacity(passages.len());
-    for p in passages {
+    for (k, p) in passages.iter().enumerate() {
+        let parent = parents.get(k).map(String::as_str).unwrap_or("");
         let (an, _) = langs.entry(p.language.clone()).or_insert_with(|| {
             let mut an = lang(&p.language);
             let q = query_words(taxonomy, &p.language, &mut an);
@@ -162,7 +181,7 @@ pub fn rank(taxonomy: &Taxonomy, passages: &[Passage], keep: usize) -> Vec<Vec<W
         });
         let mut tf: HashMap<u32, f32> = HashMap::new();
         let mut len = 0.0;
-        for (field, weight) in [(&p.heading, 2.0), (&p.text, 1.0)] {
+        for (field, weight) in [(p.heading.as_str(), 2.0), (parent, 1.0), (p.text.as_str(), 1.0)] {
             for w in analyzers::analyze(&mut an.stem, field) {
                 if !counts(&w) {
                     continue;
