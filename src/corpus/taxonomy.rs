@@ -201,6 +201,9 @@ pub struct View<'a> {
     /// (a German word in a Dutch passage is no element), unless the taxonomy has none for it.
     /// Empty: every language.
     pub language: &'a str,
+    /// The title of the passage's document: a procedural power in a mutual legal assistance act
+    /// is cooperation, as one in a Part on cooperation is.
+    pub title: &'a str,
     /// Wording evidence found outside the passage itself (compare's ranking of a jurisdiction's
     /// provisions by a concept's words): each makes the passage a candidate of its concept.
     pub extra: &'a [Evidence],
@@ -601,12 +604,17 @@ impl Taxonomy {
             m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0]
                 .map(|p| m.patterns[p].clone())
         });
-        // A container (Part, amended Act) named for international cooperation.
+        // A container (Part, amended Act) or the document named for international cooperation.
+        let title_labels = if v.title.is_empty() {
+            vec![None; n]
+        } else {
+            self.labels.first_matches(&fold(v.title), n, "")
+        };
         let cooperation_container = self
             .concepts
             .iter()
-            .zip(&path_labels)
-            .find(|(c, p)| c.group == "cooperation" && p.is_some())
+            .zip(path_labels.iter().zip(&title_labels))
+            .find(|(c, (p, t))| c.group == "cooperation" && (p.is_some() || t.is_some()))
             .map(|(c, _)| c.id.as_str());
         let general_part = self.markers.get("general_part").and_then(|m| {
             v.path

@@ -101,6 +101,7 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
         .zip(parents.par_iter())
         .zip(extra.par_iter())
         .map(|((p, parent), extra)| {
+            let title = &document_names(p);
             let assessments = taxonomy.assess(&View {
                 heading: &p.heading,
                 text: &p.text,
@@ -108,6 +109,7 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
                 parent_heading: parent,
                 kind: &p.kind,
                 language: &p.language,
+                title,
                 extra,
             });
             Assessed {
@@ -117,6 +119,15 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
             }
         })
         .collect()
+}
+
+/// The names of the passage's document: its title, and the Act a citation names (`Mutual Legal
+/// Assistance Act, s. 16.1` in an amending act), for containers' labels.
+fn document_names(p: &Passage) -> String {
+    match p.citation.rsplit_once(", ") {
+        Some((act, _)) => format!("{} / {act}", p.title),
+        None => p.title.clone(),
+    }
 }
 
 /// The wording rule of a passage ranked among the best of its jurisdiction by a concept's words.
