@@ -744,8 +744,17 @@ impl Taxonomy {
             let clause_all = std::env::var("CX_CLAUSE_ALL").is_ok();
             // Found by words alone: the act must be done to a computer or data (within
             // [`points::NEAR_CHARS`] of an object word), as the provision creating it says.
-            let act_far = by_words_only
-                && (c.object || c.group == "procedure")
+            // … and so must an offence named only by the act in its heading (`Obstruction`:
+            // of an officer, or of a computer?), unless the heading names the object.
+            let by_heading_act_only = rules.len() == 1 && rules[0].what.starts_with("heading names the act");
+            let heading_object = self.markers.get("object").is_some_and(|m| {
+                m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0].is_some()
+            });
+            let act_far = ((by_words_only && (c.object || c.group == "procedure"))
+                || (std::env::var("CX_NO_HEADACT").is_err()
+                    && by_heading_act_only
+                    && c.object
+                    && !heading_object))
                 && !self.act_near_object(&t, i, lang);
             // Elements: what the provision does.
             let act = t_acts[i].map(|p| self.acts.patterns[p].clone());
