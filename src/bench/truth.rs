@@ -220,18 +220,6 @@ pub fn classify(cell: &Cell, assessed: &[Assessed], filled: bool) -> Failure {
     let candidate = expected
         .iter()
         .any(|a| a.assessments.iter().any(|x| x.concept == cell.concept));
-    if !candidate && std::env::var("CX_DEBUG").is_ok() {
-        let t = crate::corpus::taxonomy::Taxonomy::builtin();
-        let ci = t.concepts.iter().position(|c| c.id == cell.concept).unwrap_or(0);
-        let ps: Vec<crate::segment::Passage> = assessed.iter().map(|a| a.passage.clone()).collect();
-        let r = crate::search::compare::words::rank(&t, &ps, &[], 1000);
-        for (i, a) in assessed.iter().enumerate() {
-            if judge_provision(cell, &a.passage.doc_id, &a.passage.citation) {
-                let w: Vec<_> = r[i].iter().filter(|w| w.concept == ci).collect();
-                eprintln!("DEBUG {} {} {} {:?}", cell.jurisdiction, cell.concept, a.passage.citation, w.first().map(|w| (w.rank, w.matched, w.has_act, &w.words)));
-            }
-        }
-    }
     match (candidate, filled) {
         (false, _) => Failure::NoCandidate,
         (true, false) => Failure::BelowThreshold,

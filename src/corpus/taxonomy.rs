@@ -305,10 +305,6 @@ pub const MARKERS: &[&str] = &[
 
 impl Taxonomy {
     pub fn builtin() -> Taxonomy {
-        if let Ok(p) = std::env::var("CX_TAXONOMY") {
-            let s = std::fs::read_to_string(p).expect("CX_TAXONOMY");
-            return Taxonomy::from_toml(&s).expect("CX_TAXONOMY parses");
-        }
         Taxonomy::from_toml(BUILTIN).expect("corpus/taxonomy.toml is checked by tests")
     }
 
@@ -380,10 +376,7 @@ impl Taxonomy {
         let Some(objects) = self.markers.get("object") else {
             return true;
         };
-        let near: usize = std::env::var("CX_NEAR")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(points::NEAR_CHARS);
+        let near = points::NEAR_CHARS;
         let obj = objects.positions(t, 0, lang);
         self.acts
             .positions(t, i, lang)
@@ -400,10 +393,7 @@ impl Taxonomy {
         else {
             return false;
         };
-        let span: usize = std::env::var("CX_CLAUSE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(points::CLAUSE_CHARS);
+        let span = points::CLAUSE_CHARS;
         let obj = objects.positions(t, 0, lang);
         let els = el.positions(t, 0, lang);
         self.acts.positions(t, i, lang).iter().any(|&a| {
@@ -714,8 +704,9 @@ impl Taxonomy {
                     );
                 }
             }
-            let words_always = std::env::var("CX_WORDS_ALWAYS").is_ok();
-            if rules.is_empty() || words_always {
+            // Found by the concept's words: a candidate only where no wording rule fired (as
+            // evidence on top of a label it would re-rank what the labels already decide).
+            if rules.is_empty() {
                 if let Some(e) = v.extra.iter().find(|e| e.concept == i) {
                     add(&mut rules, e.what.clone(), e.points);
                 }
@@ -741,7 +732,6 @@ impl Taxonomy {
             }
             let only_text_label = only_text_label && t_terms[i].is_none();
             let by_words_only = rules.len() == 1 && rules[0].what.starts_with(WORDS_RULE);
-            let clause_all = std::env::var("CX_CLAUSE_ALL").is_ok();
             // Found by words alone: the act must be done to a computer or data (within
             // [`points::NEAR_CHARS`] of an object word), as the provision creating it says.
             // … and so must an offence named only by the act in its heading (`Obstruction`:
@@ -751,10 +741,7 @@ impl Taxonomy {
                 m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0].is_some()
             });
             let act_far = ((by_words_only && (c.object || c.group == "procedure"))
-                || (std::env::var("CX_NO_HEADACT").is_err()
-                    && by_heading_act_only
-                    && c.object
-                    && !heading_object))
+                || (by_heading_act_only && c.object && !heading_object))
                 && !self.act_near_object(&t, i, lang);
             // Elements: what the provision does.
             let act = t_acts[i].map(|p| self.acts.patterns[p].clone());
@@ -806,14 +793,12 @@ impl Taxonomy {
                             points::MISSING_ELEMENTS,
                         );
                     }
-                    if clause_all || by_words_only {
-                        if self.one_clause(&t, i, lang, "unlawful") {
-                            add(
-                                &mut rules,
-                                "act, object and without-right element in one clause".into(),
-                                points::CLAUSE,
-                            );
-                        }
+                    if by_words_only && self.one_clause(&t, i, lang, "unlawful") {
+                        add(
+                            &mut rules,
+                            "act, object and without-right element in one clause".into(),
+                            points::CLAUSE,
+                        );
                     }
                     if act_far {
                         weigh(
@@ -857,7 +842,7 @@ impl Taxonomy {
                     if authority.is_none() && !treaty {
                         weigh(&mut rules, "no authority".into(), points::MISSING_ELEMENTS);
                     }
-                    if (clause_all || by_words_only) && self.one_clause(&t, i, lang, "authority") {
+                    if by_words_only && self.one_clause(&t, i, lang, "authority") {
                         add(
                             &mut rules,
                             "authority, measure and object in one clause".into(),

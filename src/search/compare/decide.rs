@@ -74,10 +74,7 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
         .iter()
         .map(|p| parent_heading(&headings, &p.passage_id).to_string())
         .collect();
-    let keep: usize = std::env::var("CX_WORDS_KEEP")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+    let keep = points::WORDS_RANK.len();
     let own_or_parent: Vec<String> = passages
         .iter()
         .zip(&parents)
@@ -134,18 +131,10 @@ fn document_names(p: &Passage) -> String {
 fn words_rule(taxonomy: &Taxonomy, w: &super::words::WordEvidence) -> Option<Evidence> {
     let c = &taxonomy.concepts[w.concept];
     let needs_act = !c.acts.is_empty();
-    let min_words: usize = std::env::var("CX_WORDS_MIN")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(points::WORDS_MIN);
-    if (needs_act && !w.has_act) || w.matched < min_words {
+    if (needs_act && !w.has_act) || w.matched < points::WORDS_MIN {
         return None;
     }
-    let pts: Vec<f32> = std::env::var("CX_WORDS_POINTS")
-        .ok()
-        .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
-        .unwrap_or_else(|| points::WORDS_RANK.to_vec());
-    let points = *pts.get(w.rank)?;
+    let points = *points::WORDS_RANK.get(w.rank)?;
     let words: Vec<String> = w.words.iter().map(|x| format!("\"{x}\"")).collect();
     Some(Evidence {
         concept: w.concept,
