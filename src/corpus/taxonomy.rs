@@ -371,35 +371,25 @@ impl Taxonomy {
     }
 
     /// Is an act (measure) of concept `i` within [`points::NEAR_CHARS`] of an `object` marker
-    /// in the folded text `t`?
-    fn act_near_object(&self, t: &str, i: usize, lang: &str) -> bool {
-        let Some(objects) = self.markers.get("object") else {
-            return true;
-        };
-        let near = points::NEAR_CHARS;
-        let obj = objects.positions(t, 0, lang);
-        self.acts
-            .positions(t, i, lang)
+    /// in the folded text?
+    fn act_near_object(&self, at: &Positions, i: usize) -> bool {
+        let obj = at.marker(self, "object");
+        at.acts(self)[i]
             .iter()
-            .any(|&a| obj.iter().any(|&o| a.abs_diff(o) <= near))
+            .any(|&a| obj.iter().any(|&o| a.abs_diff(o) <= points::NEAR_CHARS))
     }
 
     /// Are an act (measure) of concept `i`, an `object` marker and the `element` marker all
-    /// within [`points::CLAUSE_CHARS`] of each other in the folded text `t` — one clause that
-    /// does the act to a computer or data without right (or: an authority orders the measure on
+    /// within [`points::CLAUSE_CHARS`] of each other in the folded text — one clause that does
+    /// the act to a computer or data without right (or: an authority orders the measure on
     /// data)?
-    fn one_clause(&self, t: &str, i: usize, lang: &str, element: &str) -> bool {
-        let (Some(objects), Some(el)) = (self.markers.get("object"), self.markers.get(element))
-        else {
-            return false;
-        };
-        let span = points::CLAUSE_CHARS;
-        let obj = objects.positions(t, 0, lang);
-        let els = el.positions(t, 0, lang);
-        self.acts.positions(t, i, lang).iter().any(|&a| {
+    fn one_clause(&self, at: &Positions, i: usize, element: &'static str) -> bool {
+        let obj = at.marker(self, "object");
+        let els = at.marker(self, element);
+        at.acts(self)[i].iter().any(|&a| {
             obj.iter().any(|&o| {
                 els.iter()
-                    .any(|&e| a.max(o).max(e) - a.min(o).min(e) <= span)
+                    .any(|&e| a.max(o).max(e) - a.min(o).min(e) <= points::CLAUSE_CHARS)
             })
         })
     }
@@ -611,6 +601,7 @@ impl Taxonomy {
                 .iter()
                 .find_map(|c| m.first_matches(&fold(c), 1, lang)[0].map(|p| m.patterns[p].clone()))
         });
+        let at = Positions::new(&t, lang);
         let mut out = Vec::new();
         for (i, c) in self.concepts.iter().enumerate() {
             let mut rules = Vec::new();
@@ -742,7 +733,7 @@ impl Taxonomy {
             });
             let act_far = ((by_words_only && (c.object || c.group == "procedure"))
                 || (by_heading_act_only && c.object && !heading_object))
-                && !self.act_near_object(&t, i, lang);
+                && !self.act_near_object(&at, i);
             // Elements: what the provision does.
             let act = t_acts[i].map(|p| self.acts.patterns[p].clone());
             // A text label's own words ("illegal access") are not the without-right element.
@@ -793,7 +784,7 @@ impl Taxonomy {
                             points::MISSING_ELEMENTS,
                         );
                     }
-                    if by_words_only && self.one_clause(&t, i, lang, "unlawful") {
+                    if by_words_only && self.one_clause(&at, i, "unlawful") {
                         add(
                             &mut rules,
                             "act, object and without-right element in one clause".into(),
@@ -842,7 +833,7 @@ impl Taxonomy {
                     if authority.is_none() && !treaty {
                         weigh(&mut rules, "no authority".into(), points::MISSING_ELEMENTS);
                     }
-                    if by_words_only && self.one_clause(&t, i, lang, "authority") {
+                    if by_words_only && self.one_clause(&at, i, "authority") {
                         add(
                             &mut rules,
                             "authority, measure and object in one clause".into(),
@@ -951,6 +942,59 @@ impl Taxonomy {
             });
         }
         out
+    }
+}
+
+/// Where acts and markers occur in one folded text, found once when first asked for (proximity
+/// tests of [`Taxonomy::assess`]).
+struct Positions<'t> {
+    t: &'t str,
+    lang: &'t str,
+    acts: std::cell::OnceCell<Vec<Vec<usize>>>,
+    markers: std::cell::RefCell<BTreeMap<&'static str, std::rc::Rc<Vec<usize>>>>,
+}
+
+impl<'t> Positions<'t> {
+    fn new(t: &'t str, lang: &'t str) -> Self {
+        Positions {
+            t,
+            lang,
+            acts: Default::default(),
+            markers: Default::default(),
+        }
+    }
+
+    /// Per concept, the byte offsets where one of its acts starts.
+    fn acts(&self, tax: &Taxonomy) -> &Vec<Vec<usize>> {
+        self.acts.get_or_init(|| {
+            let mut out = vec![Vec::new(); tax.concepts.len()];
+            let set = &tax.acts;
+            for m in set.ac.find_overlapping_iter(self.t) {
+                let p = m.pattern().as_usize();
+                if set.speaks(p, self.lang)
+                    && at_word_boundaries(self.t, m.start(), m.end(), &set.patterns[p], set.prefix)
+                {
+                    out[set.owner[p]].push(m.start());
+                }
+            }
+            out
+        })
+    }
+
+    /// Byte offsets where the marker `name` occurs.
+    fn marker(&self, tax: &Taxonomy, name: &'static str) -> std::rc::Rc<Vec<usize>> {
+        self.markers
+            .borrow_mut()
+            .entry(name)
+            .or_insert_with(|| {
+                std::rc::Rc::new(
+                    tax.markers
+                        .get(name)
+                        .map(|m| m.positions(self.t, 0, self.lang))
+                        .unwrap_or_default(),
+                )
+            })
+            .clone()
     }
 }
 

@@ -197,55 +197,92 @@ pub fn rank(
     }
     let n = passages.len() as f32;
     let avg = lens.iter().sum::<f32>() / n.max(1.0);
-    // Vocabulary ids each query word matches (exact stem, or every stem it starts).
-    let mut ids_of: HashMap<(String, bool), Vec<u32>> = HashMap::new();
+    // Every distinct query word (stem, word start or not) once, with the vocabulary ids it
+    // matches; then each vocabulary id → the query words it counts for.
+    let mut keys: Vec<(String, bool)> = Vec::new();
+    let mut key_of: HashMap<(String, bool), usize> = HashMap::new();
     for (_, qs) in langs.values() {
         for q in qs.iter().flatten() {
-            ids_of
-                .entry((q.stem.clone(), q.prefix))
-                .or_insert_with(|| {
-                    if q.prefix {
-                        vocab
-                            .iter()
-                            .filter(|(w, _)| w.starts_with(q.stem.as_str()))
-                            .map(|(_, &i)| i)
-                            .collect()
-                    } else {
-                        vocab.get(&q.stem).map(|&i| vec![i]).unwrap_or_default()
-                    }
-                });
+            let k = (q.stem.clone(), q.prefix);
+            if !key_of.contains_key(&k) {
+                key_of.insert(k.clone(), keys.len());
+                keys.push(k);
+            }
         }
     }
-    let tf_of = |d: &HashMap<u32, f32>, ids: &[u32]| -> f32 {
-        ids.iter().filter_map(|i| d.get(i)).sum::<f32>()
-    };
-    // Document frequency of each query word over the jurisdiction.
-    let df: HashMap<&(String, bool), f32> = ids_of
+    let mut counts_for: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (w, &id) in &vocab {
+        // The word itself (exact or word start), and each shorter start of it.
+        for (end, _) in w.char_indices().skip(1).chain(std::iter::once((w.len(), ' '))) {
+            let start = &w[..end];
+            let exact = end == w.len();
+            for prefix in [true, false] {
+                if !prefix && !exact {
+                    continue;
+                }
+                if let Some(&k) = key_of.get(&(start.to_string(), prefix)) {
+                    counts_for.entry(id).or_default().push(k);
+                }
+            }
+        }
+    }
+    // Per passage, the frequency of each query word it has; per query word, its passages.
+    let tfs: Vec<HashMap<usize, f32>> = docs
         .iter()
-        .map(|(k, ids)| (k, docs.iter().filter(|d| tf_of(d, ids) > 0.0).count() as f32))
+        .map(|d| {
+            let mut tf: HashMap<usize, f32> = HashMap::new();
+            for (id, f) in d {
+                for &k in counts_for.get(id).into_iter().flatten() {
+                    *tf.entry(k).or_default() += f;
+                }
+            }
+            tf
+        })
+        .collect();
+    let mut df = vec![0.0f32; keys.len()];
+    for tf in &tfs {
+        for &k in tf.keys() {
+            df[k] += 1.0;
+        }
+    }
+    // Per language and concept, the key of each query word.
+    let keyed: HashMap<&str, Vec<Vec<usize>>> = langs
+        .iter()
+        .map(|(l, (_, qs))| {
+            let ks = qs
+                .iter()
+                .map(|ws| {
+                    ws.iter()
+                        .map(|q| key_of[&(q.stem.clone(), q.prefix)])
+                        .collect()
+                })
+                .collect();
+            (l.as_str(), ks)
+        })
         .collect();
     let concepts = taxonomy.concepts.len();
     // Per concept, (score, passage, words matched, act matched).
-    let mut per_concept: Vec<Vec<(f32, usize, Vec<(f32, String)>, bool)>> =
+    let mut per_concept: Vec<Vec<(f32, usize, Vec<(f32, usize)>, bool)>> =
         vec![Vec::new(); concepts];
     for (i, p) in passages.iter().enumerate() {
+        let tf = &tfs[i];
+        if tf.is_empty() {
+            continue;
+        }
         let (_, qs) = &langs[&p.language];
         let norm = K1 * (1.0 - B + B * lens[i] / avg.max(1.0));
+        let keyed = &keyed[p.language.as_str()];
         for (c, words) in qs.iter().enumerate() {
             let mut s = 0.0;
             let mut matched = Vec::new();
             let mut act = false;
-            for q in words {
-                let key = (q.stem.clone(), q.prefix);
-                let tf = tf_of(&docs[i], &ids_of[&key]);
-                if tf == 0.0 {
-                    continue;
-                }
-                let d = df[&key];
+            for (q, &k) in words.iter().zip(&keyed[c]) {
+                let Some(&f) = tf.get(&k) else { continue };
+                let d = df[k];
                 let idf = (1.0 + (n - d + 0.5) / (d + 0.5)).ln();
-                let x = idf * tf * (K1 + 1.0) / (tf + norm);
+                let x = idf * f * (K1 + 1.0) / (f + norm);
                 s += x;
-                matched.push((x, q.stem.clone()));
+                matched.push((x, k));
                 act |= q.act;
             }
             if s > 0.0 {
@@ -265,7 +302,11 @@ pub fn rank(
                 score,
                 top,
                 matched: matched.len(),
-                words: matched.into_iter().take(4).map(|(_, w)| w).collect(),
+                words: matched
+                    .into_iter()
+                    .take(4)
+                    .map(|(_, k)| keys[k].0.clone())
+                    .collect(),
                 has_act,
             });
         }
