@@ -327,10 +327,7 @@ pub fn report_text(results: &[CellResult], splits: &[String], cells: bool) -> St
     if failures.values().any(|c| !c.is_empty()) {
         s.push_str("\nwrong cells by class:\n");
         for name in scores.keys().filter(|n| splits.contains(n)) {
-            s.push_str(&format!(
-                "{name:<9} {}\n",
-                failure_line(failures.get(name))
-            ));
+            s.push_str(&format!("{name:<9} {}\n", failure_line(failures.get(name))));
         }
     }
     if cells {
@@ -346,7 +343,9 @@ pub fn report_text(results: &[CellResult], splits: &[String], cells: bool) -> St
                 r.concept,
                 r.got.as_deref().unwrap_or("none"),
                 if r.none { " (expected none)" } else { "" },
-                r.failure.map(|f| format!(" [{}]", f.name())).unwrap_or_default()
+                r.failure
+                    .map(|f| format!(" [{}]", f.name()))
+                    .unwrap_or_default()
             ));
         }
     }
@@ -456,5 +455,54 @@ split = "heldout"
         assert!(TruthTable::parse(&bad).is_err());
         let bad = TABLE.replace("none = true", "none = false");
         assert!(TruthTable::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn wrong_cells_are_classed_by_where_the_provision_was_lost() {
+        let t = TruthTable::parse(TABLE).unwrap();
+        let tax = crate::corpus::taxonomy::Taxonomy::builtin();
+        let p = |citation: &str, heading: &str, text: &str| crate::segment::Passage {
+            passage_id: format!("xx-code/{citation}"),
+            doc_id: "xx-code".into(),
+            title: String::new(),
+            jurisdiction: "XX".into(),
+            kind: "national-law".into(),
+            language: "en".into(),
+            citation: citation.into(),
+            heading: heading.into(),
+            path: Vec::new(),
+            text: text.into(),
+            ordinal: 0,
+            url: String::new(),
+            label: String::new(),
+            year: None,
+            concepts: Vec::new(),
+            version_date: None,
+            completeness: String::new(),
+        };
+        // Invented: § 2 says nothing the taxonomy knows; § 3 is a candidate.
+        let a = crate::search::compare::decide::assess_all(
+            &tax,
+            vec![
+                p("§ 2", "Fees", "The fee is ten units."),
+                p(
+                    "§ 3",
+                    "Unauthorised access",
+                    "Whoever accesses a computer without right is fined.",
+                ),
+            ],
+        );
+        assert_eq!(classify(&t.cell[0], &a, true), Failure::NoCandidate);
+        assert_eq!(classify(&t.cell[0], &a[1..], true), Failure::NotIndexed);
+        let a = crate::search::compare::decide::assess_all(
+            &tax,
+            vec![p(
+                "§ 2(1)",
+                "Unauthorised access",
+                "Whoever accesses a computer without right is fined.",
+            )],
+        );
+        assert_eq!(classify(&t.cell[0], &a, false), Failure::BelowThreshold);
+        assert_eq!(classify(&t.cell[0], &a, true), Failure::Outranked);
     }
 }

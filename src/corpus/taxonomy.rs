@@ -727,7 +727,8 @@ impl Taxonomy {
             // [`points::NEAR_CHARS`] of an object word), as the provision creating it says.
             // … and so must an offence named only by the act in its heading (`Obstruction`:
             // of an officer, or of a computer?), unless the heading names the object.
-            let by_heading_act_only = rules.len() == 1 && rules[0].what.starts_with("heading names the act");
+            let by_heading_act_only =
+                rules.len() == 1 && rules[0].what.starts_with("heading names the act");
             let heading_object = self.markers.get("object").is_some_and(|m| {
                 m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0].is_some()
             });
@@ -1740,5 +1741,89 @@ mod tests {
             accents_of(fold("L'autorita' centrale e' il Ministro"), "it"),
             "l'autorita centrale e il ministro"
         );
+    }
+
+    // Invented passages throughout.
+    #[test]
+    fn required_elements_and_proximity() {
+        let t = Taxonomy::builtin();
+        let en = |heading, text| View {
+            heading,
+            text,
+            language: "en",
+            kind: "national-law",
+            ..Default::default()
+        };
+        // Pornography of adults is no child sexual abuse material: the child element is missing.
+        let adults = "A person who distributes pornographic images of an adult without consent \
+                      commits an offence and is liable to imprisonment.";
+        let kids = "A person who distributes pornographic images of a child commits an offence \
+                    and is liable to imprisonment.";
+        let a = score_of(&t, &en("Distribution of pornography", adults), "csam");
+        let k = score_of(&t, &en("Distribution of pornography", kids), "csam");
+        assert!(a < points::THRESHOLD && k >= points::THRESHOLD, "{a} {k}");
+        // An offence named only by the act in its heading: the act must be near the object.
+        let far = "A person who hinders an officer carrying out a search under this Act commits \
+                   an offence and is liable to a fine; in this Act a computer includes any \
+                   electronic device that processes information of every sort.";
+        let near = "A person who without authority hinders the operation of a computer commits \
+                    an offence and is liable to a fine.";
+        let f = score_of(&t, &en("Hindering", far), "system-interference");
+        let n = score_of(&t, &en("Hindering", near), "system-interference");
+        assert!(f < n, "{f} {n}");
+        assert!(f < points::THRESHOLD, "{f}");
+    }
+
+    #[test]
+    fn evidence_from_outside_makes_a_candidate_weighed_by_elements() {
+        let t = Taxonomy::builtin();
+        let i = t
+            .concepts
+            .iter()
+            .position(|c| c.id == "illegal-interception")
+            .unwrap();
+        let e = |points| {
+            vec![Evidence {
+                concept: i,
+                what: format!("{WORDS_RULE} \"intercept\" (rank 1 in the jurisdiction)"),
+                points,
+                act: true,
+            }]
+        };
+        let extra = e(points::WORDS_RANK[0]);
+        let text =
+            "A person who without authority intercepts a transmission of data to a computer \
+                    commits an offence and is liable to imprisonment.";
+        let v = View {
+            heading: "Amendments to section 12",
+            text,
+            language: "en",
+            kind: "national-law",
+            extra: &extra,
+            ..Default::default()
+        };
+        let a = t
+            .assess(&v)
+            .into_iter()
+            .find(|a| a.concept == "illegal-interception")
+            .unwrap();
+        assert!(a.rules[0].what.starts_with(WORDS_RULE), "{a:?}");
+        assert!(a.score >= points::THRESHOLD, "{}", a.explain());
+        assert!(a.explain().contains("one clause"), "{}", a.explain());
+        // The same words, no element: mentioned, not created.
+        let v = View {
+            text: "Reports on interception are laid before the house every year.",
+            ..v
+        };
+        assert!(score_of(&t, &v, "illegal-interception") < points::THRESHOLD);
+        // Without the evidence, the amending provision names nothing the taxonomy knows.
+        let v = View {
+            text,
+            extra: &[],
+            ..v
+        };
+        assert!(t.assess(&v).iter().all(
+            |a| a.concept != "illegal-interception" || !a.rules[0].what.starts_with(WORDS_RULE)
+        ));
     }
 }

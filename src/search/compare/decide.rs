@@ -89,7 +89,11 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
     let ranked = super::words::rank(taxonomy, &passages, &own_or_parent, keep);
     let extra: Vec<Vec<Evidence>> = ranked
         .iter()
-        .map(|list| list.iter().filter_map(|w| words_rule(taxonomy, w)).collect())
+        .map(|list| {
+            list.iter()
+                .filter_map(|w| words_rule(taxonomy, w))
+                .collect()
+        })
         .collect();
     // Every passage is assessed on its own: in parallel, in document order.
     use rayon::prelude::*;
@@ -395,5 +399,49 @@ mod tests {
             "{g:?}"
         );
         assert_eq!(choose(&a, &["illegal-access".into()]).best, Some(1));
+    }
+
+    #[test]
+    fn a_provision_no_wording_rule_names_competes_by_its_words() {
+        // An amending provision: its heading names nothing of the taxonomy, its text does the
+        // act to data without right under a penalty.
+        let ps = vec![
+            passage(
+                "amend/1",
+                "Short title",
+                "This Act is the Invented Amendment Act.",
+                &[],
+                1,
+            ),
+            passage(
+                "amend/7",
+                "Insertion of section 12A",
+                "A person who without authority intercepts messages sent to a computer \
+                 commits an offence and is liable to imprisonment.",
+                &[],
+                2,
+            ),
+        ];
+        let t = Taxonomy::builtin();
+        let a = assess_all(&t, ps);
+        let d = choose(&a, &["illegal-interception".to_string()]);
+        assert_eq!(d.best, Some(1), "{}", d.why);
+        assert!(
+            d.why.contains(crate::corpus::taxonomy::WORDS_RULE),
+            "{}",
+            d.why
+        );
+        // A jurisdiction whose only mention is a report: no provision.
+        let ps = vec![passage(
+            "rep/3",
+            "Annual report",
+            "The minister reports each year on interception by providers.",
+            &[],
+            1,
+        )];
+        let a = assess_all(&t, ps);
+        assert!(choose(&a, &["illegal-interception".to_string()])
+            .best
+            .is_none());
     }
 }

@@ -70,8 +70,10 @@ fn counts(w: &str) -> bool {
 /// The query words of every concept in `language`: its labels and key terms (stems) and its acts
 /// (word starts), in that language; a concept without wording in it uses its English. Words that
 /// do not tell concepts apart are left out: those of the element markers (computer, data,
-/// offence, court…: every concept of a group has them) and those in the wording of
-/// [`GENERIC_CONCEPTS`] concepts or more.
+/// offence, court…: every concept of a group has them) and label words in the wording of
+/// [`GENERIC_CONCEPTS`] concepts or more. A concept's own acts stay (`intercept` is in the
+/// labels of several concepts and still the act of illegal interception; an offence and a power
+/// sharing it are told apart by their elements).
 fn query_words(taxonomy: &Taxonomy, language: &str, an: &mut Lang) -> Vec<Vec<QueryWord>> {
     let mut per_concept: Vec<Vec<QueryWord>> = taxonomy
         .concepts
@@ -144,7 +146,7 @@ fn query_words(taxonomy: &Taxonomy, language: &str, an: &mut Lang) -> Vec<Vec<Qu
             .filter(|w| counts(w))
             .collect();
         words.retain(|w| {
-            concepts_of[&w.stem] < GENERIC_CONCEPTS
+            (w.act || concepts_of[&w.stem] < GENERIC_CONCEPTS)
                 && !shared.iter().any(|m| {
                     *m == w.stem || (m.chars().count() >= 4 && w.stem.starts_with(m.as_str()))
                 })
@@ -181,7 +183,11 @@ pub fn rank(
         });
         let mut tf: HashMap<u32, f32> = HashMap::new();
         let mut len = 0.0;
-        for (field, weight) in [(p.heading.as_str(), 2.0), (parent, 1.0), (p.text.as_str(), 1.0)] {
+        for (field, weight) in [
+            (p.heading.as_str(), 2.0),
+            (parent, 1.0),
+            (p.text.as_str(), 1.0),
+        ] {
             for w in analyzers::analyze(&mut an.stem, field) {
                 if !counts(&w) {
                     continue;
@@ -213,7 +219,11 @@ pub fn rank(
     let mut counts_for: HashMap<u32, Vec<usize>> = HashMap::new();
     for (w, &id) in &vocab {
         // The word itself (exact or word start), and each shorter start of it.
-        for (end, _) in w.char_indices().skip(1).chain(std::iter::once((w.len(), ' '))) {
+        for (end, _) in w
+            .char_indices()
+            .skip(1)
+            .chain(std::iter::once((w.len(), ' ')))
+        {
             let start = &w[..end];
             let exact = end == w.len();
             for prefix in [true, false] {
@@ -312,4 +322,119 @@ pub fn rank(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage(id: &str, heading: &str, text: &str) -> Passage {
+        Passage {
+            passage_id: format!("act/{id}"),
+            doc_id: "act".into(),
+            title: String::new(),
+            jurisdiction: "XX".into(),
+            kind: "national-law".into(),
+            language: "en".into(),
+            citation: format!("s. {id}"),
+            heading: heading.into(),
+            path: Vec::new(),
+            text: text.into(),
+            ordinal: 0,
+            url: String::new(),
+            label: String::new(),
+            year: None,
+            concepts: Vec::new(),
+            version_date: None,
+            completeness: String::new(),
+        }
+    }
+
+    // Invented provisions throughout.
+    #[test]
+    fn the_provision_about_the_concepts_words_ranks_first() {
+        let t = Taxonomy::builtin();
+        let ps = vec![
+            passage(
+                "1",
+                "Short title",
+                "This Act may be cited as the Invented Act.",
+            ),
+            passage(
+                "2",
+                "Amendment of section 9",
+                "Section 9 is amended: a person who intercepts a transmission to a computer \
+                 commits an offence; interception by a provider for maintenance is not.",
+            ),
+            passage(
+                "3",
+                "Fees",
+                "The minister may set fees for licences of providers of a computer service.",
+            ),
+        ];
+        let ranked = rank(&t, &ps, &[], 3);
+        let i = t
+            .concepts
+            .iter()
+            .position(|c| c.id == "illegal-interception")
+            .unwrap();
+        let w = ranked[1].iter().find(|w| w.concept == i).expect("ranked");
+        assert_eq!(w.rank, 0);
+        assert!(
+            w.has_act && w.words.iter().any(|x| x == "intercept"),
+            "{w:?}"
+        );
+        // A passage without any of the concept's words is not ranked for it; one with a word
+        // of a label (`service`) but not the act ranks below, and is no candidate by itself.
+        assert!(ranked[0].iter().all(|w| w.concept != i));
+        assert!(ranked[2]
+            .iter()
+            .filter(|w| w.concept == i)
+            .all(|w| w.rank > 0 && !w.has_act));
+    }
+
+    #[test]
+    fn words_every_concept_shares_are_not_a_concepts_words() {
+        let t = Taxonomy::builtin();
+        let mut an = lang("en");
+        let q = query_words(&t, "en", &mut an);
+        let i = t
+            .concepts
+            .iter()
+            .position(|c| c.id == "illegal-access")
+            .unwrap();
+        let words: Vec<&str> = q[i].iter().map(|w| w.stem.as_str()).collect();
+        assert!(words.contains(&"access"), "{words:?}");
+        // `computer` is an object marker, `unauthorised` a without-right marker.
+        assert!(!words.contains(&"comput"), "{words:?}");
+        assert!(
+            !words.iter().any(|w| w.starts_with("unauthor")),
+            "{words:?}"
+        );
+        // A jurisdiction rule's own element (territory) is its wording.
+        let j = t
+            .concepts
+            .iter()
+            .position(|c| c.id == "jurisdiction")
+            .unwrap();
+        assert!(q[j].iter().any(|w| w.stem == "territori"), "{:?}", q[j]);
+    }
+
+    #[test]
+    fn a_headingless_subsection_counts_its_parents_heading() {
+        let t = Taxonomy::builtin();
+        let ps = vec![
+            passage("4", "", "The court may so order on an application."),
+            passage("5", "", "The court may so order on an application."),
+        ];
+        let parents = vec!["Preservation of stored data".to_string(), String::new()];
+        let ranked = rank(&t, &ps, &parents, 3);
+        let i = t
+            .concepts
+            .iter()
+            .position(|c| c.id == "expedited-preservation")
+            .unwrap();
+        assert!(ranked[0].iter().any(|w| w.concept == i));
+        assert!(ranked[1].iter().all(|w| w.concept != i));
+    }
 }
