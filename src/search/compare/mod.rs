@@ -451,9 +451,8 @@ impl Engine {
         p: &Passage,
     ) -> Result<(Arc<HashMap<String, usize>>, usize), SearchError> {
         type Key = (std::path::PathBuf, String);
-        static WORDS: std::sync::OnceLock<
-            Mutex<HashMap<Key, (Arc<HashMap<String, usize>>, usize)>>,
-        > = std::sync::OnceLock::new();
+        type Counts = (Arc<HashMap<String, usize>>, usize);
+        static WORDS: std::sync::OnceLock<Mutex<HashMap<Key, Counts>>> = std::sync::OnceLock::new();
         let key: Key = (self.open.generation.clone(), p.doc_id.clone());
         let cache = WORDS.get_or_init(Default::default);
         let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());

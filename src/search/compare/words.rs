@@ -36,6 +36,10 @@ pub struct WordEvidence {
     pub has_act: bool,
 }
 
+/// A passage scored for one concept: (score, passage index, (points, query word key) of each
+/// word matched, whether an act matched).
+type Scored = (f32, usize, Vec<(f32, usize)>, bool);
+
 /// One query word of a concept in one language: a stem (exact) or an act's word start.
 #[derive(Debug, Clone)]
 struct QueryWord {
@@ -271,9 +275,7 @@ pub fn rank(
         })
         .collect();
     let concepts = taxonomy.concepts.len();
-    // Per concept, (score, passage, words matched, act matched).
-    let mut per_concept: Vec<Vec<(f32, usize, Vec<(f32, usize)>, bool)>> =
-        vec![Vec::new(); concepts];
+    let mut per_concept: Vec<Vec<Scored>> = vec![Vec::new(); concepts];
     for (i, p) in passages.iter().enumerate() {
         let tf = &tfs[i];
         if tf.is_empty() {
