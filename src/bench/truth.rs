@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::qrels::normalize;
+use crate::search::compare::decide::Assessed;
 use crate::search::compare::Matrix;
 use crate::search::Engine;
 
@@ -86,6 +87,46 @@ pub struct CellResult {
     /// `doc citation` the matrix gave, if any.
     pub got: Option<String>,
     pub right: bool,
+    /// Why a wrong cell is wrong (see [`Failure`]); `None` for a right cell.
+    pub failure: Option<Failure>,
+}
+
+/// The class of a wrong cell: where in the decision the expected provision was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Failure {
+    /// No passage of the expected provision is in the index (for this jurisdiction's
+    /// provisions): the corpus or the segmentation lacks it.
+    NotIndexed,
+    /// The expected provision is indexed but never became a candidate for the concept (no
+    /// rule of the taxonomy fired on it): a recall problem of candidate generation.
+    NoCandidate,
+    /// The expected provision was a candidate, but no candidate reached the threshold.
+    BelowThreshold,
+    /// The expected provision was a candidate, and another provision won.
+    Outranked,
+    /// A `none` cell that the matrix filled.
+    FalseMatch,
+}
+
+impl Failure {
+    pub const ALL: [Failure; 5] = [
+        Failure::NotIndexed,
+        Failure::NoCandidate,
+        Failure::BelowThreshold,
+        Failure::Outranked,
+        Failure::FalseMatch,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Failure::NotIndexed => "not indexed",
+            Failure::NoCandidate => "no candidate",
+            Failure::BelowThreshold => "below threshold",
+            Failure::Outranked => "outranked",
+            Failure::FalseMatch => "false match",
+        }
+    }
 }
 
 /// Accuracy on one split.
@@ -122,12 +163,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 pub fn judge(cell: &Cell, got: Option<(&str, &str)>) -> bool {
     match got {
         None => cell.none,
-        Some((doc, citation)) => {
-            let chain = crate::bench::qrels::provision_chain(citation);
-            cell.expect
-                .iter()
-                .any(|e| e.doc == doc && chain.contains(&normalize(&e.citation)))
-        }
+        Some((doc, citation)) => judge_provision(cell, doc, citation),
     }
 }
 
@@ -149,7 +185,54 @@ pub fn score(engine: &mut Engine, table: &TruthTable) -> anyhow::Result<Vec<Cell
         .into_iter()
         .collect();
     let m = engine.matrix(&jurisdictions, &concepts, false)?;
-    Ok(results(&m, table))
+    let kinds: Vec<String> = crate::search::compare::PROVISION_KINDS
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    let mut assessed = BTreeMap::new();
+    for j in &jurisdictions {
+        assessed.insert(j.clone(), engine.assessed(j, &kinds)?);
+    }
+    let mut out = results(&m, table);
+    for (r, c) in out.iter_mut().zip(&table.cell) {
+        if r.right {
+            continue;
+        }
+        r.failure = Some(match assessed.get(&c.jurisdiction) {
+            _ if c.none => Failure::FalseMatch,
+            None => Failure::NotIndexed,
+            Some(a) => classify(c, a, r.got.is_some()),
+        });
+    }
+    Ok(out)
+}
+
+/// Where a wrong provision cell lost its expected provision, among the assessed provisions of
+/// its jurisdiction.
+pub fn classify(cell: &Cell, assessed: &[Assessed], filled: bool) -> Failure {
+    let expected: Vec<&Assessed> = assessed
+        .iter()
+        .filter(|a| judge_provision(cell, &a.passage.doc_id, &a.passage.citation))
+        .collect();
+    if expected.is_empty() {
+        return Failure::NotIndexed;
+    }
+    let candidate = expected
+        .iter()
+        .any(|a| a.assessments.iter().any(|x| x.concept == cell.concept));
+    match (candidate, filled) {
+        (false, _) => Failure::NoCandidate,
+        (true, false) => Failure::BelowThreshold,
+        (true, true) => Failure::Outranked,
+    }
+}
+
+/// Is (`doc`, `citation`) one of the cell's expected provisions, or a part of one?
+fn judge_provision(cell: &Cell, doc: &str, citation: &str) -> bool {
+    let chain = crate::bench::qrels::provision_chain(citation);
+    cell.expect
+        .iter()
+        .any(|e| e.doc == doc && chain.contains(&normalize(&e.citation)))
 }
 
 /// Judge every cell of the table against a matrix.
@@ -174,6 +257,7 @@ pub fn results(m: &Matrix, table: &TruthTable) -> Vec<CellResult> {
                 none: c.none,
                 got: got.map(|(d, ci)| format!("{d} {ci}")),
                 right: judge(c, got),
+                failure: None,
             }
         })
         .collect()
@@ -195,6 +279,31 @@ pub fn by_split(results: &[CellResult]) -> BTreeMap<String, SplitScore> {
     out
 }
 
+/// Per split, how many wrong cells fell into each [`Failure`] class (aggregate counts: safe
+/// to read for the held-out half).
+pub fn failures_by_split(results: &[CellResult]) -> BTreeMap<String, BTreeMap<Failure, usize>> {
+    let mut out: BTreeMap<String, BTreeMap<Failure, usize>> = BTreeMap::new();
+    for r in results {
+        let s = out.entry(r.split.clone()).or_default();
+        if let Some(f) = r.failure {
+            *s.entry(f).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// `no candidate 21, outranked 6, …` (every class, zeros included).
+fn failure_line(counts: Option<&BTreeMap<Failure, usize>>) -> String {
+    Failure::ALL
+        .iter()
+        .map(|f| {
+            let n = counts.and_then(|c| c.get(f)).copied().unwrap_or(0);
+            format!("{} {n}", f.name())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The report of `cyberlex eval --truth`: accuracies per split (only the `splits` asked for),
 /// and with `cells`, the wrong cells of those splits.
 pub fn report_text(results: &[CellResult], splits: &[String], cells: bool) -> String {
@@ -214,6 +323,13 @@ pub fn report_text(results: &[CellResult], splits: &[String], cells: bool) -> St
             x.none_cells
         ));
     }
+    let failures = failures_by_split(results);
+    if failures.values().any(|c| !c.is_empty()) {
+        s.push_str("\nwrong cells by class:\n");
+        for name in scores.keys().filter(|n| splits.contains(n)) {
+            s.push_str(&format!("{name:<9} {}\n", failure_line(failures.get(name))));
+        }
+    }
     if cells {
         s.push_str("\nwrong cells:\n");
         for r in results
@@ -221,12 +337,15 @@ pub fn report_text(results: &[CellResult], splits: &[String], cells: bool) -> St
             .filter(|r| !r.right && splits.contains(&r.split))
         {
             s.push_str(&format!(
-                "  {:<8} {:<4} {:<24} got {}{}\n",
+                "  {:<8} {:<4} {:<24} got {}{}{}\n",
                 r.split,
                 r.jurisdiction,
                 r.concept,
                 r.got.as_deref().unwrap_or("none"),
-                if r.none { " (expected none)" } else { "" }
+                if r.none { " (expected none)" } else { "" },
+                r.failure
+                    .map(|f| format!(" [{}]", f.name()))
+                    .unwrap_or_default()
             ));
         }
     }
@@ -235,18 +354,33 @@ pub fn report_text(results: &[CellResult], splits: &[String], cells: bool) -> St
 
 /// The JSON report: per split accuracies, and the cells of the splits asked for.
 pub fn report_json(results: &[CellResult], splits: &[String]) -> serde_json::Value {
+    let failures = failures_by_split(results);
     let scores: BTreeMap<String, serde_json::Value> = by_split(results)
         .into_iter()
         .filter(|(n, _)| splits.contains(n))
-        .map(|(n, x)| {
-            (
-                n,
-                serde_json::json!({
-                    "provision_accuracy": x.provision_accuracy(),
-                    "none_accuracy": x.none_accuracy(),
-                    "counts": x,
-                }),
-            )
+        .map(|(name, x)| {
+            let counts: serde_json::Map<String, serde_json::Value> = Failure::ALL
+                .iter()
+                .map(|f| {
+                    let key = serde_json::to_value(f)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    let n = failures
+                        .get(&name)
+                        .and_then(|c| c.get(f))
+                        .copied()
+                        .unwrap_or(0);
+                    (key, n.into())
+                })
+                .collect();
+            let v = serde_json::json!({
+                "provision_accuracy": x.provision_accuracy(),
+                "none_accuracy": x.none_accuracy(),
+                "counts": x,
+                "failures": counts,
+            });
+            (name, v)
         })
         .collect();
     let cells: Vec<&CellResult> = results
@@ -295,6 +429,7 @@ split = "heldout"
                 none: false,
                 got: None,
                 right: false,
+                failure: Some(Failure::NoCandidate),
             },
             CellResult {
                 concept: "csam".into(),
@@ -303,6 +438,7 @@ split = "heldout"
                 none: true,
                 got: None,
                 right: true,
+                failure: None,
             },
         ];
         let s = by_split(&r);
@@ -319,5 +455,54 @@ split = "heldout"
         assert!(TruthTable::parse(&bad).is_err());
         let bad = TABLE.replace("none = true", "none = false");
         assert!(TruthTable::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn wrong_cells_are_classed_by_where_the_provision_was_lost() {
+        let t = TruthTable::parse(TABLE).unwrap();
+        let tax = crate::corpus::taxonomy::Taxonomy::builtin();
+        let p = |citation: &str, heading: &str, text: &str| crate::segment::Passage {
+            passage_id: format!("xx-code/{citation}"),
+            doc_id: "xx-code".into(),
+            title: String::new(),
+            jurisdiction: "XX".into(),
+            kind: "national-law".into(),
+            language: "en".into(),
+            citation: citation.into(),
+            heading: heading.into(),
+            path: Vec::new(),
+            text: text.into(),
+            ordinal: 0,
+            url: String::new(),
+            label: String::new(),
+            year: None,
+            concepts: Vec::new(),
+            version_date: None,
+            completeness: String::new(),
+        };
+        // Invented: § 2 says nothing the taxonomy knows; § 3 is a candidate.
+        let a = crate::search::compare::decide::assess_all(
+            &tax,
+            vec![
+                p("§ 2", "Fees", "The fee is ten units."),
+                p(
+                    "§ 3",
+                    "Unauthorised access",
+                    "Whoever accesses a computer without right is fined.",
+                ),
+            ],
+        );
+        assert_eq!(classify(&t.cell[0], &a, true), Failure::NoCandidate);
+        assert_eq!(classify(&t.cell[0], &a[1..], true), Failure::NotIndexed);
+        let a = crate::search::compare::decide::assess_all(
+            &tax,
+            vec![p(
+                "§ 2(1)",
+                "Unauthorised access",
+                "Whoever accesses a computer without right is fined.",
+            )],
+        );
+        assert_eq!(classify(&t.cell[0], &a, false), Failure::BelowThreshold);
+        assert_eq!(classify(&t.cell[0], &a, true), Failure::Outranked);
     }
 }

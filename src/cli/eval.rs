@@ -39,6 +39,11 @@ pub struct EvalArgs {
     /// Score a compare/matrix truth table (`[[cell]]`s; also recognised as QRELS).
     #[arg(long, value_name = "FILE")]
     pub truth: Option<PathBuf>,
+    /// With a truth table: decide with this taxonomy (TOML, the form of corpus/taxonomy.toml)
+    /// instead of the built-in one — e.g. one stripped of key terms and extra labels, to see
+    /// what the decision does with wording it was not fitted to.
+    #[arg(long, value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
     /// With a truth table: the splits to report (repeatable; default both).
     #[arg(long, value_name = "SPLIT", value_parser = ["tune", "heldout"])]
     pub split: Vec<String>,
@@ -147,6 +152,12 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
     if let Some(path) = truth {
         let table = truth::TruthTable::load(&path)?;
         let mut engine = Engine::open(&a.index)?;
+        if let Some(t) = &a.taxonomy {
+            let text = std::fs::read_to_string(t)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", t.display()))?;
+            engine.taxonomy = crate::corpus::taxonomy::Taxonomy::from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", t.display()))?;
+        }
         let results = truth::score(&mut engine, &table)?;
         let splits = if a.split.is_empty() {
             vec!["tune".to_string(), "heldout".to_string()]

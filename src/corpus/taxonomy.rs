@@ -81,6 +81,19 @@ pub mod points {
     /// The heading names the concept only as the occasion of something else (`… bei
     /// Auslieferung`, `… in case of extradition`).
     pub const CIRCUMSTANCE: f32 = 0.5;
+    /// A provision among the best of its jurisdiction by the concept's words (BM25 of its labels,
+    /// key terms and acts; compare only), by rank: the first three. Weak on purpose: a candidate
+    /// found by words alone reaches the threshold only with the concept's elements.
+    pub const WORDS_RANK: [f32; 3] = [1.5, 1.0, 0.5];
+    /// … which must include an act and at least this many of the concept's words.
+    pub const WORDS_MIN: usize = 2;
+    /// How close (in bytes of the folded text) an act must be to a computer or data object for
+    /// a candidate found by the concept's words alone.
+    pub const NEAR_CHARS: usize = 100;
+    /// A candidate's act, object and without-right element (a power's measure, object and
+    /// authority) within this many bytes of the folded text: one clause that does it.
+    pub const CLAUSE: f32 = 1.0;
+    pub const CLAUSE_CHARS: usize = 150;
     /// Least score of a tag (and of a compare row or matrix cell).
     pub const THRESHOLD: f32 = 4.0;
 }
@@ -112,6 +125,11 @@ pub struct Concept {
     /// officer is no system interference.
     #[serde(default)]
     pub object: bool,
+    /// Markers whose element the concept's provision must have in its heading or text (`child`
+    /// for child sexual abuse material: pornography of adults is not it); a candidate without
+    /// one is weighed as [`points::MISSING_ELEMENTS`].
+    #[serde(default)]
+    pub requires: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +201,23 @@ pub struct View<'a> {
     /// (a German word in a Dutch passage is no element), unless the taxonomy has none for it.
     /// Empty: every language.
     pub language: &'a str,
+    /// The title of the passage's document: a procedural power in a mutual legal assistance act
+    /// is cooperation, as one in a Part on cooperation is.
+    pub title: &'a str,
+    /// Wording evidence found outside the passage itself (compare's ranking of a jurisdiction's
+    /// provisions by a concept's words): each makes the passage a candidate of its concept.
+    pub extra: &'a [Evidence],
+}
+
+/// A wording rule computed outside [`Taxonomy::assess`] for one concept (by its index).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub concept: usize,
+    /// `words of the concept "intercept", "comput" (rank 1 of the jurisdiction)`.
+    pub what: String,
+    pub points: f32,
+    /// Whether the words include an act (measure) of the concept.
+    pub act: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -245,6 +280,10 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// The start of the description of a wording rule found by a concept's words (compare's
+/// ranking of a jurisdiction's provisions): weak textual evidence, weighed like a text label.
+pub const WORDS_RULE: &str = "words of the concept";
+
 /// Markers read in a passage's text.
 const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime", "territory"];
 
@@ -261,6 +300,7 @@ pub const MARKERS: &[&str] = &[
     "aggravated",
     "object",
     "circumstance",
+    "child",
 ];
 
 impl Taxonomy {
@@ -330,6 +370,30 @@ impl Taxonomy {
         })
     }
 
+    /// Is an act (measure) of concept `i` within [`points::NEAR_CHARS`] of an `object` marker
+    /// in the folded text?
+    fn act_near_object(&self, at: &Positions, i: usize) -> bool {
+        let obj = at.marker(self, "object");
+        at.acts(self)[i]
+            .iter()
+            .any(|&a| obj.iter().any(|&o| a.abs_diff(o) <= points::NEAR_CHARS))
+    }
+
+    /// Are an act (measure) of concept `i`, an `object` marker and the `element` marker all
+    /// within [`points::CLAUSE_CHARS`] of each other in the folded text — one clause that does
+    /// the act to a computer or data without right (or: an authority orders the measure on
+    /// data)?
+    fn one_clause(&self, at: &Positions, i: usize, element: &'static str) -> bool {
+        let obj = at.marker(self, "object");
+        let els = at.marker(self, element);
+        at.acts(self)[i].iter().any(|&a| {
+            obj.iter().any(|&o| {
+                els.iter()
+                    .any(|&e| a.max(o).max(e) - a.min(o).min(e) <= points::CLAUSE_CHARS)
+            })
+        })
+    }
+
     /// The `circumstance` marker ending right before the label in the heading, if any.
     fn circumstance_before(&self, h: &str, label: &str, lang: &str) -> Option<String> {
         let m = self.markers.get("circumstance")?;
@@ -346,6 +410,39 @@ impl Taxonomy {
                         .is_none_or(|c| !c.is_alphanumeric())
             })
             .cloned()
+    }
+
+    /// The element markers' phrases of `language` (folded): the words every concept of a group
+    /// shares (without right, penalty, authority, computer or data…), not any one concept's.
+    pub fn marker_phrases(&self, language: &str) -> Vec<&str> {
+        self.marker_phrases_of(language, |_| true)
+    }
+
+    /// [`Taxonomy::marker_phrases`] of the markers `pick` accepts (by name).
+    pub fn marker_phrases_of(&self, language: &str, pick: impl Fn(&str) -> bool) -> Vec<&str> {
+        self.markers
+            .iter()
+            .filter(|(name, _)| pick(name))
+            .map(|(_, m)| m)
+            .flat_map(|m| {
+                (0..m.patterns.len())
+                    .filter(|&p| m.lang[p] == language)
+                    .map(|p| m.patterns[p].as_str())
+            })
+            .collect()
+    }
+
+    /// The markers that are a concept's own wording rather than a shared element: a group's
+    /// defining element (`territory` for a jurisdiction rule, `foreign` for cooperation) and
+    /// the markers the concept `requires`.
+    pub fn own_markers(&self, c: &Concept) -> Vec<String> {
+        let mut out: Vec<String> = c.requires.clone();
+        match c.group.as_str() {
+            "jurisdiction" => out.push("territory".into()),
+            "cooperation" => out.push("foreign".into()),
+            _ => {}
+        }
+        out
     }
 
     pub fn get(&self, id: &str) -> Option<&Concept> {
@@ -422,7 +519,8 @@ impl Taxonomy {
             || some(&p_labels)
             || some(&t_terms)
             || some(&h_acts)
-            || some(&path_labels))
+            || some(&path_labels)
+            || !v.extra.is_empty())
         {
             // No concept's wording: nothing to weigh (most passages of a code).
             return Vec::new();
@@ -486,18 +584,24 @@ impl Taxonomy {
             m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0]
                 .map(|p| m.patterns[p].clone())
         });
-        // A container (Part, amended Act) named for international cooperation.
+        // A container (Part, amended Act) or the document named for international cooperation.
+        let title_labels = if v.title.is_empty() {
+            vec![None; n]
+        } else {
+            self.labels.first_matches(&fold(v.title), n, "")
+        };
         let cooperation_container = self
             .concepts
             .iter()
-            .zip(&path_labels)
-            .find(|(c, p)| c.group == "cooperation" && p.is_some())
+            .zip(path_labels.iter().zip(&title_labels))
+            .find(|(c, (p, t))| c.group == "cooperation" && (p.is_some() || t.is_some()))
             .map(|(c, _)| c.id.as_str());
         let general_part = self.markers.get("general_part").and_then(|m| {
             v.path
                 .iter()
                 .find_map(|c| m.first_matches(&fold(c), 1, lang)[0].map(|p| m.patterns[p].clone()))
         });
+        let at = Positions::new(&t, lang);
         let mut out = Vec::new();
         for (i, c) in self.concepts.iter().enumerate() {
             let mut rules = Vec::new();
@@ -591,7 +695,15 @@ impl Taxonomy {
                     );
                 }
             }
-            let only_text_label = rules.len() == 1 && rules[0].what.starts_with("text");
+            // Found by the concept's words: a candidate only where no wording rule fired (as
+            // evidence on top of a label it would re-rank what the labels already decide).
+            if rules.is_empty() {
+                if let Some(e) = v.extra.iter().find(|e| e.concept == i) {
+                    add(&mut rules, e.what.clone(), e.points);
+                }
+            }
+            let only_text_label = rules.len() == 1
+                && (rules[0].what.starts_with("text") || rules[0].what.starts_with(WORDS_RULE));
             // Only strengthens wording the passage has (`artikel 8 van het Verdrag` alone could
             // be any treaty's article).
             if let (false, Some(a)) = (
@@ -610,6 +722,19 @@ impl Taxonomy {
                 continue;
             }
             let only_text_label = only_text_label && t_terms[i].is_none();
+            let by_words_only = rules.len() == 1 && rules[0].what.starts_with(WORDS_RULE);
+            // Found by words alone: the act must be done to a computer or data (within
+            // [`points::NEAR_CHARS`] of an object word), as the provision creating it says.
+            // … and so must an offence named only by the act in its heading (`Obstruction`:
+            // of an officer, or of a computer?), unless the heading names the object.
+            let by_heading_act_only =
+                rules.len() == 1 && rules[0].what.starts_with("heading names the act");
+            let heading_object = self.markers.get("object").is_some_and(|m| {
+                m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0].is_some()
+            });
+            let act_far = ((by_words_only && (c.object || c.group == "procedure"))
+                || (by_heading_act_only && c.object && !heading_object))
+                && !self.act_near_object(&at, i);
             // Elements: what the provision does.
             let act = t_acts[i].map(|p| self.acts.patterns[p].clone());
             // A text label's own words ("illegal access") are not the without-right element.
@@ -660,6 +785,32 @@ impl Taxonomy {
                             points::MISSING_ELEMENTS,
                         );
                     }
+                    if by_words_only && self.one_clause(&at, i, "unlawful") {
+                        add(
+                            &mut rules,
+                            "act, object and without-right element in one clause".into(),
+                            points::CLAUSE,
+                        );
+                    }
+                    if act_far {
+                        weigh(
+                            &mut rules,
+                            "act far from any computer or data object".into(),
+                            points::MISSING_ELEMENTS,
+                        );
+                    }
+                    for m in &c.requires {
+                        let found = self.markers.get(m).is_some_and(|ms| {
+                            ms.first_matches(&format!("{h} {ph} {t}"), 1, lang)[0].is_some()
+                        });
+                        if !found {
+                            weigh(
+                                &mut rules,
+                                format!("no {m} element"),
+                                points::MISSING_ELEMENTS,
+                            );
+                        }
+                    }
                     if let Some(w) = &aggravated {
                         weigh(
                             &mut rules,
@@ -682,6 +833,20 @@ impl Taxonomy {
                     }
                     if authority.is_none() && !treaty {
                         weigh(&mut rules, "no authority".into(), points::MISSING_ELEMENTS);
+                    }
+                    if by_words_only && self.one_clause(&at, i, "authority") {
+                        add(
+                            &mut rules,
+                            "authority, measure and object in one clause".into(),
+                            points::CLAUSE,
+                        );
+                    }
+                    if act_far {
+                        weigh(
+                            &mut rules,
+                            "measure far from any computer or data object".into(),
+                            points::MISSING_ELEMENTS,
+                        );
                     }
                     if let Some(w) = &foreign {
                         weigh(
@@ -778,6 +943,59 @@ impl Taxonomy {
             });
         }
         out
+    }
+}
+
+/// Where acts and markers occur in one folded text, found once when first asked for (proximity
+/// tests of [`Taxonomy::assess`]).
+struct Positions<'t> {
+    t: &'t str,
+    lang: &'t str,
+    acts: std::cell::OnceCell<Vec<Vec<usize>>>,
+    markers: std::cell::RefCell<BTreeMap<&'static str, std::rc::Rc<Vec<usize>>>>,
+}
+
+impl<'t> Positions<'t> {
+    fn new(t: &'t str, lang: &'t str) -> Self {
+        Positions {
+            t,
+            lang,
+            acts: Default::default(),
+            markers: Default::default(),
+        }
+    }
+
+    /// Per concept, the byte offsets where one of its acts starts.
+    fn acts(&self, tax: &Taxonomy) -> &Vec<Vec<usize>> {
+        self.acts.get_or_init(|| {
+            let mut out = vec![Vec::new(); tax.concepts.len()];
+            let set = &tax.acts;
+            for m in set.ac.find_overlapping_iter(self.t) {
+                let p = m.pattern().as_usize();
+                if set.speaks(p, self.lang)
+                    && at_word_boundaries(self.t, m.start(), m.end(), &set.patterns[p], set.prefix)
+                {
+                    out[set.owner[p]].push(m.start());
+                }
+            }
+            out
+        })
+    }
+
+    /// Byte offsets where the marker `name` occurs.
+    fn marker(&self, tax: &Taxonomy, name: &'static str) -> std::rc::Rc<Vec<usize>> {
+        self.markers
+            .borrow_mut()
+            .entry(name)
+            .or_insert_with(|| {
+                std::rc::Rc::new(
+                    tax.markers
+                        .get(name)
+                        .map(|m| m.positions(self.t, 0, self.lang))
+                        .unwrap_or_default(),
+                )
+            })
+            .clone()
     }
 }
 
@@ -1017,6 +1235,21 @@ impl PhraseSet {
             }
         }
         best
+    }
+
+    /// Byte offsets in `hay` where a pattern of concept `owner` that counts in `language` starts,
+    /// at word boundaries.
+    fn positions(&self, hay: &str, owner: usize, language: &str) -> Vec<usize> {
+        self.ac
+            .find_overlapping_iter(hay)
+            .filter(|m| {
+                let p = m.pattern().as_usize();
+                self.owner[p] == owner
+                    && self.speaks(p, language)
+                    && at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix)
+            })
+            .map(|m| m.start())
+            .collect()
     }
 
     /// Per concept, the smallest pattern index found in `hay` at word boundaries, among the
@@ -1518,5 +1751,89 @@ mod tests {
             accents_of(fold("L'autorita' centrale e' il Ministro"), "it"),
             "l'autorita centrale e il ministro"
         );
+    }
+
+    // Invented passages throughout.
+    #[test]
+    fn required_elements_and_proximity() {
+        let t = Taxonomy::builtin();
+        let en = |heading, text| View {
+            heading,
+            text,
+            language: "en",
+            kind: "national-law",
+            ..Default::default()
+        };
+        // Pornography of adults is no child sexual abuse material: the child element is missing.
+        let adults = "A person who distributes pornographic images of an adult without consent \
+                      commits an offence and is liable to imprisonment.";
+        let kids = "A person who distributes pornographic images of a child commits an offence \
+                    and is liable to imprisonment.";
+        let a = score_of(&t, &en("Distribution of pornography", adults), "csam");
+        let k = score_of(&t, &en("Distribution of pornography", kids), "csam");
+        assert!(a < points::THRESHOLD && k >= points::THRESHOLD, "{a} {k}");
+        // An offence named only by the act in its heading: the act must be near the object.
+        let far = "A person who hinders an officer carrying out a search under this Act commits \
+                   an offence and is liable to a fine; in this Act a computer includes any \
+                   electronic device that processes information of every sort.";
+        let near = "A person who without authority hinders the operation of a computer commits \
+                    an offence and is liable to a fine.";
+        let f = score_of(&t, &en("Hindering", far), "system-interference");
+        let n = score_of(&t, &en("Hindering", near), "system-interference");
+        assert!(f < n, "{f} {n}");
+        assert!(f < points::THRESHOLD, "{f}");
+    }
+
+    #[test]
+    fn evidence_from_outside_makes_a_candidate_weighed_by_elements() {
+        let t = Taxonomy::builtin();
+        let i = t
+            .concepts
+            .iter()
+            .position(|c| c.id == "illegal-interception")
+            .unwrap();
+        let e = |points| {
+            vec![Evidence {
+                concept: i,
+                what: format!("{WORDS_RULE} \"intercept\" (rank 1 in the jurisdiction)"),
+                points,
+                act: true,
+            }]
+        };
+        let extra = e(points::WORDS_RANK[0]);
+        let text =
+            "A person who without authority intercepts a transmission of data to a computer \
+                    commits an offence and is liable to imprisonment.";
+        let v = View {
+            heading: "Amendments to section 12",
+            text,
+            language: "en",
+            kind: "national-law",
+            extra: &extra,
+            ..Default::default()
+        };
+        let a = t
+            .assess(&v)
+            .into_iter()
+            .find(|a| a.concept == "illegal-interception")
+            .unwrap();
+        assert!(a.rules[0].what.starts_with(WORDS_RULE), "{a:?}");
+        assert!(a.score >= points::THRESHOLD, "{}", a.explain());
+        assert!(a.explain().contains("one clause"), "{}", a.explain());
+        // The same words, no element: mentioned, not created.
+        let v = View {
+            text: "Reports on interception are laid before the house every year.",
+            ..v
+        };
+        assert!(score_of(&t, &v, "illegal-interception") < points::THRESHOLD);
+        // Without the evidence, the amending provision names nothing the taxonomy knows.
+        let v = View {
+            text,
+            extra: &[],
+            ..v
+        };
+        assert!(t.assess(&v).iter().all(
+            |a| a.concept != "illegal-interception" || !a.rules[0].what.starts_with(WORDS_RULE)
+        ));
     }
 }

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::corpus::taxonomy::{points, Assessment, Taxonomy, View};
+use crate::corpus::taxonomy::{points, Assessment, Evidence, Taxonomy, View};
 use crate::segment::Passage;
 
 /// Weight of definitions and preambles against operative provisions.
@@ -74,12 +74,35 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
         .iter()
         .map(|p| parent_heading(&headings, &p.passage_id).to_string())
         .collect();
+    let keep = points::WORDS_RANK.len();
+    let own_or_parent: Vec<String> = passages
+        .iter()
+        .zip(&parents)
+        .map(|(p, parent)| {
+            if p.heading.is_empty() {
+                parent.clone()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    let ranked = super::words::rank(taxonomy, &passages, &own_or_parent, keep);
+    let extra: Vec<Vec<Evidence>> = ranked
+        .iter()
+        .map(|list| {
+            list.iter()
+                .filter_map(|w| words_rule(taxonomy, w))
+                .collect()
+        })
+        .collect();
     // Every passage is assessed on its own: in parallel, in document order.
     use rayon::prelude::*;
     passages
         .par_iter()
         .zip(parents.par_iter())
-        .map(|(p, parent)| {
+        .zip(extra.par_iter())
+        .map(|((p, parent), extra)| {
+            let title = &document_names(p);
             let assessments = taxonomy.assess(&View {
                 heading: &p.heading,
                 text: &p.text,
@@ -87,6 +110,8 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
                 parent_heading: parent,
                 kind: &p.kind,
                 language: &p.language,
+                title,
+                extra,
             });
             Assessed {
                 ancillary: is_ancillary(&p.citation, &p.heading),
@@ -95,6 +120,37 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
             }
         })
         .collect()
+}
+
+/// The names of the passage's document: its title, and the Act a citation names (`Mutual Legal
+/// Assistance Act, s. 16.1` in an amending act), for containers' labels.
+fn document_names(p: &Passage) -> String {
+    match p.citation.rsplit_once(", ") {
+        Some((act, _)) => format!("{} / {act}", p.title),
+        None => p.title.clone(),
+    }
+}
+
+/// The wording rule of a passage ranked among the best of its jurisdiction by a concept's words.
+fn words_rule(taxonomy: &Taxonomy, w: &super::words::WordEvidence) -> Option<Evidence> {
+    let c = &taxonomy.concepts[w.concept];
+    let needs_act = !c.acts.is_empty();
+    if (needs_act && !w.has_act) || w.matched < points::WORDS_MIN {
+        return None;
+    }
+    let points = *points::WORDS_RANK.get(w.rank)?;
+    let words: Vec<String> = w.words.iter().map(|x| format!("\"{x}\"")).collect();
+    Some(Evidence {
+        concept: w.concept,
+        what: format!(
+            "{} {} (rank {} in the jurisdiction)",
+            crate::corpus::taxonomy::WORDS_RULE,
+            words.join(", "),
+            w.rank + 1
+        ),
+        points,
+        act: w.has_act,
+    })
 }
 
 /// The heading of the nearest enclosing provision (`doc/1030` for `doc/1030/a`).
@@ -343,5 +399,49 @@ mod tests {
             "{g:?}"
         );
         assert_eq!(choose(&a, &["illegal-access".into()]).best, Some(1));
+    }
+
+    #[test]
+    fn a_provision_no_wording_rule_names_competes_by_its_words() {
+        // An amending provision: its heading names nothing of the taxonomy, its text does the
+        // act to data without right under a penalty.
+        let ps = vec![
+            passage(
+                "amend/1",
+                "Short title",
+                "This Act is the Invented Amendment Act.",
+                &[],
+                1,
+            ),
+            passage(
+                "amend/7",
+                "Insertion of section 12A",
+                "A person who without authority intercepts messages sent to a computer \
+                 commits an offence and is liable to imprisonment.",
+                &[],
+                2,
+            ),
+        ];
+        let t = Taxonomy::builtin();
+        let a = assess_all(&t, ps);
+        let d = choose(&a, &["illegal-interception".to_string()]);
+        assert_eq!(d.best, Some(1), "{}", d.why);
+        assert!(
+            d.why.contains(crate::corpus::taxonomy::WORDS_RULE),
+            "{}",
+            d.why
+        );
+        // A jurisdiction whose only mention is a report: no provision.
+        let ps = vec![passage(
+            "rep/3",
+            "Annual report",
+            "The minister reports each year on interception by providers.",
+            &[],
+            1,
+        )];
+        let a = assess_all(&t, ps);
+        assert!(choose(&a, &["illegal-interception".to_string()])
+            .best
+            .is_none());
     }
 }

@@ -10,6 +10,7 @@
 //! (the search's own ranking, best passage per jurisdiction).
 
 pub mod decide;
+pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -432,23 +433,66 @@ impl Engine {
     fn article_terms(&mut self, p: &Passage) -> Result<Vec<String>, SearchError> {
         // Words every article of the convention uses ("Party", "measures") say nothing about
         // this one: leave out those in a quarter of its passages.
-        let siblings = self.document(&p.doc_id)?;
-        let mut in_doc: HashMap<String, usize> = HashMap::new();
-        for s in &siblings {
-            let words: BTreeSet<String> = analyzers::analyze(&mut self.base, &s.text)
-                .into_iter()
-                .collect();
-            for w in words {
-                *in_doc.entry(w).or_default() += 1;
-            }
-        }
-        let common = (siblings.len() / 4).max(2);
+        let (in_doc, articles) = self.words_of_document(p)?;
+        let common = (articles / 4).max(2);
         Ok(self
             .distinctive_terms(&format!("{} {}", p.heading, p.text), MLT_TERMS * 3)
             .into_iter()
             .filter(|w| in_doc.get(w).copied().unwrap_or(0) <= common)
             .take(MLT_TERMS)
             .collect())
+    }
+
+    /// In how many passages of `p`'s document each word occurs, and how many passages it has:
+    /// from the jurisdiction's assessed provisions (read once per process, see
+    /// [`Engine::assessed`]), counted once per index generation and document.
+    fn words_of_document(
+        &mut self,
+        p: &Passage,
+    ) -> Result<(Arc<HashMap<String, usize>>, usize), SearchError> {
+        type Key = (std::path::PathBuf, String);
+        type Counts = (Arc<HashMap<String, usize>>, usize);
+        static WORDS: std::sync::OnceLock<Mutex<HashMap<Key, Counts>>> = std::sync::OnceLock::new();
+        let key: Key = (self.open.generation.clone(), p.doc_id.clone());
+        let cache = WORDS.get_or_init(Default::default);
+        let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(x) = lock().get(&key) {
+            return Ok(x.clone());
+        }
+        let assessed = self.assessed(&p.jurisdiction, &kinds(false))?;
+        let mut in_doc: HashMap<String, usize> = HashMap::new();
+        let mut articles = 0;
+        for s in assessed.iter().filter(|a| a.passage.doc_id == p.doc_id) {
+            articles += 1;
+            let words: BTreeSet<String> = analyzers::analyze(&mut self.base, &s.passage.text)
+                .into_iter()
+                .collect();
+            for w in words {
+                *in_doc.entry(w).or_default() += 1;
+            }
+        }
+        let x = (Arc::new(in_doc), articles);
+        let mut c = lock();
+        c.retain(|k, _| k.0 == key.0);
+        c.insert(key, x.clone());
+        Ok(x)
+    }
+
+    /// The passage of a convention's article (`coe`, `2`), from the convention row's assessed
+    /// provisions (no read of the document store once a compare or matrix has run).
+    fn article_passage(&mut self, code: &str, num: &str) -> Result<Option<Passage>, SearchError> {
+        let docs = convention_documents(code).unwrap_or(&[]);
+        let assessed = self.assessed(&code.to_uppercase(), &kinds(false))?;
+        for d in docs {
+            let id = format!("{d}/{num}");
+            if let Some(a) = assessed.iter().find(|a| a.passage.passage_id == id) {
+                return Ok(Some(a.passage.clone()));
+            }
+        }
+        // A convention whose row is under another code: the stored passage.
+        Ok(docs
+            .iter()
+            .find_map(|d| self.passage(&format!("{d}/{num}")).ok()))
     }
 
     /// One row per jurisdiction: its provision for the concepts the query, `--concept` or the
@@ -470,10 +514,8 @@ impl Engine {
             Some(a) => {
                 let (code, num) =
                     parse_article(a).ok_or_else(|| CompareError::BadArticle(a.clone()))?;
-                let docs = convention_documents(&code).unwrap_or(&[]);
-                let p = docs
-                    .iter()
-                    .find_map(|d| self.passage(&format!("{d}/{num}")).ok())
+                let p = self
+                    .article_passage(&code, &num)?
                     .ok_or_else(|| CompareError::UnknownArticle(a.clone()))?;
                 for c in concepts_of_article(&taxonomy, &code, &num) {
                     if !concepts.iter().any(|x| x == c) {
