@@ -20,13 +20,14 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{Format, Source};
+use crate::corpus::{Format, Source, Taxonomy};
 use crate::extract::ExtractError;
 use crate::segment::{Passage, Profiles, Segmented};
 
@@ -93,6 +94,9 @@ impl DocBudget {
 struct Request {
     source: Source,
     len: usize,
+    /// Tag the passages with the built-in taxonomy's concepts as they are segmented.
+    #[serde(default)]
+    tag: bool,
 }
 
 /// [`Segmented`] on the wire.
@@ -105,11 +109,13 @@ struct WireDoc {
 }
 
 /// One line of a worker's answer: a request is answered by one `doc` line per document, in
-/// order, as each is segmented, then one `done` or `error` line.
+/// order, as each is segmented, then (when it asked for tags) one `tagged` line with the
+/// nanoseconds spent tagging, then one `done` or `error` line.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Answer {
     Doc(WireDoc),
+    Tagged(u64),
     Done,
     Error(String),
 }
@@ -125,6 +131,8 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
         .num_threads(threads.max(1))
         .build()?;
     let profiles = Profiles::builtin();
+    // Built on the first request that asks for tags.
+    let mut taxonomy: Option<Taxonomy> = None;
     let stdin = std::io::stdin();
     let mut input = BufReader::new(stdin.lock());
     // Not locked: the documents are written from inside the extraction pool.
@@ -141,8 +149,14 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
         // Each document is written as soon as it is segmented, so neither this process nor the
         // build holds a whole archive's passages.
         let mut write_err: Option<std::io::Error> = None;
+        let nanos = AtomicU64::new(0);
+        let tagging = req.tag.then(|| crate::pipeline::Tagging {
+            taxonomy: taxonomy.get_or_insert_with(Taxonomy::builtin),
+            nanos: &nanos,
+        });
         let result = pool.install(|| {
-            crate::pipeline::passages_each(&req.source, &bytes, &profiles, &mut |d| {
+            let tagging = tagging.as_ref();
+            crate::pipeline::passages_each_tagged(&req.source, &bytes, &profiles, tagging, &mut |d| {
                 let line = Answer::Doc(WireDoc {
                     doc_id: d.doc_id,
                     passages: d.passages,
@@ -164,6 +178,10 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
         drop(bytes);
         if let Some(e) = write_err {
             return Err(e.into());
+        }
+        if req.tag {
+            serde_json::to_writer(&mut out, &Answer::Tagged(nanos.into_inner()))?;
+            out.write_all(b"\n")?;
         }
         let end = match result {
             Ok(()) => Answer::Done,
@@ -290,6 +308,12 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
 pub struct Extractor {
     budget: DocBudget,
     idle: Mutex<Vec<Worker>>,
+    /// Whether passages come back tagged with the built-in taxonomy's concepts.
+    tag: bool,
+    /// The taxonomy of in-process extraction (workers build their own), built when first needed.
+    taxonomy: OnceLock<Arc<Taxonomy>>,
+    /// Nanoseconds spent tagging, summed over the threads (and workers) that tagged.
+    tag_nanos: Arc<AtomicU64>,
 }
 
 impl Extractor {
@@ -297,7 +321,23 @@ impl Extractor {
         Extractor {
             budget,
             idle: Mutex::new(Vec::new()),
+            tag: false,
+            taxonomy: OnceLock::new(),
+            tag_nanos: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Passages come back tagged with the built-in taxonomy's concepts (`Passage::concepts`),
+    /// tagged where they are segmented (in the worker process, or on the extraction's threads),
+    /// so the thread that feeds the index does not tag.
+    pub fn with_tags(mut self) -> Extractor {
+        self.tag = true;
+        self
+    }
+
+    /// Time spent tagging so far, summed over the threads that tagged (see [`Self::with_tags`]).
+    pub fn tag_time(&self) -> Duration {
+        Duration::from_nanos(self.tag_nanos.load(Ordering::Relaxed))
     }
 
     /// Extract and segment one source within its budget.
@@ -333,7 +373,14 @@ impl Extractor {
             reason,
         };
         let Some(exe) = &self.budget.worker_exe else {
-            return in_process(source, bytes, profiles, timeout, emit);
+            let tagging = self.tag.then(|| {
+                let taxonomy = self
+                    .taxonomy
+                    .get_or_init(|| Arc::new(Taxonomy::builtin()))
+                    .clone();
+                (taxonomy, self.tag_nanos.clone())
+            });
+            return in_process(source, bytes, profiles, timeout, tagging, emit);
         };
         let worker = self.idle.lock().ok().and_then(|mut v| v.pop());
         let mut worker = match worker {
@@ -344,6 +391,7 @@ impl Extractor {
         let header = serde_json::to_string(&Request {
             source: source.clone(),
             len: bytes.len(),
+            tag: self.tag,
         })
         .map_err(|e| over_budget(e.to_string()))?;
         let sent = worker
@@ -395,6 +443,9 @@ impl Extractor {
                                 worker.stop();
                                 return Ok(());
                             }
+                        }
+                        Ok(Answer::Tagged(nanos)) => {
+                            self.tag_nanos.fetch_add(nanos, Ordering::Relaxed);
                         }
                         Ok(end) => {
                             if let Ok(mut idle) = self.idle.lock() {
@@ -449,6 +500,7 @@ fn in_process(
     bytes: &[u8],
     profiles: &Profiles,
     timeout: Duration,
+    tagging: Option<(Arc<Taxonomy>, Arc<AtomicU64>)>,
     emit: &mut dyn FnMut(Segmented) -> bool,
 ) -> Result<(), ExtractError> {
     enum Msg {
@@ -457,16 +509,32 @@ fn in_process(
     }
     let (tx, rx) = mpsc::sync_channel(ANSWER_BACKLOG);
     let (s, b, p) = (source.clone(), bytes.to_vec(), profiles.clone());
+    let tags = tagging.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("extract {}", source.id))
         .spawn(move || {
             let docs = tx.clone();
-            let r =
-                crate::pipeline::passages_each(&s, &b, &p, &mut |d| docs.send(Msg::Doc(d)).is_ok());
+            let tagging = tags.as_ref().map(|(taxonomy, nanos)| crate::pipeline::Tagging {
+                taxonomy,
+                nanos,
+            });
+            let r = crate::pipeline::passages_each_tagged(&s, &b, &p, tagging.as_ref(), &mut |d| {
+                docs.send(Msg::Doc(d)).is_ok()
+            });
             let _ = tx.send(Msg::End(r));
         });
     if spawned.is_err() {
-        return crate::pipeline::passages_each(source, bytes, profiles, emit);
+        let tagging = tagging.as_ref().map(|(taxonomy, nanos)| crate::pipeline::Tagging {
+            taxonomy,
+            nanos,
+        });
+        return crate::pipeline::passages_each_tagged(
+            source,
+            bytes,
+            profiles,
+            tagging.as_ref(),
+            emit,
+        );
     }
     let mut left = timeout;
     loop {

@@ -520,3 +520,64 @@ fn remove_stale(dir: &Path, keep: Option<&Path>) {
         }
     }
 }
+
+/// The passages a generation holds, read back from its doc store (which keeps every field of a
+/// passage): an incremental build reuses an unchanged source's passages from the previous
+/// generation instead of extracting it again, with nothing saved beside the index.
+pub struct StoredPassages {
+    searcher: tantivy::Searcher,
+    fields: Fields,
+    path: PathBuf,
+}
+
+impl StoredPassages {
+    /// Open the passages of a generation (already validated by the caller: [`validate`]).
+    pub fn open(index: &Index, generation: &Path) -> Result<StoredPassages, IndexError> {
+        let err = |e: tantivy::TantivyError| corrupt(generation, e);
+        let fields = Fields::from_schema(&index.schema()).map_err(err)?;
+        let searcher = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err)?
+            .searcher();
+        Ok(StoredPassages {
+            searcher,
+            fields,
+            path: generation.to_path_buf(),
+        })
+    }
+
+    /// The passages of one document, in its order (by ordinal); none for an unknown document.
+    pub fn of_document(&self, doc_id: &str) -> Result<Vec<crate::segment::Passage>, IndexError> {
+        use tantivy::{DocSet, TERMINATED};
+        let err = |e: tantivy::TantivyError| IndexError::Tantivy {
+            path: self.path.clone(),
+            source: e,
+        };
+        let term = tantivy::Term::from_field_text(self.fields.doc_id, doc_id);
+        let mut out = Vec::new();
+        for (ord, segment) in self.searcher.segment_readers().iter().enumerate() {
+            let inverted = segment.inverted_index(self.fields.doc_id).map_err(err)?;
+            let Some(mut postings) = inverted
+                .read_postings(&term, tantivy::schema::IndexRecordOption::Basic)
+                .map_err(|e| err(e.into()))?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    let d: TantivyDocument = self
+                        .searcher
+                        .doc(tantivy::DocAddress::new(ord as u32, doc))
+                        .map_err(err)?;
+                    out.push(self.fields.from_document(&d));
+                }
+                doc = postings.advance();
+            }
+        }
+        out.sort_by_key(|p| p.ordinal);
+        Ok(out)
+    }
+}
