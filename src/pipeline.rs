@@ -725,7 +725,7 @@ fn run(
                         produce(
                             src,
                             s,
-                            &b,
+                            b,
                             reusable(&s.id, sha),
                             stored,
                             extractor,
@@ -911,6 +911,9 @@ fn run(
 /// Passages handed from the extraction to the writer at a time (about 2–4 MB of text).
 const BATCH_PASSAGES: usize = 1024;
 
+/// Batches between two hand-backs of freed heap pages on the writer's side.
+const TRIM_EVERY_BATCHES: usize = 8;
+
 /// What the extraction of one source sends to the writer.
 enum Batch {
     /// Documents of source `src`, in order; `reused`: read from the previous generation.
@@ -935,7 +938,7 @@ enum Batch {
 fn produce(
     src: usize,
     source: &Source,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     reusable: Option<&SourceState>,
     stored: Option<&crate::index::StoredPassages>,
     extractor: &crate::worker::Extractor,
@@ -967,7 +970,7 @@ fn produce(
     let mut batch = Vec::new();
     let mut held = 0;
     let mut open = true;
-    let result = extractor.passages_each(source, bytes, profiles, &mut |d| {
+    let result = extractor.passages_each_owned(source, bytes, profiles, &mut |d| {
         held += d.passages.len();
         batch.push(d);
         if held >= BATCH_PASSAGES {
@@ -1087,12 +1090,19 @@ impl Sink<'_> {
             path: self.dir.to_path_buf(),
             source,
         };
+        let mut batches = 0usize;
         loop {
             let t = Instant::now();
             let Ok(batch) = rx.recv() else {
                 return Ok(());
             };
             self.times.extract += t.elapsed();
+            batches += 1;
+            if batches.is_multiple_of(TRIM_EVERY_BATCHES) {
+                // The batches' passages and their documents' copies are freed on many threads'
+                // heaps while the writer's arenas grow: hand the free pages back.
+                release_freed_memory();
+            }
             match batch {
                 Batch::Docs { src, docs, reused } => {
                     let t = Instant::now();

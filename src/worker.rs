@@ -17,6 +17,7 @@
 //! goes on, though the abandoned thread runs until its extractor returns; memory is then bounded
 //! only by the per-format limits of [`crate::extract`].
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -367,6 +368,29 @@ impl Extractor {
         profiles: &Profiles,
         emit: &mut dyn FnMut(Segmented) -> bool,
     ) -> Result<(), ExtractError> {
+        self.passages_each_cow(source, Cow::Borrowed(bytes), profiles, emit)
+    }
+
+    /// [`Self::passages_each`], owning the bytes: they are let go as soon as the worker process
+    /// has them (a bulk archive is tens of MB, held otherwise while its passages stream in), and
+    /// in-process extraction takes them without a copy.
+    pub fn passages_each_owned(
+        &self,
+        source: &Source,
+        bytes: Vec<u8>,
+        profiles: &Profiles,
+        emit: &mut dyn FnMut(Segmented) -> bool,
+    ) -> Result<(), ExtractError> {
+        self.passages_each_cow(source, Cow::Owned(bytes), profiles, emit)
+    }
+
+    fn passages_each_cow(
+        &self,
+        source: &Source,
+        bytes: Cow<'_, [u8]>,
+        profiles: &Profiles,
+        emit: &mut dyn FnMut(Segmented) -> bool,
+    ) -> Result<(), ExtractError> {
         let timeout = self.budget.timeout_for(source, bytes.len());
         let over_budget = |reason: String| ExtractError::Budget {
             id: source.id.clone(),
@@ -398,8 +422,9 @@ impl Extractor {
             .stdin
             .write_all(header.as_bytes())
             .and_then(|_| worker.stdin.write_all(b"\n"))
-            .and_then(|_| worker.stdin.write_all(bytes))
+            .and_then(|_| worker.stdin.write_all(&bytes))
             .and_then(|_| worker.stdin.flush());
+        drop(bytes);
         // A worker that dies, before it has read the request or while answering, is named with
         // its exit and the budget it ran under (a worker over its address space can die as early
         // as its start-up).
@@ -497,7 +522,7 @@ impl Drop for Extractor {
 /// reach `emit` as they are segmented.
 fn in_process(
     source: &Source,
-    bytes: &[u8],
+    bytes: Cow<'_, [u8]>,
     profiles: &Profiles,
     timeout: Duration,
     tagging: Option<(Arc<Taxonomy>, Arc<AtomicU64>)>,
@@ -508,7 +533,10 @@ fn in_process(
         End(Result<(), ExtractError>),
     }
     let (tx, rx) = mpsc::sync_channel(ANSWER_BACKLOG);
-    let (s, b, p) = (source.clone(), bytes.to_vec(), profiles.clone());
+    // Borrowed bytes are copied for the thread, which may outlive this call.
+    // (Kept here too, for the fallback when no thread can be started.)
+    let bytes = Arc::new(bytes.into_owned());
+    let (s, b, p) = (source.clone(), bytes.clone(), profiles.clone());
     let tags = tagging.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("extract {}", source.id))
@@ -530,7 +558,7 @@ fn in_process(
         });
         return crate::pipeline::passages_each_tagged(
             source,
-            bytes,
+            &bytes,
             profiles,
             tagging.as_ref(),
             emit,
