@@ -157,24 +157,30 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
         });
         let result = pool.install(|| {
             let tagging = tagging.as_ref();
-            crate::pipeline::passages_each_tagged(&req.source, &bytes, &profiles, tagging, &mut |d| {
-                let line = Answer::Doc(WireDoc {
-                    doc_id: d.doc_id,
-                    passages: d.passages,
-                    body_chars: d.body_chars,
-                    covered_chars: d.covered_chars,
-                });
-                let sent = serde_json::to_writer(&mut out, &line)
-                    .map_err(std::io::Error::from)
-                    .and_then(|_| out.write_all(b"\n"));
-                match sent {
-                    Ok(()) => true,
-                    Err(e) => {
-                        write_err = Some(e);
-                        false
+            crate::pipeline::passages_each_tagged(
+                &req.source,
+                &bytes,
+                &profiles,
+                tagging,
+                &mut |d| {
+                    let line = Answer::Doc(WireDoc {
+                        doc_id: d.doc_id,
+                        passages: d.passages,
+                        body_chars: d.body_chars,
+                        covered_chars: d.covered_chars,
+                    });
+                    let sent = serde_json::to_writer(&mut out, &line)
+                        .map_err(std::io::Error::from)
+                        .and_then(|_| out.write_all(b"\n"));
+                    match sent {
+                        Ok(()) => true,
+                        Err(e) => {
+                            write_err = Some(e);
+                            false
+                        }
                     }
-                }
-            })
+                },
+            )
         });
         drop(bytes);
         if let Some(e) = write_err {
@@ -542,20 +548,18 @@ fn in_process(
         .name(format!("extract {}", source.id))
         .spawn(move || {
             let docs = tx.clone();
-            let tagging = tags.as_ref().map(|(taxonomy, nanos)| crate::pipeline::Tagging {
-                taxonomy,
-                nanos,
-            });
+            let tagging = tags
+                .as_ref()
+                .map(|(taxonomy, nanos)| crate::pipeline::Tagging { taxonomy, nanos });
             let r = crate::pipeline::passages_each_tagged(&s, &b, &p, tagging.as_ref(), &mut |d| {
                 docs.send(Msg::Doc(d)).is_ok()
             });
             let _ = tx.send(Msg::End(r));
         });
     if spawned.is_err() {
-        let tagging = tagging.as_ref().map(|(taxonomy, nanos)| crate::pipeline::Tagging {
-            taxonomy,
-            nanos,
-        });
+        let tagging = tagging
+            .as_ref()
+            .map(|(taxonomy, nanos)| crate::pipeline::Tagging { taxonomy, nanos });
         return crate::pipeline::passages_each_tagged(
             source,
             &bytes,
