@@ -598,3 +598,75 @@ fn in_process(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Format;
+
+    /// An invented act, written for this test.
+    const ACT: &str =
+        "# Invented Test Act\n\n## Article 1 – Purpose\n\nThis act sets rules for the \
+        weather station of an invented island.\n\n## Article 2 – Illegal access\n\nWhoever \
+        intentionally gains access to a computer system without right shall be punished with \
+        imprisonment of up to two years.\n";
+
+    fn source() -> Source {
+        Source {
+            id: "xx-test-act".into(),
+            url: "https://example.org/test-act".into(),
+            canonical_url: None,
+            title: "Invented Test Act".into(),
+            kind: "national-law".into(),
+            jurisdiction: "XX".into(),
+            language: "en".into(),
+            date: Some("2020".into()),
+            format: Format::Markdown,
+            bytes: None,
+            sha256: None,
+            license: None,
+            complete: None,
+            bulk: false,
+            profile: None,
+            passage_url: None,
+            allow_hosts: vec![],
+        }
+    }
+
+    #[test]
+    fn an_extractor_with_tags_tags_as_the_taxonomy_does_and_counts_the_time() {
+        let profiles = Profiles::builtin();
+        let plain = Extractor::new(DocBudget::default())
+            .passages_of(&source(), ACT.as_bytes(), &profiles)
+            .unwrap();
+        assert!(plain
+            .iter()
+            .flat_map(|d| &d.passages)
+            .all(|p| p.concepts.is_empty()));
+        let mut want = plain.clone();
+        let taxonomy = Taxonomy::builtin();
+        for d in &mut want {
+            crate::pipeline::tag_passages(&taxonomy, &mut d.passages);
+        }
+        // The act's Article 2 is an illegal-access offence: the taxonomy tags it.
+        assert!(
+            want.iter()
+                .flat_map(|d| &d.passages)
+                .any(|p| p.concepts.iter().any(|c| c == "illegal-access")),
+            "{want:?}"
+        );
+        let tagging = Extractor::new(DocBudget::default()).with_tags();
+        let mut got = Vec::new();
+        tagging
+            .passages_each_owned(&source(), ACT.as_bytes().to_vec(), &profiles, &mut |d| {
+                got.push(d);
+                true
+            })
+            .unwrap();
+        let passages = |v: &[Segmented]| -> Vec<Passage> {
+            v.iter().flat_map(|d| d.passages.clone()).collect()
+        };
+        assert_eq!(passages(&got), passages(&want));
+        assert!(tagging.tag_time() > Duration::ZERO);
+    }
+}

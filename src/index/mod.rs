@@ -581,3 +581,60 @@ impl StoredPassages {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::Passage;
+
+    fn passage(doc: &str, ordinal: u32, text: &str) -> Passage {
+        Passage {
+            passage_id: format!("{doc}/{ordinal}"),
+            doc_id: doc.into(),
+            title: "Invented Test Act".into(),
+            jurisdiction: "XX".into(),
+            kind: "national-law".into(),
+            language: "en".into(),
+            citation: format!("Art. {ordinal}"),
+            heading: format!("Heading {ordinal}"),
+            path: vec!["Part I".into(), "Chapter 2".into()],
+            text: text.into(),
+            ordinal,
+            url: format!("https://example.org/{doc}#{ordinal}"),
+            label: format!("Article {ordinal}"),
+            year: Some(2020),
+            concepts: vec!["illegal-access".into(), "data-interference".into()],
+            version_date: Some("2020-01-02".into()),
+            completeness: "yes".into(),
+        }
+    }
+
+    #[test]
+    fn stored_passages_read_back_what_was_indexed_in_document_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = NewGeneration::create(dir.path()).unwrap();
+        let mut w = g.writer(1, 20_000_000).unwrap();
+        let a = [
+            passage("xx/a", 2, "The second rule of the invented act."),
+            passage("xx/a", 1, "The first rule of the invented act."),
+            passage("xx/a", 3, "The third rule of the invented act."),
+        ];
+        let b = passage("xx/b", 1, "A rule of another invented act.");
+        let gone = passage("xx/c", 1, "A rule that is taken back before the commit.");
+        for p in a.iter().chain([&b, &gone]) {
+            w.add_document(g.fields.to_document(p)).unwrap();
+        }
+        w.delete_term(tantivy::Term::from_field_text(g.fields.doc_id, "xx/c"));
+        w.commit().unwrap();
+        drop(w);
+        let path = g.publish().unwrap();
+        let index = validate(&path).unwrap();
+        let stored = StoredPassages::open(&index, &path).unwrap();
+        let mut want = a.to_vec();
+        want.sort_by_key(|p| p.ordinal);
+        assert_eq!(stored.of_document("xx/a").unwrap(), want);
+        assert_eq!(stored.of_document("xx/b").unwrap(), vec![b]);
+        assert!(stored.of_document("xx/c").unwrap().is_empty(), "deleted");
+        assert!(stored.of_document("xx/none").unwrap().is_empty());
+    }
+}
