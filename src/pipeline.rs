@@ -4,13 +4,14 @@
 //! corpus → crawl → extract → segment → index) and keeps going when one document fails: a
 //! failure is recorded with its stage and reason, and the build goes on.
 //!
-//! The build streams: sources are extracted on a pool of their own and hand their documents over
-//! in batches (about 1,024 passages) through a bounded channel; the build's thread tags, indexes and
-//! saves each batch as it arrives, so no stage holds every passage. A source that fails after
-//! some of its documents were indexed has them deleted before the commit.
+//! The build streams: sources are extracted (and their passages tagged) on a pool of their own,
+//! or in worker processes, and hand their documents over in batches (about 1,024 passages)
+//! through a bounded channel; the build's thread indexes each batch as it arrives, so no stage
+//! holds every passage. A source that fails after some of its documents were indexed has them
+//! deleted before the commit. An unchanged source's passages are read back from the previous
+//! generation's doc store, which holds every field of a passage: nothing is saved beside the index.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -54,6 +55,48 @@ pub fn passages_each(
     profiles: &Profiles,
     emit: &mut dyn FnMut(Segmented) -> bool,
 ) -> Result<(), ExtractError> {
+    passages_each_tagged(source, bytes, profiles, None, emit)
+}
+
+/// Tagging with the taxonomy's concepts as passages are segmented, and the time it took (summed
+/// over the threads that tagged, in nanoseconds).
+pub struct Tagging<'a> {
+    pub taxonomy: &'a Taxonomy,
+    pub nanos: &'a std::sync::atomic::AtomicU64,
+}
+
+impl Tagging<'_> {
+    /// Set the concepts of every passage of `d` (what the index's `concepts` field holds).
+    pub fn tag(&self, d: &mut Segmented) {
+        let t = Instant::now();
+        tag_passages(self.taxonomy, &mut d.passages);
+        self.nanos.fetch_add(
+            t.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
+
+/// Set the concepts of each passage from the taxonomy (heading, text and language are all it reads).
+pub fn tag_passages(taxonomy: &Taxonomy, passages: &mut [Passage]) {
+    for p in passages {
+        p.concepts = taxonomy
+            .tag_in(&p.heading, &p.text, &p.language)
+            .into_iter()
+            .map(|t| t.concept)
+            .collect();
+    }
+}
+
+/// [`passages_each`], with each passage tagged by `tagging` (when given) as it is segmented, on
+/// the same threads: a build's extraction workers tag, not the thread that feeds the index.
+pub fn passages_each_tagged(
+    source: &Source,
+    bytes: &[u8],
+    profiles: &Profiles,
+    tagging: Option<&Tagging>,
+    emit: &mut dyn FnMut(Segmented) -> bool,
+) -> Result<(), ExtractError> {
     let run = || -> Result<(), ExtractError> {
         // Warnings of the extractors' libraries (the PDF parser's) name the source they are about.
         let _span = tracing::warn_span!("source", id = %source.id).entered();
@@ -64,7 +107,9 @@ pub fn passages_each(
             let mut docs = docs.into_iter();
             for round in 1.. {
                 let chunk: Vec<extract::Document> = docs.by_ref().take(SEGMENT_CHUNK).collect();
-                if chunk.is_empty() || !segment_chunk(&described, chunk, profiles, round, emit) {
+                if chunk.is_empty()
+                    || !segment_chunk(&described, chunk, profiles, tagging, round, emit)
+                {
                     break;
                 }
             }
@@ -78,12 +123,19 @@ pub fn passages_each(
             chunk.push(d);
             if chunk.len() >= SEGMENT_CHUNK {
                 round += 1;
-                go_on = segment_chunk(source, std::mem::take(&mut chunk), profiles, round, emit);
+                go_on = segment_chunk(
+                    source,
+                    std::mem::take(&mut chunk),
+                    profiles,
+                    tagging,
+                    round,
+                    emit,
+                );
             }
             go_on
         })?;
         if go_on && !chunk.is_empty() {
-            segment_chunk(source, chunk, profiles, round + 1, emit);
+            segment_chunk(source, chunk, profiles, tagging, round + 1, emit);
         }
         Ok(())
     };
@@ -107,12 +159,19 @@ fn segment_chunk(
     source: &Source,
     chunk: Vec<extract::Document>,
     profiles: &Profiles,
+    tagging: Option<&Tagging>,
     round: usize,
     emit: &mut dyn FnMut(Segmented) -> bool,
 ) -> bool {
     let segmented: Vec<Segmented> = chunk
         .par_iter()
-        .map(|d| segment::segment(source, d, profiles))
+        .map(|d| {
+            let mut s = segment::segment(source, d, profiles);
+            if let Some(t) = tagging {
+                t.tag(&mut s);
+            }
+            s
+        })
         .collect();
     drop(chunk);
     if round.is_multiple_of(8) {
@@ -349,10 +408,12 @@ pub struct SourceState {
     pub sha256: String,
     /// Per document: id, body characters and covered characters.
     pub documents: Vec<(String, usize, usize)>,
+    /// Passages indexed from it (a reuse that reads back another count extracts it again).
+    #[serde(default)]
+    pub passages: usize,
 }
 
 const STATE_FILE: &str = "build-state.json";
-const PASSAGES_DIR: &str = "passages";
 
 /// The fingerprint of everything that turns bytes into passages: this executable (any code
 /// change), the segmentation profiles, the taxonomy and the crate version.
@@ -373,10 +434,6 @@ pub fn fingerprint() -> String {
         hex::encode(h.finalize())
     })
     .clone()
-}
-
-fn passages_file(dir: &Path, source_id: &str) -> PathBuf {
-    dir.join(PASSAGES_DIR).join(format!("{source_id}.jsonl.gz"))
 }
 
 fn read_state(generation: &Path) -> Option<BuildState> {
@@ -542,14 +599,15 @@ fn run(
     };
     // The index checks itself: a current generation that does not validate (a file missing,
     // truncated or with a wrong checksum) is rebuilt, never called up to date.
-    let current_valid = match current.as_deref().map(crate::index::validate) {
+    let current_index = match current.as_deref().map(crate::index::validate) {
         Some(Err(e)) => {
             tracing::warn!("{e}: rebuilding it");
-            false
+            None
         }
-        Some(Ok(_)) => true,
-        None => false,
+        Some(Ok(index)) => Some(index),
+        None => None,
     };
+    let current_valid = current_index.is_some();
     if let (Some(prev), Some(cur), true) = (&previous, &current, current_valid) {
         // Bytes that failed after fetching last time, unchanged: they fail the same way again.
         let failed_same = |id: &str, sha: &str| {
@@ -611,6 +669,14 @@ fn run(
         }
     }
 
+    // Unchanged sources are read back from the current generation's doc store.
+    let stored = match (&previous, &current_index, &current) {
+        (Some(_), Some(index), Some(cur)) => crate::index::StoredPassages::open(index, cur)
+            .map_err(|e| tracing::warn!("{e}: extracting every source again"))
+            .ok(),
+        _ => None,
+    };
+    drop(current_index);
     let generation = NewGeneration::create(&opts.index_dir)?;
     let index_err = |source| IndexError::Tantivy {
         path: generation.path.clone(),
@@ -619,19 +685,21 @@ fn run(
 
     // extract + segment (or reuse the passages of an unchanged source), each document within
     // its budget, streamed into the writer: the sources are extracted on a pool of their own and
-    // hand their documents over in batches, which are tagged, indexed and saved as they come, so
+    // hand their documents over in batches, which are indexed as they come, so
     // no stage holds every passage.
+    // Passages are tagged where they are segmented (in the worker processes, or on the
+    // extraction's threads), not on the thread that feeds the writer.
     let extractor = crate::worker::Extractor::new(crate::worker::DocBudget {
         worker_threads: threads,
         ..opts.budget.clone()
-    });
+    })
+    .with_tags();
     let producers = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("extract-{i}"))
         .build()
         .map_err(|e| BuildError::Pool(e.to_string()))?;
     let writer = generation.writer(threads, opts.memory_budget)?;
-    let taxonomy = Taxonomy::builtin();
     let pb = bar(opts.progress, ok.len(), "build");
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2 * threads);
     // Each source's bytes are let go as soon as its documents are produced (a bulk archive is
@@ -644,7 +712,7 @@ fn run(
         let ok = &ok;
         let held = &held;
         let extractor = &extractor;
-        let current = current.as_deref();
+        let stored = stored.as_ref();
         let reusable = &reusable;
         scope.spawn(move || {
             producers.install(|| {
@@ -657,9 +725,9 @@ fn run(
                         produce(
                             src,
                             s,
-                            &b,
+                            b,
                             reusable(&s.id, sha),
-                            current,
+                            stored,
                             extractor,
                             profiles,
                             tx,
@@ -670,18 +738,18 @@ fn run(
         let mut sink = Sink {
             fields: &generation.fields,
             writer: &writer,
-            taxonomy: &taxonomy,
             dir: &generation.path,
-            previous: current,
             sources: ok.iter().map(|_| Streamed::default()).collect(),
             times: Times::default(),
         };
-        let r = sink.consume(rx, ok, &pb);
+        let r = sink.consume(rx, &pb);
         (r, sink.sources, sink.times)
     });
     pb.finish_and_clear();
+    let mut times = streamed.2;
+    times.tag = extractor.tag_time();
     drop(extractor);
-    let (result, streamed, times) = streamed;
+    let (result, streamed) = (streamed.0, streamed.1);
     result?;
     let mut per_source = Vec::new();
     let mut documents_detail = Vec::new();
@@ -694,7 +762,7 @@ fn run(
                 reused_sources += usize::from(st.reused);
                 let mut st = st;
                 if let Some(ss) = reusable(&s.id, sha).filter(|_| st.reused) {
-                    // The saved passages hold no document without passages: the previous
+                    // The stored passages hold no document without passages: the previous
                     // build's list of documents is the source's.
                     let counts: HashMap<&str, usize> = st
                         .details
@@ -724,6 +792,7 @@ fn run(
                     SourceState {
                         sha256: sha.clone(),
                         documents: st.documents,
+                        passages: st.passages,
                     },
                 ));
             }
@@ -809,8 +878,8 @@ fn run(
         seconds: t.elapsed().as_secs_f64(),
     });
 
-    // remember what was built, for the next build (the passages themselves were saved as they
-    // were indexed)
+    // remember what was built, for the next build (its passages are read back from this
+    // generation's doc store)
     let t = Instant::now();
     let state = BuildState {
         fingerprint,
@@ -820,7 +889,7 @@ fn run(
     generation.write_file(STATE_FILE, &serde_json::to_vec(&state).unwrap_or_default())?;
     stages.push(StageTime {
         stage: "save",
-        seconds: (times.save + t.elapsed()).as_secs_f64(),
+        seconds: t.elapsed().as_secs_f64(),
     });
 
     let report = BuildReport {
@@ -842,6 +911,9 @@ fn run(
 /// Passages handed from the extraction to the writer at a time (about 2–4 MB of text).
 const BATCH_PASSAGES: usize = 1024;
 
+/// Batches between two hand-backs of freed heap pages on the writer's side.
+const TRIM_EVERY_BATCHES: usize = 8;
+
 /// What the extraction of one source sends to the writer.
 enum Batch {
     /// Documents of source `src`, in order; `reused`: read from the previous generation.
@@ -860,22 +932,22 @@ enum Batch {
     },
 }
 
-/// Extract one source (or read back its passages from the previous generation), sending its
-/// documents in batches of about [`BATCH_PASSAGES`]; stops when the writer is gone.
+/// Extract one source (or read back its passages from the previous generation's doc store),
+/// sending its documents in batches of about [`BATCH_PASSAGES`]; stops when the writer is gone.
 #[allow(clippy::too_many_arguments)]
 fn produce(
     src: usize,
     source: &Source,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     reusable: Option<&SourceState>,
-    previous: Option<&Path>,
+    stored: Option<&crate::index::StoredPassages>,
     extractor: &crate::worker::Extractor,
     profiles: &Profiles,
     tx: &std::sync::mpsc::SyncSender<Batch>,
 ) {
-    if let (Some(ss), Some(prev)) = (reusable, previous) {
+    if let (Some(ss), Some(stored)) = (reusable, stored) {
         let mut sent = false;
-        let read = stream_passages(prev, &source.id, ss, &mut |docs| {
+        let read = stream_passages(stored, ss, &mut |docs| {
             sent = true;
             tx.send(Batch::Docs {
                 src,
@@ -898,7 +970,7 @@ fn produce(
     let mut batch = Vec::new();
     let mut held = 0;
     let mut open = true;
-    let result = extractor.passages_each(source, bytes, profiles, &mut |d| {
+    let result = extractor.passages_each_owned(source, bytes, profiles, &mut |d| {
         held += d.passages.len();
         batch.push(d);
         if held >= BATCH_PASSAGES {
@@ -928,44 +1000,48 @@ fn produce(
     }
 }
 
-/// Read back the saved passages of one source, one batch of whole documents at a time (the file
-/// holds them in document order); `None` when the file is missing or unreadable.
+/// Read back the passages of one source from the previous generation's doc store, one batch of
+/// whole documents at a time, in the source's order; `None` when they cannot be read or are not
+/// all there (the source is then extracted again).
 fn stream_passages(
-    dir: &Path,
-    source_id: &str,
+    stored: &crate::index::StoredPassages,
     state: &SourceState,
     emit: &mut dyn FnMut(Vec<Segmented>) -> bool,
 ) -> Option<()> {
-    let f = std::fs::File::open(passages_file(dir, source_id)).ok()?;
-    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
-        std::io::BufReader::new(f),
-    ));
-    let sizes: HashMap<&str, (usize, usize)> = state
-        .documents
-        .iter()
-        .map(|(d, b, c)| (d.as_str(), (*b, *c)))
-        .collect();
     let mut batch: Vec<Segmented> = Vec::new();
     let mut held = 0;
-    for line in reader.lines() {
-        let p: Passage = serde_json::from_str(&line.ok()?).ok()?;
-        if batch.last().is_none_or(|d| d.doc_id != p.doc_id) {
-            if held >= BATCH_PASSAGES {
-                held = 0;
-                if !emit(std::mem::take(&mut batch)) {
-                    return Some(());
-                }
-            }
-            let (body_chars, covered_chars) = sizes.get(p.doc_id.as_str()).copied()?;
-            batch.push(Segmented {
-                doc_id: p.doc_id.clone(),
-                passages: Vec::new(),
-                body_chars,
-                covered_chars,
-            });
+    let mut read = 0;
+    for (doc_id, body_chars, covered_chars) in &state.documents {
+        let passages = stored
+            .of_document(doc_id)
+            .map_err(|e| tracing::warn!("{e}: extracting the source again"))
+            .ok()?;
+        if passages.is_empty() {
+            // A document without passages is in the state, not in the index.
+            continue;
         }
-        held += 1;
-        batch.last_mut().expect("pushed above").passages.push(p);
+        if held >= BATCH_PASSAGES {
+            held = 0;
+            if !emit(std::mem::take(&mut batch)) {
+                return Some(());
+            }
+        }
+        held += passages.len();
+        read += passages.len();
+        batch.push(Segmented {
+            doc_id: doc_id.clone(),
+            passages,
+            body_chars: *body_chars,
+            covered_chars: *covered_chars,
+        });
+    }
+    if read != state.passages {
+        tracing::warn!(
+            "{} passages read back where {} were indexed: extracting the source again",
+            read,
+            state.passages
+        );
+        return None;
     }
     if !batch.is_empty() {
         emit(batch);
@@ -978,11 +1054,10 @@ fn stream_passages(
 struct Times {
     /// Waiting for the extraction's next batch.
     extract: Duration,
+    /// Tagging, summed over the extraction's threads (it runs where passages are segmented).
     tag: Duration,
     /// Documents made and handed to the writer (its indexing threads run meanwhile).
     index: Duration,
-    /// Passages written for incremental rebuilds.
-    save: Duration,
 }
 
 /// What one source streamed into the writer.
@@ -993,8 +1068,6 @@ struct Streamed {
     details: Vec<DocumentReport>,
     passages: usize,
     reused: bool,
-    /// Its passages file in the new generation, while being written.
-    file: Option<std::io::BufWriter<std::fs::File>>,
     outcome: Option<Result<(), ExtractError>>,
 }
 
@@ -1002,9 +1075,7 @@ struct Streamed {
 struct Sink<'a> {
     fields: &'a crate::index::Fields,
     writer: &'a tantivy::IndexWriter<tantivy::TantivyDocument>,
-    taxonomy: &'a Taxonomy,
     dir: &'a Path,
-    previous: Option<&'a Path>,
     sources: Vec<Streamed>,
     times: Times,
 }
@@ -1013,39 +1084,27 @@ impl Sink<'_> {
     fn consume(
         &mut self,
         rx: std::sync::mpsc::Receiver<Batch>,
-        ok: &[(&Source, String, Vec<u8>)],
         pb: &ProgressBar,
     ) -> Result<(), IndexError> {
         let tantivy_err = |source| IndexError::Tantivy {
             path: self.dir.to_path_buf(),
             source,
         };
+        let mut batches = 0usize;
         loop {
             let t = Instant::now();
             let Ok(batch) = rx.recv() else {
                 return Ok(());
             };
             self.times.extract += t.elapsed();
+            batches += 1;
+            if batches.is_multiple_of(TRIM_EVERY_BATCHES) {
+                // The batches' passages and their documents' copies are freed on many threads'
+                // heaps while the writer's arenas grow: hand the free pages back.
+                release_freed_memory();
+            }
             match batch {
-                Batch::Docs {
-                    src,
-                    mut docs,
-                    reused,
-                } => {
-                    if !reused {
-                        let t = Instant::now();
-                        let taxonomy = self.taxonomy;
-                        docs.par_iter_mut()
-                            .flat_map(|d| d.passages.par_iter_mut())
-                            .for_each(|p| {
-                                p.concepts = taxonomy
-                                    .tag_in(&p.heading, &p.text, &p.language)
-                                    .into_iter()
-                                    .map(|t| t.concept)
-                                    .collect()
-                            });
-                        self.times.tag += t.elapsed();
-                    }
+                Batch::Docs { src, docs, reused } => {
                     let t = Instant::now();
                     let (fields, writer) = (self.fields, self.writer);
                     docs.par_iter()
@@ -1053,18 +1112,8 @@ impl Sink<'_> {
                         .try_for_each(|p| writer.add_document(fields.to_document(p)).map(|_| ()))
                         .map_err(tantivy_err)?;
                     self.times.index += t.elapsed();
-                    let t = Instant::now();
-                    let dir = self.dir;
                     let st = &mut self.sources[src];
                     st.reused = reused;
-                    if !reused {
-                        save_batch(dir, &ok[src].0.id, &mut st.file, &docs).map_err(|e| {
-                            IndexError::Io {
-                                path: passages_file(dir, &ok[src].0.id),
-                                source: e,
-                            }
-                        })?;
-                    }
                     for d in docs {
                         st.passages += d.passages.len();
                         st.details.push(DocumentReport {
@@ -1074,35 +1123,25 @@ impl Sink<'_> {
                         });
                         st.documents.push((d.doc_id, d.body_chars, d.covered_chars));
                     }
-                    self.times.save += t.elapsed();
                 }
-                Batch::Reset { src } => self.forget(src, &ok[src].0.id),
+                Batch::Reset { src } => self.forget(src),
                 Batch::Done { src, result } => {
                     pb.inc(1);
                     release_freed_memory();
-                    let id = &ok[src].0.id;
                     let st = &mut self.sources[src];
-                    let finished = match (&result, st.passages) {
-                        (Ok(()), n) if n > 0 => finish(self.dir, self.previous, id, st),
-                        _ => Ok(()),
-                    };
                     let failed = result.is_err() || st.passages == 0;
-                    self.sources[src].outcome = Some(result);
+                    st.outcome = Some(result);
                     if failed {
-                        self.forget(src, id);
+                        self.forget(src);
                     }
-                    finished.map_err(|e| IndexError::Io {
-                        path: passages_file(self.dir, id),
-                        source: e,
-                    })?;
                 }
             }
         }
     }
 
     /// Take back what source `src` sent: its documents leave the index (a delete of each
-    /// document id, applied at the commit) and its passages file is removed.
-    fn forget(&mut self, src: usize, source_id: &str) {
+    /// document id, applied at the commit).
+    fn forget(&mut self, src: usize) {
         let st = &mut self.sources[src];
         for (doc_id, _, _) in &st.documents {
             self.writer
@@ -1111,65 +1150,7 @@ impl Sink<'_> {
         st.documents.clear();
         st.details.clear();
         st.passages = 0;
-        st.file = None;
-        let _ = std::fs::remove_file(passages_file(self.dir, source_id));
     }
-}
-
-/// Append one batch's passages to the source's passages file (opened on the first batch):
-/// serialized and compressed in parallel, as consecutive gzip members (one stream for a reader
-/// that reads every member).
-fn save_batch(
-    dir: &Path,
-    source_id: &str,
-    file: &mut Option<std::io::BufWriter<std::fs::File>>,
-    docs: &[Segmented],
-) -> std::io::Result<()> {
-    if file.is_none() {
-        let path = passages_file(dir, source_id);
-        std::fs::create_dir_all(path.parent().expect("has a parent"))?;
-        *file = Some(std::io::BufWriter::new(std::fs::File::create(&path)?));
-    }
-    let members: Vec<Vec<u8>> = docs
-        .par_chunks(64)
-        .map(|chunk| -> std::io::Result<Vec<u8>> {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            for p in chunk.iter().flat_map(|d| d.passages.iter()) {
-                serde_json::to_writer(&mut gz, p)?;
-                gz.write_all(b"\n")?;
-            }
-            gz.finish()
-        })
-        .collect::<Result<_, _>>()?;
-    let f = file.as_mut().expect("opened above");
-    for m in &members {
-        f.write_all(m)?;
-    }
-    Ok(())
-}
-
-/// A source streamed in full: flush its passages file, or, when its passages were read back from
-/// the previous generation, link (or copy) that generation's file.
-fn finish(
-    dir: &Path,
-    previous: Option<&Path>,
-    source_id: &str,
-    st: &mut Streamed,
-) -> std::io::Result<()> {
-    if let Some(mut f) = st.file.take() {
-        return f.flush();
-    }
-    if let (true, Some(prev)) = (st.reused, previous) {
-        let (from, to) = (
-            passages_file(prev, source_id),
-            passages_file(dir, source_id),
-        );
-        std::fs::create_dir_all(to.parent().expect("has a parent"))?;
-        if std::fs::hard_link(&from, &to).is_err() {
-            std::fs::copy(&from, &to)?;
-        }
-    }
-    Ok(())
 }
 
 /// Seconds as a short human string (`0.42 s`, `1 min 3 s`).

@@ -17,16 +17,18 @@
 //! goes on, though the abandoned thread runs until its extractor returns; memory is then bounded
 //! only by the per-format limits of [`crate::extract`].
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{Format, Source};
+use crate::corpus::{Format, Source, Taxonomy};
 use crate::extract::ExtractError;
 use crate::segment::{Passage, Profiles, Segmented};
 
@@ -93,6 +95,9 @@ impl DocBudget {
 struct Request {
     source: Source,
     len: usize,
+    /// Tag the passages with the built-in taxonomy's concepts as they are segmented.
+    #[serde(default)]
+    tag: bool,
 }
 
 /// [`Segmented`] on the wire.
@@ -105,11 +110,13 @@ struct WireDoc {
 }
 
 /// One line of a worker's answer: a request is answered by one `doc` line per document, in
-/// order, as each is segmented, then one `done` or `error` line.
+/// order, as each is segmented, then (when it asked for tags) one `tagged` line with the
+/// nanoseconds spent tagging, then one `done` or `error` line.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Answer {
     Doc(WireDoc),
+    Tagged(u64),
     Done,
     Error(String),
 }
@@ -125,6 +132,8 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
         .num_threads(threads.max(1))
         .build()?;
     let profiles = Profiles::builtin();
+    // Built on the first request that asks for tags.
+    let mut taxonomy: Option<Taxonomy> = None;
     let stdin = std::io::stdin();
     let mut input = BufReader::new(stdin.lock());
     // Not locked: the documents are written from inside the extraction pool.
@@ -141,29 +150,45 @@ pub fn serve(memory_bytes: u64, threads: usize) -> anyhow::Result<()> {
         // Each document is written as soon as it is segmented, so neither this process nor the
         // build holds a whole archive's passages.
         let mut write_err: Option<std::io::Error> = None;
+        let nanos = AtomicU64::new(0);
+        let tagging = req.tag.then(|| crate::pipeline::Tagging {
+            taxonomy: taxonomy.get_or_insert_with(Taxonomy::builtin),
+            nanos: &nanos,
+        });
         let result = pool.install(|| {
-            crate::pipeline::passages_each(&req.source, &bytes, &profiles, &mut |d| {
-                let line = Answer::Doc(WireDoc {
-                    doc_id: d.doc_id,
-                    passages: d.passages,
-                    body_chars: d.body_chars,
-                    covered_chars: d.covered_chars,
-                });
-                let sent = serde_json::to_writer(&mut out, &line)
-                    .map_err(std::io::Error::from)
-                    .and_then(|_| out.write_all(b"\n"));
-                match sent {
-                    Ok(()) => true,
-                    Err(e) => {
-                        write_err = Some(e);
-                        false
+            let tagging = tagging.as_ref();
+            crate::pipeline::passages_each_tagged(
+                &req.source,
+                &bytes,
+                &profiles,
+                tagging,
+                &mut |d| {
+                    let line = Answer::Doc(WireDoc {
+                        doc_id: d.doc_id,
+                        passages: d.passages,
+                        body_chars: d.body_chars,
+                        covered_chars: d.covered_chars,
+                    });
+                    let sent = serde_json::to_writer(&mut out, &line)
+                        .map_err(std::io::Error::from)
+                        .and_then(|_| out.write_all(b"\n"));
+                    match sent {
+                        Ok(()) => true,
+                        Err(e) => {
+                            write_err = Some(e);
+                            false
+                        }
                     }
-                }
-            })
+                },
+            )
         });
         drop(bytes);
         if let Some(e) = write_err {
             return Err(e.into());
+        }
+        if req.tag {
+            serde_json::to_writer(&mut out, &Answer::Tagged(nanos.into_inner()))?;
+            out.write_all(b"\n")?;
         }
         let end = match result {
             Ok(()) => Answer::Done,
@@ -290,6 +315,12 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
 pub struct Extractor {
     budget: DocBudget,
     idle: Mutex<Vec<Worker>>,
+    /// Whether passages come back tagged with the built-in taxonomy's concepts.
+    tag: bool,
+    /// The taxonomy of in-process extraction (workers build their own), built when first needed.
+    taxonomy: OnceLock<Arc<Taxonomy>>,
+    /// Nanoseconds spent tagging, summed over the threads (and workers) that tagged.
+    tag_nanos: Arc<AtomicU64>,
 }
 
 impl Extractor {
@@ -297,7 +328,23 @@ impl Extractor {
         Extractor {
             budget,
             idle: Mutex::new(Vec::new()),
+            tag: false,
+            taxonomy: OnceLock::new(),
+            tag_nanos: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Passages come back tagged with the built-in taxonomy's concepts (`Passage::concepts`),
+    /// tagged where they are segmented (in the worker process, or on the extraction's threads),
+    /// so the thread that feeds the index does not tag.
+    pub fn with_tags(mut self) -> Extractor {
+        self.tag = true;
+        self
+    }
+
+    /// Time spent tagging so far, summed over the threads that tagged (see [`Self::with_tags`]).
+    pub fn tag_time(&self) -> Duration {
+        Duration::from_nanos(self.tag_nanos.load(Ordering::Relaxed))
     }
 
     /// Extract and segment one source within its budget.
@@ -327,13 +374,43 @@ impl Extractor {
         profiles: &Profiles,
         emit: &mut dyn FnMut(Segmented) -> bool,
     ) -> Result<(), ExtractError> {
+        self.passages_each_cow(source, Cow::Borrowed(bytes), profiles, emit)
+    }
+
+    /// [`Self::passages_each`], owning the bytes: they are let go as soon as the worker process
+    /// has them (a bulk archive is tens of MB, held otherwise while its passages stream in), and
+    /// in-process extraction takes them without a copy.
+    pub fn passages_each_owned(
+        &self,
+        source: &Source,
+        bytes: Vec<u8>,
+        profiles: &Profiles,
+        emit: &mut dyn FnMut(Segmented) -> bool,
+    ) -> Result<(), ExtractError> {
+        self.passages_each_cow(source, Cow::Owned(bytes), profiles, emit)
+    }
+
+    fn passages_each_cow(
+        &self,
+        source: &Source,
+        bytes: Cow<'_, [u8]>,
+        profiles: &Profiles,
+        emit: &mut dyn FnMut(Segmented) -> bool,
+    ) -> Result<(), ExtractError> {
         let timeout = self.budget.timeout_for(source, bytes.len());
         let over_budget = |reason: String| ExtractError::Budget {
             id: source.id.clone(),
             reason,
         };
         let Some(exe) = &self.budget.worker_exe else {
-            return in_process(source, bytes, profiles, timeout, emit);
+            let tagging = self.tag.then(|| {
+                let taxonomy = self
+                    .taxonomy
+                    .get_or_init(|| Arc::new(Taxonomy::builtin()))
+                    .clone();
+                (taxonomy, self.tag_nanos.clone())
+            });
+            return in_process(source, bytes, profiles, timeout, tagging, emit);
         };
         let worker = self.idle.lock().ok().and_then(|mut v| v.pop());
         let mut worker = match worker {
@@ -344,14 +421,16 @@ impl Extractor {
         let header = serde_json::to_string(&Request {
             source: source.clone(),
             len: bytes.len(),
+            tag: self.tag,
         })
         .map_err(|e| over_budget(e.to_string()))?;
         let sent = worker
             .stdin
             .write_all(header.as_bytes())
             .and_then(|_| worker.stdin.write_all(b"\n"))
-            .and_then(|_| worker.stdin.write_all(bytes))
+            .and_then(|_| worker.stdin.write_all(&bytes))
             .and_then(|_| worker.stdin.flush());
+        drop(bytes);
         // A worker that dies, before it has read the request or while answering, is named with
         // its exit and the budget it ran under (a worker over its address space can die as early
         // as its start-up).
@@ -395,6 +474,9 @@ impl Extractor {
                                 worker.stop();
                                 return Ok(());
                             }
+                        }
+                        Ok(Answer::Tagged(nanos)) => {
+                            self.tag_nanos.fetch_add(nanos, Ordering::Relaxed);
                         }
                         Ok(end) => {
                             if let Ok(mut idle) = self.idle.lock() {
@@ -446,9 +528,10 @@ impl Drop for Extractor {
 /// reach `emit` as they are segmented.
 fn in_process(
     source: &Source,
-    bytes: &[u8],
+    bytes: Cow<'_, [u8]>,
     profiles: &Profiles,
     timeout: Duration,
+    tagging: Option<(Arc<Taxonomy>, Arc<AtomicU64>)>,
     emit: &mut dyn FnMut(Segmented) -> bool,
 ) -> Result<(), ExtractError> {
     enum Msg {
@@ -456,15 +539,22 @@ fn in_process(
         End(Result<(), ExtractError>),
     }
     let (tx, rx) = mpsc::sync_channel(ANSWER_BACKLOG);
-    let (s, b, p) = (source.clone(), bytes.to_vec(), profiles.clone());
+    // Borrowed bytes are copied for the thread, which may outlive this call.
+    // (Kept here too, for the fallback when no thread can be started.)
+    let bytes = Arc::new(bytes.into_owned());
+    let (s, b, p) = (source.clone(), bytes.clone(), profiles.clone());
+    let tags = tagging.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("extract {}", source.id))
         .spawn(move || {
             let docs = tx.clone();
+            let tagging = tags
+                .as_ref()
+                .map(|(taxonomy, nanos)| crate::pipeline::Tagging { taxonomy, nanos });
             // A panicking extractor fails its document with the panic's message (a worker
             // process reports the same through its exit); the build goes on.
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crate::pipeline::passages_each(&s, &b, &p, &mut |d| {
+                crate::pipeline::passages_each_tagged(&s, &b, &p, tagging.as_ref(), &mut |d| {
                     docs.send(Msg::Doc(d)).is_ok()
                 })
             }))
@@ -482,7 +572,16 @@ fn in_process(
             let _ = tx.send(Msg::End(r));
         });
     if spawned.is_err() {
-        return crate::pipeline::passages_each(source, bytes, profiles, emit);
+        let tagging = tagging
+            .as_ref()
+            .map(|(taxonomy, nanos)| crate::pipeline::Tagging { taxonomy, nanos });
+        return crate::pipeline::passages_each_tagged(
+            source,
+            &bytes,
+            profiles,
+            tagging.as_ref(),
+            emit,
+        );
     }
     let mut left = timeout;
     loop {
@@ -512,5 +611,77 @@ fn in_process(
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Format;
+
+    /// An invented act, written for this test.
+    const ACT: &str =
+        "# Invented Test Act\n\n## Article 1 – Purpose\n\nThis act sets rules for the \
+        weather station of an invented island.\n\n## Article 2 – Illegal access\n\nWhoever \
+        intentionally gains access to a computer system without right shall be punished with \
+        imprisonment of up to two years.\n";
+
+    fn source() -> Source {
+        Source {
+            id: "xx-test-act".into(),
+            url: "https://example.org/test-act".into(),
+            canonical_url: None,
+            title: "Invented Test Act".into(),
+            kind: "national-law".into(),
+            jurisdiction: "XX".into(),
+            language: "en".into(),
+            date: Some("2020".into()),
+            format: Format::Markdown,
+            bytes: None,
+            sha256: None,
+            license: None,
+            complete: None,
+            bulk: false,
+            profile: None,
+            passage_url: None,
+            allow_hosts: vec![],
+        }
+    }
+
+    #[test]
+    fn an_extractor_with_tags_tags_as_the_taxonomy_does_and_counts_the_time() {
+        let profiles = Profiles::builtin();
+        let plain = Extractor::new(DocBudget::default())
+            .passages_of(&source(), ACT.as_bytes(), &profiles)
+            .unwrap();
+        assert!(plain
+            .iter()
+            .flat_map(|d| &d.passages)
+            .all(|p| p.concepts.is_empty()));
+        let mut want = plain.clone();
+        let taxonomy = Taxonomy::builtin();
+        for d in &mut want {
+            crate::pipeline::tag_passages(&taxonomy, &mut d.passages);
+        }
+        // The act's Article 2 is an illegal-access offence: the taxonomy tags it.
+        assert!(
+            want.iter()
+                .flat_map(|d| &d.passages)
+                .any(|p| p.concepts.iter().any(|c| c == "illegal-access")),
+            "{want:?}"
+        );
+        let tagging = Extractor::new(DocBudget::default()).with_tags();
+        let mut got = Vec::new();
+        tagging
+            .passages_each_owned(&source(), ACT.as_bytes().to_vec(), &profiles, &mut |d| {
+                got.push(d);
+                true
+            })
+            .unwrap();
+        let passages = |v: &[Segmented]| -> Vec<Passage> {
+            v.iter().flat_map(|d| d.passages.clone()).collect()
+        };
+        assert_eq!(passages(&got), passages(&want));
+        assert!(tagging.tag_time() > Duration::ZERO);
     }
 }

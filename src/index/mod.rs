@@ -520,3 +520,121 @@ fn remove_stale(dir: &Path, keep: Option<&Path>) {
         }
     }
 }
+
+/// The passages a generation holds, read back from its doc store (which keeps every field of a
+/// passage): an incremental build reuses an unchanged source's passages from the previous
+/// generation instead of extracting it again, with nothing saved beside the index.
+pub struct StoredPassages {
+    searcher: tantivy::Searcher,
+    fields: Fields,
+    path: PathBuf,
+}
+
+impl StoredPassages {
+    /// Open the passages of a generation (already validated by the caller: [`validate`]).
+    pub fn open(index: &Index, generation: &Path) -> Result<StoredPassages, IndexError> {
+        let err = |e: tantivy::TantivyError| corrupt(generation, e);
+        let fields = Fields::from_schema(&index.schema()).map_err(err)?;
+        let searcher = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err)?
+            .searcher();
+        Ok(StoredPassages {
+            searcher,
+            fields,
+            path: generation.to_path_buf(),
+        })
+    }
+
+    /// The passages of one document, in its order (by ordinal); none for an unknown document.
+    pub fn of_document(&self, doc_id: &str) -> Result<Vec<crate::segment::Passage>, IndexError> {
+        use tantivy::{DocSet, TERMINATED};
+        let err = |e: tantivy::TantivyError| IndexError::Tantivy {
+            path: self.path.clone(),
+            source: e,
+        };
+        let term = tantivy::Term::from_field_text(self.fields.doc_id, doc_id);
+        let mut out = Vec::new();
+        for (ord, segment) in self.searcher.segment_readers().iter().enumerate() {
+            let inverted = segment.inverted_index(self.fields.doc_id).map_err(err)?;
+            let Some(mut postings) = inverted
+                .read_postings(&term, tantivy::schema::IndexRecordOption::Basic)
+                .map_err(|e| err(e.into()))?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    let d: TantivyDocument = self
+                        .searcher
+                        .doc(tantivy::DocAddress::new(ord as u32, doc))
+                        .map_err(err)?;
+                    out.push(self.fields.from_document(&d));
+                }
+                doc = postings.advance();
+            }
+        }
+        out.sort_by_key(|p| p.ordinal);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::Passage;
+
+    fn passage(doc: &str, ordinal: u32, text: &str) -> Passage {
+        Passage {
+            passage_id: format!("{doc}/{ordinal}"),
+            doc_id: doc.into(),
+            title: "Invented Test Act".into(),
+            jurisdiction: "XX".into(),
+            kind: "national-law".into(),
+            language: "en".into(),
+            citation: format!("Art. {ordinal}"),
+            heading: format!("Heading {ordinal}"),
+            path: vec!["Part I".into(), "Chapter 2".into()],
+            text: text.into(),
+            ordinal,
+            url: format!("https://example.org/{doc}#{ordinal}"),
+            label: format!("Article {ordinal}"),
+            year: Some(2020),
+            concepts: vec!["illegal-access".into(), "data-interference".into()],
+            version_date: Some("2020-01-02".into()),
+            completeness: "yes".into(),
+        }
+    }
+
+    #[test]
+    fn stored_passages_read_back_what_was_indexed_in_document_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = NewGeneration::create(dir.path()).unwrap();
+        let mut w = g.writer(1, 20_000_000).unwrap();
+        let a = [
+            passage("xx/a", 2, "The second rule of the invented act."),
+            passage("xx/a", 1, "The first rule of the invented act."),
+            passage("xx/a", 3, "The third rule of the invented act."),
+        ];
+        let b = passage("xx/b", 1, "A rule of another invented act.");
+        let gone = passage("xx/c", 1, "A rule that is taken back before the commit.");
+        for p in a.iter().chain([&b, &gone]) {
+            w.add_document(g.fields.to_document(p)).unwrap();
+        }
+        w.delete_term(tantivy::Term::from_field_text(g.fields.doc_id, "xx/c"));
+        w.commit().unwrap();
+        drop(w);
+        let path = g.publish().unwrap();
+        let index = validate(&path).unwrap();
+        let stored = StoredPassages::open(&index, &path).unwrap();
+        let mut want = a.to_vec();
+        want.sort_by_key(|p| p.ordinal);
+        assert_eq!(stored.of_document("xx/a").unwrap(), want);
+        assert_eq!(stored.of_document("xx/b").unwrap(), vec![b]);
+        assert!(stored.of_document("xx/c").unwrap().is_empty(), "deleted");
+        assert!(stored.of_document("xx/none").unwrap().is_empty());
+    }
+}
