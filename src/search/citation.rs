@@ -680,8 +680,9 @@ impl Engine {
                 )
             })
             .collect();
-        // Documents the query named, by instrument or by country.
-        let named_docs: HashSet<&str> = parsed
+        // Documents the query named, by instrument or by country (ordered: they become clauses
+        // whose scores are summed in order).
+        let named_docs: std::collections::BTreeSet<&str> = parsed
             .qualifiers
             .iter()
             .flat_map(|q| q.doc_ids.iter().map(String::as_str))
