@@ -92,6 +92,9 @@ pub struct Qualifier {
     /// Language of the alias (instruments).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// Byte range of the name in the query.
+    #[serde(skip)]
+    pub span: Range<usize>,
 }
 
 /// A query read as a citation (before it is looked up).
@@ -389,6 +392,25 @@ pub fn passage_provision(
 
 /// Read `query` as a citation, or `None` when it is not one (words remain that name neither an
 /// instrument nor a jurisdiction, or no provision number is there).
+/// Byte ranges of `query` that the citation router reads as a citation: the provision and the
+/// instruments and jurisdictions qualifying it when the query is one (`§ 202a StGB`), and any
+/// instrument's name (`StGB`, `CFAA`) otherwise. Their words are names, not misspellings: "did
+/// you mean" leaves them as typed.
+pub fn cited_spans(query: &str) -> Vec<Range<usize>> {
+    if let Some(p) = parse(query) {
+        let mut v = vec![p.core.span];
+        v.extend(p.qualifiers.into_iter().map(|q| q.span));
+        return v;
+    }
+    static INSTRUMENTS: OnceLock<Instruments> = OnceLock::new();
+    INSTRUMENTS
+        .get_or_init(Instruments::builtin)
+        .find_aliases(query)
+        .into_iter()
+        .map(|m| m.span)
+        .collect()
+}
+
 pub fn parse(query: &str) -> Option<ParsedCitation> {
     // Every reading of a provision needs a number (the patterns' `\d`, or a CJK numeral before
     // `条`); masking names only blanks bytes out. Without one, the tables (instruments,
@@ -417,6 +439,7 @@ pub fn parse(query: &str) -> Option<ParsedCitation> {
             ids: ins.iter().map(|i| i.id.clone()).collect(),
             doc_ids: ins.iter().flat_map(|i| i.docs.iter().cloned()).collect(),
             lang: Some(lang.clone()),
+            span: span.clone(),
         });
     }
     // Jurisdictions: names and aliases in any case, codes only as typed in capitals (`IN`, not `in`).
@@ -454,7 +477,8 @@ pub fn parse(query: &str) -> Option<ParsedCitation> {
         if let Some(r) = found {
             mask(&mut masked, &r);
             qualifiers.push(Qualifier {
-                text: query[r].to_string(),
+                text: query[r.clone()].to_string(),
+                span: r,
                 matched: "jurisdiction",
                 ids: vec![j.code.clone()],
                 doc_ids: manifest
