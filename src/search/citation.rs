@@ -1158,6 +1158,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cited_spans_cover_the_provision_its_qualifiers_and_instrument_names() {
+        let words = |q: &str| -> Vec<String> {
+            cited_spans(q)
+                .into_iter()
+                .map(|r| q[r].trim().to_string())
+                .collect()
+        };
+        // A citation: the provision, and the instrument qualifying it.
+        let w = words("§ 202a StGB");
+        assert!(w.iter().any(|x| x.contains("202a")), "{w:?}");
+        assert!(w.contains(&"StGB".to_string()), "{w:?}");
+        // No citation (no number): an instrument's name is still one.
+        assert_eq!(words("StGB Ausspähen"), ["StGB"]);
+        // Plain words are nobody's name.
+        assert!(cited_spans("ilegal acess").is_empty());
+    }
+
+    #[test]
     fn the_number_precheck_admits_every_digit_the_patterns_read() {
         // `parse` returns early when `may_hold_number` says no: it must say yes to every
         // character a pattern reads as a digit.
