@@ -383,6 +383,53 @@ fn misspelled_words_get_a_suggestion_from_the_index_terms() {
     assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
 }
 
+/// A citation is answered as one, and its words are names, not misspellings: no "did you mean"
+/// for `§ 202a StGB`, nor for an instrument's abbreviation in a plain query, even where the index
+/// holds a word one edit away (`stb`, invented here) and not the abbreviation itself.
+#[test]
+fn no_suggestion_for_a_citation_or_an_instruments_name() {
+    let home = tempfile::tempdir().unwrap();
+    let docs = own_folder(home.path());
+    std::fs::write(
+        docs.join("units.txt"),
+        "Article 1 Register units\n\nThe stb register of the gadget is read at dawn. \
+         Every stb value of the register is kept, and the stb log is signed.\n",
+    )
+    .unwrap();
+    let idx = home.path().join("idx");
+    let out = cyberlex(home.path())
+        .args(["build", "--threads", "1", "--dir"])
+        .arg(&docs)
+        .arg("--index")
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // `stgb` is in no passage, `stb` in one, one edit away: a plain word would be corrected.
+    let out = run(home.path(), &idx, &["search", "regster stgx"]);
+    assert!(
+        stderr(&out).contains("did you mean: register"),
+        "{}",
+        stderr(&out)
+    );
+    for q in ["§ 202a StGB", "StGB register"] {
+        let out = run(home.path(), &idx, &["search", q]);
+        assert!(
+            !stderr(&out).contains("did you mean"),
+            "{q}: {}",
+            stderr(&out)
+        );
+    }
+    // The routing is reported for the citation (it resolved to nothing in this index).
+    let out = run(
+        home.path(),
+        &idx,
+        &["search", "§ 202a StGB", "--format", "json"],
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["routing"]["number"], "202a", "{r}");
+}
+
 // ---- item 7: output --------------------------------------------------------------------------
 
 #[test]

@@ -92,6 +92,9 @@ pub struct Qualifier {
     /// Language of the alias (instruments).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// Byte range of the name in the query.
+    #[serde(skip)]
+    pub span: Range<usize>,
 }
 
 /// A query read as a citation (before it is looked up).
@@ -389,6 +392,25 @@ pub fn passage_provision(
 
 /// Read `query` as a citation, or `None` when it is not one (words remain that name neither an
 /// instrument nor a jurisdiction, or no provision number is there).
+/// Byte ranges of `query` that the citation router reads as a citation: the provision and the
+/// instruments and jurisdictions qualifying it when the query is one (`§ 202a StGB`), and any
+/// instrument's name (`StGB`, `CFAA`) otherwise. Their words are names, not misspellings: "did
+/// you mean" leaves them as typed.
+pub fn cited_spans(query: &str) -> Vec<Range<usize>> {
+    if let Some(p) = parse(query) {
+        let mut v = vec![p.core.span];
+        v.extend(p.qualifiers.into_iter().map(|q| q.span));
+        return v;
+    }
+    static INSTRUMENTS: OnceLock<Instruments> = OnceLock::new();
+    INSTRUMENTS
+        .get_or_init(Instruments::builtin)
+        .find_aliases(query)
+        .into_iter()
+        .map(|m| m.span)
+        .collect()
+}
+
 pub fn parse(query: &str) -> Option<ParsedCitation> {
     // Every reading of a provision needs a number (the patterns' `\d`, or a CJK numeral before
     // `条`); masking names only blanks bytes out. Without one, the tables (instruments,
@@ -417,6 +439,7 @@ pub fn parse(query: &str) -> Option<ParsedCitation> {
             ids: ins.iter().map(|i| i.id.clone()).collect(),
             doc_ids: ins.iter().flat_map(|i| i.docs.iter().cloned()).collect(),
             lang: Some(lang.clone()),
+            span: span.clone(),
         });
     }
     // Jurisdictions: names and aliases in any case, codes only as typed in capitals (`IN`, not `in`).
@@ -454,7 +477,8 @@ pub fn parse(query: &str) -> Option<ParsedCitation> {
         if let Some(r) = found {
             mask(&mut masked, &r);
             qualifiers.push(Qualifier {
-                text: query[r].to_string(),
+                text: query[r.clone()].to_string(),
+                span: r,
                 matched: "jurisdiction",
                 ids: vec![j.code.clone()],
                 doc_ids: manifest
@@ -680,8 +704,9 @@ impl Engine {
                 )
             })
             .collect();
-        // Documents the query named, by instrument or by country.
-        let named_docs: HashSet<&str> = parsed
+        // Documents the query named, by instrument or by country (ordered: they become clauses
+        // whose scores are summed in order).
+        let named_docs: std::collections::BTreeSet<&str> = parsed
             .qualifiers
             .iter()
             .flat_map(|q| q.doc_ids.iter().map(String::as_str))
@@ -1131,6 +1156,24 @@ fn locate_pinpoint(text: &str, rest: &[String]) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cited_spans_cover_the_provision_its_qualifiers_and_instrument_names() {
+        let words = |q: &str| -> Vec<String> {
+            cited_spans(q)
+                .into_iter()
+                .map(|r| q[r].trim().to_string())
+                .collect()
+        };
+        // A citation: the provision, and the instrument qualifying it.
+        let w = words("§ 202a StGB");
+        assert!(w.iter().any(|x| x.contains("202a")), "{w:?}");
+        assert!(w.contains(&"StGB".to_string()), "{w:?}");
+        // No citation (no number): an instrument's name is still one.
+        assert_eq!(words("StGB Ausspähen"), ["StGB"]);
+        // Plain words are nobody's name.
+        assert!(cited_spans("ilegal acess").is_empty());
+    }
 
     #[test]
     fn the_number_precheck_admits_every_digit_the_patterns_read() {

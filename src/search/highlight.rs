@@ -11,7 +11,7 @@
 //! occurs (three characters or more); and, for a hit found through a concept, the concept's
 //! wording in the text.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::Mutex;
 
@@ -167,8 +167,10 @@ struct Hit {
     ranges: Vec<Range<usize>>,
 }
 
-/// Expanded words of `!`/`*` nodes, computed against the index beforehand.
-pub type Expansions = std::collections::HashMap<String, HashSet<String>>;
+/// Expanded words of `!`/`*` nodes, computed against the index beforehand. Ordered: the words
+/// become the clauses of a query whose scores are summed in clause order, and a float sum
+/// depends on its order (a hash set's order changes from one process to the next).
+pub type Expansions = BTreeMap<String, BTreeSet<String>>;
 
 pub struct Matcher<'a> {
     pub analysis: TextAnalysis,

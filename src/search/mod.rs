@@ -24,7 +24,7 @@ pub mod suggest;
 pub mod views;
 pub mod vocab;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::{Bound, Range};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -397,8 +397,8 @@ impl Planner<'_> {
         prefix: &str,
         limit: usize,
         mut keep: impl FnMut(&str) -> Result<bool, QueryError>,
-    ) -> Result<HashSet<String>, QueryError> {
-        let mut found = HashSet::new();
+    ) -> Result<BTreeSet<String>, QueryError> {
+        let mut found = BTreeSet::new();
         let mut seen = 0usize;
         for seg in self.e.searcher.segment_readers() {
             let inv = seg.inverted_index(field).map_err(qerr)?;
@@ -484,9 +484,7 @@ impl Planner<'_> {
     fn inflections(&mut self, base: &str) -> Result<Vec<String>, QueryError> {
         let key = format!("\u{0}{base}");
         if let Some(s) = self.expansions.get(&key) {
-            let mut v: Vec<String> = s.iter().cloned().collect();
-            v.sort();
-            return Ok(v);
+            return Ok(s.iter().cloned().collect());
         }
         let langs: Vec<&'static str> = analyzers::STEMMED
             .iter()
@@ -511,7 +509,7 @@ impl Planner<'_> {
                 prefix = common;
             }
         }
-        let mut found = HashSet::from([base.to_string()]);
+        let mut found = BTreeSet::from([base.to_string()]);
         if prefix.chars().count() >= 3 && base.chars().all(char::is_alphabetic) {
             let f = self.e.fields().clone();
             let mut stemmers: Vec<(&'static str, TextAnalyzer)> =
@@ -532,8 +530,7 @@ impl Planner<'_> {
                 found.extend(more);
             }
         }
-        let mut v: Vec<String> = found.iter().cloned().collect();
-        v.sort();
+        let v: Vec<String> = found.iter().cloned().collect();
         self.expansions.insert(key, found);
         Ok(v)
     }
@@ -803,9 +800,7 @@ impl Planner<'_> {
             }
             Node::Word { field, text, kind } => {
                 self.expand(text, *kind)?;
-                let mut words: Vec<String> =
-                    self.expansions[text.as_str()].iter().cloned().collect();
-                words.sort();
+                let words: Vec<String> = self.expansions[text.as_str()].iter().cloned().collect();
                 SpanNode::Seq {
                     slots: vec![words],
                     slop: 0,

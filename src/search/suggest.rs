@@ -168,7 +168,12 @@ pub fn did_you_mean(engine: &Engine, query: &str) -> Option<Suggestion> {
     static LEV1: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
     static LEV2: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
     let mut slots = Vec::new();
+    // What the citation router reads as a citation or an instrument's name is left as typed
+    // (`§ 202a StGB` is not `§ 202a stb`); looked up at the first word that has candidates.
+    let mut cited: Option<Vec<std::ops::Range<usize>>> = None;
     for token in query.split_whitespace() {
+        let at = token.as_ptr() as usize - query.as_ptr() as usize;
+        let span = at..at + token.len();
         let Some((pre, word, post)) = word_of(token) else {
             slots.push(Slot::Fixed(token.to_string(), None));
             continue;
@@ -225,7 +230,13 @@ pub fn did_you_mean(engine: &Engine, query: &str) -> Option<Suggestion> {
                 }
             }
         }
-        if cands.is_empty() {
+        let mut is_cited = || {
+            cited
+                .get_or_insert_with(|| super::citation::cited_spans(query))
+                .iter()
+                .any(|c| c.start < span.end && span.start < c.end)
+        };
+        if cands.is_empty() || is_cited() {
             slots.push(Slot::Fixed(token.to_string(), Some(term.clone())));
             continue;
         }
