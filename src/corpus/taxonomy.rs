@@ -970,7 +970,7 @@ impl<'t> Positions<'t> {
         self.acts.get_or_init(|| {
             let mut out = vec![Vec::new(); tax.concepts.len()];
             let set = &tax.acts;
-            for m in set.ac.find_overlapping_iter(self.t) {
+            for m in set.ac().find_overlapping_iter(self.t) {
                 let p = m.pattern().as_usize();
                 if set.speaks(p, self.lang)
                     && at_word_boundaries(self.t, m.start(), m.end(), &set.patterns[p], set.prefix)
@@ -1240,7 +1240,7 @@ impl PhraseSet {
     /// Byte offsets in `hay` where a pattern of concept `owner` that counts in `language` starts,
     /// at word boundaries.
     fn positions(&self, hay: &str, owner: usize, language: &str) -> Vec<usize> {
-        self.ac
+        self.ac()
             .find_overlapping_iter(hay)
             .filter(|m| {
                 let p = m.pattern().as_usize();
