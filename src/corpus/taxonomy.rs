@@ -51,6 +51,10 @@ pub mod points {
     pub const ELEMENT: f32 = 1.0;
     /// Attempt/aiding or corporate liability in a code's general part.
     pub const GENERAL_PART: f32 = 2.0;
+    /// Attempt/aiding or corporate liability whose text is for offences in general or every
+    /// offence of the Act (`any offence`, `einer Straftat`, `この法律の罪`), not one offence's
+    /// clause.
+    pub const GENERAL_SCOPE: f32 = 1.0;
     /// An offence concept without any "without right" or penalty element, or a procedural power
     /// without an authority: the passage mentions the concept but does not create it.
     pub const MISSING_ELEMENTS: f32 = 0.5;
@@ -285,7 +289,14 @@ pub fn fold(s: &str) -> String {
 pub const WORDS_RULE: &str = "words of the concept";
 
 /// Markers read in a passage's text.
-const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime", "territory"];
+const TEXT_MARKERS: &[&str] = &[
+    "unlawful",
+    "penalty",
+    "authority",
+    "realtime",
+    "territory",
+    "general_scope",
+];
 
 /// Marker names the taxonomy file must define.
 pub const MARKERS: &[&str] = &[
@@ -294,6 +305,7 @@ pub const MARKERS: &[&str] = &[
     "authority",
     "foreign",
     "general_part",
+    "general_scope",
     "realtime",
     "territory",
     "convention",
@@ -880,6 +892,15 @@ impl Taxonomy {
                             &mut rules,
                             format!("general part \"{g}\""),
                             points::GENERAL_PART,
+                        );
+                    }
+                    // … unless the text only mentions the concept (`… and abetment thereof`
+                    // in a rule on bail): the scope of a mention makes no general rule.
+                    if let (false, Some(g)) = (only_text_label, marker("general_scope")) {
+                        add(
+                            &mut rules,
+                            format!("general scope \"{g}\""),
+                            points::GENERAL_SCOPE,
                         );
                     }
                     if let Some(w) = &penalty {
