@@ -894,9 +894,12 @@ impl Taxonomy {
                             points::GENERAL_PART,
                         );
                     }
-                    // … unless the text only mentions the concept (`… and abetment thereof`
-                    // in a rule on bail): the scope of a mention makes no general rule.
-                    if let (false, Some(g)) = (only_text_label, marker("general_scope")) {
+                    // … unless the text only mentions the concept by a label (`… and abetment
+                    // thereof` in a rule on bail): the scope of a mention makes no general rule.
+                    // A provision found by the concept's words is the best of its jurisdiction
+                    // by its wording, not a mention: its scope counts.
+                    let mention = only_text_label && !by_words_only;
+                    if let (false, Some(g)) = (mention, marker("general_scope")) {
                         add(
                             &mut rules,
                             format!("general scope \"{g}\""),
