@@ -53,7 +53,7 @@ pub mod points {
     pub const GENERAL_PART: f32 = 2.0;
     /// Attempt/aiding or corporate liability whose text is for offences in general or every
     /// offence of the Act (`any offence`, `einer Straftat`, `この法律の罪`), not one offence's
-    /// clause.
+    /// clause. Ranks only a provision that reaches [`THRESHOLD`] without it.
     pub const GENERAL_SCOPE: f32 = 1.0;
     /// An offence concept without any "without right" or penalty element, or a procedural power
     /// without an authority: the passage mentions the concept but does not create it.
@@ -625,6 +625,7 @@ impl Taxonomy {
                 })
             };
             let mut weight_circumstance = None;
+            let mut general_scope = None;
             // Wording: what makes the passage a candidate at all.
             if let Some(p) = h_labels[i] {
                 let l = &self.labels.patterns[p];
@@ -899,12 +900,8 @@ impl Taxonomy {
                     // A provision found by the concept's words is the best of its jurisdiction
                     // by its wording, not a mention: its scope counts.
                     let mention = only_text_label && !by_words_only;
-                    if let (false, Some(g)) = (mention, marker("general_scope")) {
-                        add(
-                            &mut rules,
-                            format!("general scope \"{g}\""),
-                            points::GENERAL_SCOPE,
-                        );
+                    if !mention {
+                        general_scope = marker("general_scope");
                     }
                     if let Some(w) = &penalty {
                         add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
@@ -959,7 +956,18 @@ impl Taxonomy {
                     points::LIST,
                 );
             }
-            let sum: f32 = rules.iter().filter(|r| !r.factor).map(|r| r.points).sum();
+            let mut sum: f32 = rules.iter().filter(|r| !r.factor).map(|r| r.points).sum();
+            // The general scope ranks provisions that are about the concept on their own: it
+            // prefers the general rule among them and never makes a match of a provision that
+            // does not pass without it.
+            if let (Some(g), true) = (general_scope, sum * weight >= points::THRESHOLD) {
+                rules.push(Rule {
+                    what: format!("general scope \"{g}\""),
+                    points: points::GENERAL_SCOPE,
+                    factor: false,
+                });
+                sum += points::GENERAL_SCOPE;
+            }
             out.push(Assessment {
                 concept: c.id.clone(),
                 score: sum * weight,
