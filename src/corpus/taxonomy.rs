@@ -1817,6 +1817,49 @@ mod tests {
     }
 
     #[test]
+    fn general_scope_prefers_the_general_rule_and_never_makes_a_match() {
+        let t = Taxonomy::builtin();
+        let v = |language, heading, text| View {
+            heading,
+            text,
+            language,
+            kind: "national-law",
+            ..Default::default()
+        };
+        let rules = |v: &View, concept: &str| -> Vec<String> {
+            t.assess(v)
+                .into_iter()
+                .find(|a| a.concept == concept)
+                .map(|a| a.rules.into_iter().map(|r| r.what).collect())
+                .unwrap_or_default()
+        };
+        // One offence's attempt clause against the rule for every offence of the Act.
+        let one = "A person who attempts to set fire to a haystack of a neighbour is liable to \
+                   imprisonment for two years.";
+        let every = "A person who attempts to commit any offence under this Act is liable to \
+                     the penalty of that offence.";
+        let o = score_of(&t, &v("en", "Attempt defined", one), "attempt-aiding");
+        let e = score_of(&t, &v("en", "Attempt defined", every), "attempt-aiding");
+        assert!(o >= points::THRESHOLD && e > o, "{o} {e}");
+        let why = rules(&v("en", "Attempt defined", every), "attempt-aiding");
+        assert!(why.iter().any(|w| w.starts_with("general scope")), "{why:?}");
+        // The same in German, and for corporate liability.
+        let de = "Wer zu einer Straftat eines anderen Hilfe leistet, wird mit Freiheitsstrafe \
+                  bestraft.";
+        let why = rules(&v("de", "Beihilfe", de), "attempt-aiding");
+        assert!(why.iter().any(|w| w.starts_with("general scope")), "{why:?}");
+        let corp = "Where an offence under this Act is committed by a body corporate, the body \
+                    corporate is liable to a fine.";
+        let why = rules(&v("en", "Offences by bodies corporate", corp), "corporate-liability");
+        assert!(why.iter().any(|w| w.starts_with("general scope")), "{why:?}");
+        // A label mentioned in a rule on something else: its scope makes no match and no rule.
+        let bail = "All offences under this Act and the abetment thereof are bailable.";
+        let why = rules(&v("en", "Bail", bail), "attempt-aiding");
+        assert!(!why.iter().any(|w| w.starts_with("general scope")), "{why:?}");
+        assert!(score_of(&t, &v("en", "Bail", bail), "attempt-aiding") < points::THRESHOLD);
+    }
+
+    #[test]
     fn evidence_from_outside_makes_a_candidate_weighed_by_elements() {
         let t = Taxonomy::builtin();
         let i = t
