@@ -1842,20 +1842,35 @@ mod tests {
         let e = score_of(&t, &v("en", "Attempt defined", every), "attempt-aiding");
         assert!(o >= points::THRESHOLD && e > o, "{o} {e}");
         let why = rules(&v("en", "Attempt defined", every), "attempt-aiding");
-        assert!(why.iter().any(|w| w.starts_with("general scope")), "{why:?}");
+        assert!(
+            why.iter().any(|w| w.starts_with("general scope")),
+            "{why:?}"
+        );
         // The same in German, and for corporate liability.
         let de = "Wer zu einer Straftat eines anderen Hilfe leistet, wird mit Freiheitsstrafe \
                   bestraft.";
         let why = rules(&v("de", "Beihilfe", de), "attempt-aiding");
-        assert!(why.iter().any(|w| w.starts_with("general scope")), "{why:?}");
+        assert!(
+            why.iter().any(|w| w.starts_with("general scope")),
+            "{why:?}"
+        );
         let corp = "Where an offence under this Act is committed by a body corporate, the body \
                     corporate is liable to a fine.";
-        let why = rules(&v("en", "Offences by bodies corporate", corp), "corporate-liability");
-        assert!(why.iter().any(|w| w.starts_with("general scope")), "{why:?}");
+        let why = rules(
+            &v("en", "Offences by bodies corporate", corp),
+            "corporate-liability",
+        );
+        assert!(
+            why.iter().any(|w| w.starts_with("general scope")),
+            "{why:?}"
+        );
         // A label mentioned in a rule on something else: its scope makes no match and no rule.
         let bail = "All offences under this Act and the abetment thereof are bailable.";
         let why = rules(&v("en", "Bail", bail), "attempt-aiding");
-        assert!(!why.iter().any(|w| w.starts_with("general scope")), "{why:?}");
+        assert!(
+            !why.iter().any(|w| w.starts_with("general scope")),
+            "{why:?}"
+        );
         assert!(score_of(&t, &v("en", "Bail", bail), "attempt-aiding") < points::THRESHOLD);
     }
 
