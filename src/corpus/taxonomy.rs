@@ -55,6 +55,12 @@ pub mod points {
     /// offence of the Act (`any offence`, `einer Straftat`, `この法律の罪`), not one offence's
     /// clause. Ranks only a provision that reaches [`THRESHOLD`] without it.
     pub const GENERAL_SCOPE: f32 = 1.0;
+    /// Attempt/aiding or corporate liability in a code that defines them in its general part,
+    /// but outside it (`Versuch der Anstiftung …` in the special part): one offence's clause.
+    pub const SPECIAL_PART: f32 = 0.7;
+    /// Least number of provisions in a top-level container of the general part for it to be a
+    /// code's general part (a Book or Part of a code), not a law's chapter of general provisions.
+    pub const CODE_GENERAL_PART_MIN: usize = 30;
     /// An offence concept without any "without right" or penalty element, or a procedural power
     /// without an authority: the passage mentions the concept but does not create it.
     pub const MISSING_ELEMENTS: f32 = 0.5;
@@ -211,6 +217,9 @@ pub struct View<'a> {
     /// Wording evidence found outside the passage itself (compare's ranking of a jurisdiction's
     /// provisions by a concept's words): each makes the passage a candidate of its concept.
     pub extra: &'a [Evidence],
+    /// The general part of the code the passage belongs to (`Allgemeiner Teil`), when the
+    /// passage lies outside it (see [`Taxonomy::code_general_part`]); empty otherwise.
+    pub outside_general_part: &'a str,
 }
 
 /// A wording rule computed outside [`Taxonomy::assess`] for one concept (by its index).
@@ -316,6 +325,31 @@ pub const MARKERS: &[&str] = &[
 ];
 
 impl Taxonomy {
+    /// The general part of a code among the top-level containers of one document's passages
+    /// (the first container of each path, in document order): a container with a `general_part`
+    /// marker (in `language`) holding at least [`points::CODE_GENERAL_PART_MIN`] provisions.
+    pub fn code_general_part<'p>(
+        &self,
+        first_containers: impl Iterator<Item = &'p str>,
+        language: &str,
+    ) -> Option<&'p str> {
+        let m = self.markers.get("general_part")?;
+        let mut counts: Vec<(&'p str, usize)> = Vec::new();
+        for c in first_containers {
+            match counts.iter_mut().find(|(k, _)| *k == c) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((c, 1)),
+            }
+        }
+        counts
+            .into_iter()
+            .find(|(c, n)| {
+                *n >= points::CODE_GENERAL_PART_MIN
+                    && m.first_matches(&fold(c), 1, language)[0].is_some()
+            })
+            .map(|(c, _)| c)
+    }
+
     pub fn builtin() -> Taxonomy {
         Taxonomy::from_toml(BUILTIN).expect("corpus/taxonomy.toml is checked by tests")
     }
@@ -902,6 +936,16 @@ impl Taxonomy {
                     let mention = only_text_label && !by_words_only;
                     if !mention {
                         general_scope = marker("general_scope");
+                    }
+                    if general_part.is_none() && !v.outside_general_part.is_empty() {
+                        weigh(
+                            &mut rules,
+                            format!(
+                                "outside the code's general part \"{}\"",
+                                v.outside_general_part
+                            ),
+                            points::SPECIAL_PART,
+                        );
                     }
                     if let Some(w) = &penalty {
                         add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
@@ -1872,6 +1916,46 @@ mod tests {
             "{why:?}"
         );
         assert!(score_of(&t, &v("en", "Bail", bail), "attempt-aiding") < points::THRESHOLD);
+    }
+
+    #[test]
+    fn a_codes_general_part_beats_one_offences_clause_in_its_special_part() {
+        let t = Taxonomy::builtin();
+        // A code: a big general part, a special part; a law: a small chapter of general
+        // provisions, which is no code's general part.
+        let code = std::iter::repeat_n("Allgemeiner Teil", points::CODE_GENERAL_PART_MIN)
+            .chain(std::iter::repeat_n("Besonderer Teil", 50));
+        assert_eq!(t.code_general_part(code, "de"), Some("Allgemeiner Teil"));
+        let law = std::iter::repeat_n("Chapter 1 General provisions", 5)
+            .chain(std::iter::repeat_n("Chapter 2 Offences", 50));
+        assert_eq!(t.code_general_part(law, "en"), None);
+        let text = "Wer zu einem Diebstahl von Fahrrädern anstiftet, wird mit Geldstrafe bestraft.";
+        let path = ["Besonderer Teil".to_string()];
+        let special = View {
+            heading: "Anstiftung zum Fahrraddiebstahl",
+            text,
+            path: &path,
+            language: "de",
+            kind: "national-law",
+            outside_general_part: "Allgemeiner Teil",
+            ..Default::default()
+        };
+        let plain = View {
+            outside_general_part: "",
+            ..special
+        };
+        let s = score_of(&t, &special, "attempt-aiding");
+        let p = score_of(&t, &plain, "attempt-aiding");
+        assert!(s < p, "{s} {p}");
+        let why: Vec<String> = t
+            .assess(&special)
+            .into_iter()
+            .find(|a| a.concept == "attempt-aiding")
+            .map(|a| a.rules.into_iter().map(|r| r.what).collect())
+            .unwrap_or_default();
+        assert!(why
+            .iter()
+            .any(|w| w.starts_with("outside the code's general part")));
     }
 
     #[test]
