@@ -51,6 +51,16 @@ pub mod points {
     pub const ELEMENT: f32 = 1.0;
     /// Attempt/aiding or corporate liability in a code's general part.
     pub const GENERAL_PART: f32 = 2.0;
+    /// Attempt/aiding or corporate liability whose text is for offences in general or every
+    /// offence of the Act (`any offence`, `einer Straftat`, `この法律の罪`), not one offence's
+    /// clause. Ranks only a provision that reaches [`THRESHOLD`] without it.
+    pub const GENERAL_SCOPE: f32 = 1.0;
+    /// Attempt/aiding or corporate liability in a code that defines them in its general part,
+    /// but outside it (`Versuch der Anstiftung …` in the special part): one offence's clause.
+    pub const SPECIAL_PART: f32 = 0.7;
+    /// Least number of provisions in a top-level container of the general part for it to be a
+    /// code's general part (a Book or Part of a code), not a law's chapter of general provisions.
+    pub const CODE_GENERAL_PART_MIN: usize = 30;
     /// An offence concept without any "without right" or penalty element, or a procedural power
     /// without an authority: the passage mentions the concept but does not create it.
     pub const MISSING_ELEMENTS: f32 = 0.5;
@@ -207,6 +217,9 @@ pub struct View<'a> {
     /// Wording evidence found outside the passage itself (compare's ranking of a jurisdiction's
     /// provisions by a concept's words): each makes the passage a candidate of its concept.
     pub extra: &'a [Evidence],
+    /// The general part of the code the passage belongs to (`Allgemeiner Teil`), when the
+    /// passage lies outside it (see [`Taxonomy::code_general_part`]); empty otherwise.
+    pub outside_general_part: &'a str,
 }
 
 /// A wording rule computed outside [`Taxonomy::assess`] for one concept (by its index).
@@ -285,7 +298,14 @@ pub fn fold(s: &str) -> String {
 pub const WORDS_RULE: &str = "words of the concept";
 
 /// Markers read in a passage's text.
-const TEXT_MARKERS: &[&str] = &["unlawful", "penalty", "authority", "realtime", "territory"];
+const TEXT_MARKERS: &[&str] = &[
+    "unlawful",
+    "penalty",
+    "authority",
+    "realtime",
+    "territory",
+    "general_scope",
+];
 
 /// Marker names the taxonomy file must define.
 pub const MARKERS: &[&str] = &[
@@ -294,6 +314,7 @@ pub const MARKERS: &[&str] = &[
     "authority",
     "foreign",
     "general_part",
+    "general_scope",
     "realtime",
     "territory",
     "convention",
@@ -304,6 +325,31 @@ pub const MARKERS: &[&str] = &[
 ];
 
 impl Taxonomy {
+    /// The general part of a code among the top-level containers of one document's passages
+    /// (the first container of each path, in document order): a container with a `general_part`
+    /// marker (in `language`) holding at least [`points::CODE_GENERAL_PART_MIN`] provisions.
+    pub fn code_general_part<'p>(
+        &self,
+        first_containers: impl Iterator<Item = &'p str>,
+        language: &str,
+    ) -> Option<&'p str> {
+        let m = self.markers.get("general_part")?;
+        let mut counts: Vec<(&'p str, usize)> = Vec::new();
+        for c in first_containers {
+            match counts.iter_mut().find(|(k, _)| *k == c) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((c, 1)),
+            }
+        }
+        counts
+            .into_iter()
+            .find(|(c, n)| {
+                *n >= points::CODE_GENERAL_PART_MIN
+                    && m.first_matches(&fold(c), 1, language)[0].is_some()
+            })
+            .map(|(c, _)| c)
+    }
+
     pub fn builtin() -> Taxonomy {
         Taxonomy::from_toml(BUILTIN).expect("corpus/taxonomy.toml is checked by tests")
     }
@@ -613,6 +659,7 @@ impl Taxonomy {
                 })
             };
             let mut weight_circumstance = None;
+            let mut general_scope = None;
             // Wording: what makes the passage a candidate at all.
             if let Some(p) = h_labels[i] {
                 let l = &self.labels.patterns[p];
@@ -882,6 +929,24 @@ impl Taxonomy {
                             points::GENERAL_PART,
                         );
                     }
+                    // … unless the text only mentions the concept by a label (`… and abetment
+                    // thereof` in a rule on bail): the scope of a mention makes no general rule.
+                    // A provision found by the concept's words is the best of its jurisdiction
+                    // by its wording, not a mention: its scope counts.
+                    let mention = only_text_label && !by_words_only;
+                    if !mention {
+                        general_scope = marker("general_scope");
+                    }
+                    if general_part.is_none() && !v.outside_general_part.is_empty() {
+                        weigh(
+                            &mut rules,
+                            format!(
+                                "outside the code's general part \"{}\"",
+                                v.outside_general_part
+                            ),
+                            points::SPECIAL_PART,
+                        );
+                    }
                     if let Some(w) = &penalty {
                         add(&mut rules, format!("penalty \"{w}\""), points::ELEMENT);
                     }
@@ -935,7 +1000,18 @@ impl Taxonomy {
                     points::LIST,
                 );
             }
-            let sum: f32 = rules.iter().filter(|r| !r.factor).map(|r| r.points).sum();
+            let mut sum: f32 = rules.iter().filter(|r| !r.factor).map(|r| r.points).sum();
+            // The general scope ranks provisions that are about the concept on their own: it
+            // prefers the general rule among them and never makes a match of a provision that
+            // does not pass without it.
+            if let (Some(g), true) = (general_scope, sum * weight >= points::THRESHOLD) {
+                rules.push(Rule {
+                    what: format!("general scope \"{g}\""),
+                    points: points::GENERAL_SCOPE,
+                    factor: false,
+                });
+                sum += points::GENERAL_SCOPE;
+            }
             out.push(Assessment {
                 concept: c.id.clone(),
                 score: sum * weight,
@@ -1782,6 +1858,104 @@ mod tests {
         let n = score_of(&t, &en("Hindering", near), "system-interference");
         assert!(f < n, "{f} {n}");
         assert!(f < points::THRESHOLD, "{f}");
+    }
+
+    #[test]
+    fn general_scope_prefers_the_general_rule_and_never_makes_a_match() {
+        let t = Taxonomy::builtin();
+        let v = |language, heading, text| View {
+            heading,
+            text,
+            language,
+            kind: "national-law",
+            ..Default::default()
+        };
+        let rules = |v: &View, concept: &str| -> Vec<String> {
+            t.assess(v)
+                .into_iter()
+                .find(|a| a.concept == concept)
+                .map(|a| a.rules.into_iter().map(|r| r.what).collect())
+                .unwrap_or_default()
+        };
+        // One offence's attempt clause against the rule for every offence of the Act.
+        let one = "A person who attempts to set fire to a haystack of a neighbour is liable to \
+                   imprisonment for two years.";
+        let every = "A person who attempts to commit any offence under this Act is liable to \
+                     the penalty of that offence.";
+        let o = score_of(&t, &v("en", "Attempt defined", one), "attempt-aiding");
+        let e = score_of(&t, &v("en", "Attempt defined", every), "attempt-aiding");
+        assert!(o >= points::THRESHOLD && e > o, "{o} {e}");
+        let why = rules(&v("en", "Attempt defined", every), "attempt-aiding");
+        assert!(
+            why.iter().any(|w| w.starts_with("general scope")),
+            "{why:?}"
+        );
+        // The same in German, and for corporate liability.
+        let de = "Wer zu einer Straftat eines anderen Hilfe leistet, wird mit Freiheitsstrafe \
+                  bestraft.";
+        let why = rules(&v("de", "Beihilfe", de), "attempt-aiding");
+        assert!(
+            why.iter().any(|w| w.starts_with("general scope")),
+            "{why:?}"
+        );
+        let corp = "Where an offence under this Act is committed by a body corporate, the body \
+                    corporate is liable to a fine.";
+        let why = rules(
+            &v("en", "Offences by bodies corporate", corp),
+            "corporate-liability",
+        );
+        assert!(
+            why.iter().any(|w| w.starts_with("general scope")),
+            "{why:?}"
+        );
+        // A label mentioned in a rule on something else: its scope makes no match and no rule.
+        let bail = "All offences under this Act and the abetment thereof are bailable.";
+        let why = rules(&v("en", "Bail", bail), "attempt-aiding");
+        assert!(
+            !why.iter().any(|w| w.starts_with("general scope")),
+            "{why:?}"
+        );
+        assert!(score_of(&t, &v("en", "Bail", bail), "attempt-aiding") < points::THRESHOLD);
+    }
+
+    #[test]
+    fn a_codes_general_part_beats_one_offences_clause_in_its_special_part() {
+        let t = Taxonomy::builtin();
+        // A code: a big general part, a special part; a law: a small chapter of general
+        // provisions, which is no code's general part.
+        let code = std::iter::repeat_n("Allgemeiner Teil", points::CODE_GENERAL_PART_MIN)
+            .chain(std::iter::repeat_n("Besonderer Teil", 50));
+        assert_eq!(t.code_general_part(code, "de"), Some("Allgemeiner Teil"));
+        let law = std::iter::repeat_n("Chapter 1 General provisions", 5)
+            .chain(std::iter::repeat_n("Chapter 2 Offences", 50));
+        assert_eq!(t.code_general_part(law, "en"), None);
+        let text = "Wer zu einem Diebstahl von Fahrrädern anstiftet, wird mit Geldstrafe bestraft.";
+        let path = ["Besonderer Teil".to_string()];
+        let special = View {
+            heading: "Anstiftung zum Fahrraddiebstahl",
+            text,
+            path: &path,
+            language: "de",
+            kind: "national-law",
+            outside_general_part: "Allgemeiner Teil",
+            ..Default::default()
+        };
+        let plain = View {
+            outside_general_part: "",
+            ..special
+        };
+        let s = score_of(&t, &special, "attempt-aiding");
+        let p = score_of(&t, &plain, "attempt-aiding");
+        assert!(s < p, "{s} {p}");
+        let why: Vec<String> = t
+            .assess(&special)
+            .into_iter()
+            .find(|a| a.concept == "attempt-aiding")
+            .map(|a| a.rules.into_iter().map(|r| r.what).collect())
+            .unwrap_or_default();
+        assert!(why
+            .iter()
+            .any(|w| w.starts_with("outside the code's general part")));
     }
 
     #[test]

@@ -95,13 +95,34 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
                 .collect()
         })
         .collect();
+    // The general part of each code (by document), for provisions outside it.
+    let mut general_parts: HashMap<&str, Option<&str>> = HashMap::new();
+    for p in &passages {
+        general_parts.entry(p.doc_id.as_str()).or_insert_with(|| {
+            taxonomy.code_general_part(
+                passages
+                    .iter()
+                    .filter(|q| q.doc_id == p.doc_id)
+                    .filter_map(|q| q.path.first().map(String::as_str)),
+                &p.language,
+            )
+        });
+    }
+    let outside: Vec<&str> = passages
+        .iter()
+        .map(|p| match general_parts.get(p.doc_id.as_str()) {
+            Some(Some(g)) if p.path.first().map(String::as_str) != Some(*g) => *g,
+            _ => "",
+        })
+        .collect();
     // Every passage is assessed on its own: in parallel, in document order.
     use rayon::prelude::*;
     passages
         .par_iter()
         .zip(parents.par_iter())
         .zip(extra.par_iter())
-        .map(|((p, parent), extra)| {
+        .zip(outside.par_iter())
+        .map(|(((p, parent), extra), outside)| {
             let title = &document_names(p);
             let assessments = taxonomy.assess(&View {
                 heading: &p.heading,
@@ -112,6 +133,7 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
                 language: &p.language,
                 title,
                 extra,
+                outside_general_part: outside,
             });
             Assessed {
                 ancillary: is_ancillary(&p.citation, &p.heading),
