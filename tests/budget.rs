@@ -715,9 +715,27 @@ fn the_index_checks_itself_and_build_repairs_it() {
     let left = f.index.join("gen-1-999999");
     std::fs::create_dir(&left).unwrap();
     std::fs::write(left.join(".cyberlex-generation"), b"").unwrap();
+    // A build killed while making its generation leaves `.gen-new-<pid>` with at most the
+    // marker in it: removed too; one holding anything else is not ours to remove.
+    let making = f.index.join(".gen-new-999998");
+    std::fs::create_dir(&making).unwrap();
+    std::fs::write(making.join(".cyberlex-generation"), b"").unwrap();
+    let empty = f.index.join(".gen-new-999997");
+    std::fs::create_dir(&empty).unwrap();
+    let foreign = f.index.join(".gen-new-999996");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), b"invented notes").unwrap();
     let r = report(&f.build(&m, &[]));
     assert_eq!(r["up_to_date"], true);
     assert!(!left.exists(), "leftover generation kept");
+    assert!(
+        !making.exists() && !empty.exists(),
+        "generation being made kept"
+    );
+    assert!(
+        foreign.join("notes.txt").is_file(),
+        "a directory it did not write was removed"
+    );
 }
 
 #[test]

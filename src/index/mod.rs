@@ -277,6 +277,21 @@ fn check_ours(dir: &Path) -> Result<(), IndexError> {
 
 /// A generation this program wrote: its marker, or (an earlier version's) both a tantivy
 /// `meta.json` and a `build-state.json`.
+/// A generation being made: a directory of this name holds nothing but its [`GEN_MARKER`] and
+/// lives for two system calls (see [`NewGeneration`]'s creation).
+const NEW_GEN_PREFIX: &str = ".gen-new-";
+
+/// A directory that is empty or holds only a generation marker: what a build killed while
+/// making a generation leaves.
+fn holds_only_our_marker(p: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(p) else {
+        return false;
+    };
+    entries
+        .flatten()
+        .all(|e| e.file_name() == GEN_MARKER && e.path().is_file())
+}
+
 fn is_our_generation(p: &Path) -> bool {
     p.join(GEN_MARKER).is_file()
         || (p.join("meta.json").is_file() && p.join("build-state.json").is_file())
@@ -411,11 +426,20 @@ impl NewGeneration {
             .map(|d| d.as_millis())
             .unwrap_or(0);
         let path = dir.join(format!("gen-{secs}-{}", std::process::id()));
-        fs::create_dir_all(&path).map_err(io(&path))?;
-        let gen_marker = path.join(GEN_MARKER);
+        // The generation appears under its name with its marker already inside (made as
+        // `.gen-new-<pid>`, marked, then renamed): a build killed between the two steps leaves
+        // no unmarked `gen-*` that a later build would not dare remove.
+        let fresh = dir.join(format!("{NEW_GEN_PREFIX}{}", std::process::id()));
+        let _ = fs::remove_dir_all(&fresh);
+        fs::create_dir(&fresh).map_err(io(&fresh))?;
+        let gen_marker = fresh.join(GEN_MARKER);
         if let Err(e) = fs::write(&gen_marker, b"written by a cyberlex build\n") {
-            let _ = fs::remove_dir_all(&path);
+            let _ = fs::remove_dir_all(&fresh);
             return Err(io(&gen_marker)(e));
+        }
+        if let Err(e) = fs::rename(&fresh, &path) {
+            let _ = fs::remove_dir_all(&fresh);
+            return Err(io(&path)(e));
         }
         let (schema, fields) = Fields::schema();
         let index = match Index::create_in_dir(&path, schema) {
@@ -517,6 +541,8 @@ fn remove_stale(dir: &Path, keep: Option<&Path>) {
             let _ = fs::remove_dir_all(&p);
         } else if name.starts_with("CURRENT.tmp-") {
             let _ = fs::remove_file(&p);
+        } else if name.starts_with(NEW_GEN_PREFIX) && holds_only_our_marker(&p) {
+            let _ = fs::remove_dir_all(&p);
         }
     }
 }
