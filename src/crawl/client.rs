@@ -11,7 +11,7 @@
 //! Giving up on the slow: a body arriving slower than `min_transfer_rate` over `rate_window`
 //! fails the attempt, as do `read_timeout` of silence and the `total_timeout` deadline. Such a
 //! **stall is never retried** (the same server would stall the same way, each try costing a full
-//! limit), and a host that stalls `max_host_stalls` requests in a row is not asked again in the
+//! limit), and a host that stalls `max_host_stalls` requests in a row per connection is not asked again in the
 //! run. The `Retry-After` waits of one source add up against `retry_after_budget`. robots.txt is
 //! read up to `max_robots_bytes`; the rest is ignored, as Google's parser does.
 
@@ -515,11 +515,16 @@ impl Session {
         let _connection = host.connection(self.opts.host_connections);
         {
             let mut st = host.state();
-            let max_stalls = self.opts.max_host_stalls;
+            // `max_host_stalls` per connection: with two, a drip and a stall that happen to
+            // overlap are not yet a host that never answers.
+            let max_stalls = self
+                .opts
+                .max_host_stalls
+                .saturating_mul(self.opts.host_connections.max(1) as u32);
             if max_stalls > 0 && st.stalls >= max_stalls {
                 return Err(AttemptError {
                     reason: format!(
-                        "{} stalled on {} requests in a row (max_host_stalls): not asked again in this run",
+                        "{} stalled on {} requests in a row (max_host_stalls on each of its connections): not asked again in this run",
                         url.authority(),
                         st.stalls
                     ),

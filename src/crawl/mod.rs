@@ -15,7 +15,8 @@
 //!   exponential backoff and jitter on connection errors, 429 and 5xx, never after a stall
 //!   (a timeout or a body too slow), honouring `Retry-After` up to `retry_after_cap` per wait
 //!   and `retry_after_budget` per source (beyond either the source fails at once); a host that
-//!   stalls `max_host_stalls` requests in a row is given up for the run; redirects followed by
+//!   stalls `max_host_stalls` requests in a row on each of its connections is given up for the run
+//!   (a request already under way on another connection still ends on its own limits); redirects followed by
 //!   hand (limit, loop detection, only to the source's host or its `allow_hosts`); body,
 //!   decompressed-size and compression-ratio caps; robots.txt read up to `max_robots_bytes`;
 //! - **no network**: the hosts of a crawl are resolved at once before it starts; when none
@@ -165,7 +166,8 @@ pub struct CrawlOptions {
     pub min_transfer_rate: u64,
     /// The window of `min_transfer_rate`.
     pub rate_window: Duration,
-    /// Stalls in a row after which a host is not asked again in the run (0: no limit).
+    /// Stalls in a row, per connection of the host (`host_connections`), after which a host is
+    /// not asked again in the run (0: no limit).
     pub max_host_stalls: u32,
     /// Retries after the first attempt (timeouts, connection errors, 429, 5xx).
     pub max_retries: u32,

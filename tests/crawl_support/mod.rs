@@ -76,6 +76,21 @@ impl Concurrency {
     }
 }
 
+thread_local! {
+    /// Set by a route that left the concurrency count itself, when it started to answer.
+    static ANSWERING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+impl State {
+    /// The request is no longer in flight (for the concurrency counts).
+    fn leave(&self) {
+        self.local.leave();
+        if let Some(s) = &self.shared {
+            s.leave();
+        }
+    }
+}
+
 pub struct State {
     pub mirror: Option<PathBuf>,
     pub robots: Mutex<RobotsMode>,
@@ -300,10 +315,10 @@ fn handle(mut conn: TcpStream, st: &State) {
     if let Some(s) = &st.shared {
         s.enter();
     }
+    ANSWERING.with(|a| a.set(false));
     let (status, body_bytes) = route(&mut conn, st, &req, head_len);
-    st.local.leave();
-    if let Some(s) = &st.shared {
-        s.leave();
+    if !ANSWERING.with(|a| a.get()) {
+        st.leave();
     }
     st.body_bytes.fetch_add(body_bytes, Ordering::SeqCst);
     st.log.lock().unwrap().push(Logged {
@@ -609,6 +624,10 @@ fn route(conn: &mut TcpStream, st: &State, req: &Request, head_len: usize) -> (u
         }
         p if p.starts_with("/fault/slow-ok") => {
             thread::sleep(st.slow_ok);
+            // No longer in flight once the answer starts: the client sends its next request only
+            // after reading this one, but this thread may be scheduled late to say it is done.
+            st.leave();
+            ANSWERING.with(|a| a.set(true));
             respond(conn, 200, &text("text/plain"), INVENTED.as_bytes())
         }
         p if p.starts_with("/fault/chain/") => {
