@@ -477,17 +477,12 @@ fn inspect_shows_passage_ids_and_sources_has_a_header_and_the_build_origin() {
     assert!(stdout(&out).starts_with("ID "), "{}", stdout(&out));
 }
 
-#[test]
-fn sources_reports_a_mirror_build_as_such() {
-    let home = tempfile::tempdir().unwrap();
-    let h = home.path();
+/// A mirror under `h` holding one invented markdown document (`xx-a`, at
+/// https://example.org/a.md) and a manifest naming it: `(mirror, manifest)`.
+fn one_document_mirror(h: &Path, markdown: &str) -> (PathBuf, PathBuf) {
     let mirror = h.join("mirror");
     std::fs::create_dir_all(mirror.join("example.org")).unwrap();
-    std::fs::write(
-        mirror.join("example.org/a.md"),
-        "# Article 1 Illegal access\n\nWhoever enters a computer system without right is punished.\n",
-    )
-    .unwrap();
+    std::fs::write(mirror.join("example.org/a.md"), markdown).unwrap();
     let manifest = h.join("m.toml");
     std::fs::write(
         &manifest,
@@ -495,6 +490,14 @@ fn sources_reports_a_mirror_build_as_such() {
          kind = \"national-law\"\njurisdiction = \"XX\"\nlanguage = \"en\"\nformat = \"md\"\n",
     )
     .unwrap();
+    (mirror, manifest)
+}
+
+#[test]
+fn sources_reports_a_mirror_build_as_such() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (mirror, manifest) = one_document_mirror(h, "# Article 1 Illegal access\n\nWhoever enters a computer system without right is punished.\n");
     let idx = h.join("idx");
     let out = cyberlex(h)
         .args(["build", "--threads", "1", "--sources"])
@@ -659,20 +662,10 @@ fn a_pdf_library_warning_names_the_document_and_failures_suggest_a_next_step() {
 fn the_crawl_cache_defaults_to_the_user_cache_dir_env_and_flag_override_and_a_local_one_wins() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
-    let mirror = h.join("mirror");
-    std::fs::create_dir_all(mirror.join("example.org")).unwrap();
-    std::fs::write(
-        mirror.join("example.org/a.md"),
+    let (mirror, manifest) = one_document_mirror(
+        h,
         "# Article 1 Zorblatt\n\nWhoever zorblatts a gadget without right is punished.\n",
-    )
-    .unwrap();
-    let manifest = h.join("m.toml");
-    std::fs::write(
-        &manifest,
-        "[[source]]\nid = \"xx-a\"\nurl = \"https://example.org/a.md\"\ntitle = \"A\"\n\
-         kind = \"national-law\"\njurisdiction = \"XX\"\nlanguage = \"en\"\nformat = \"md\"\n",
-    )
-    .unwrap();
+    );
     let crawl = |cwd: &Path, env: Option<&Path>, flag: Option<&Path>| {
         let mut c = cyberlex(h);
         c.current_dir(cwd)

@@ -464,21 +464,13 @@ split = "heldout"
         let p = |citation: &str, heading: &str, text: &str| crate::segment::Passage {
             passage_id: format!("xx-code/{citation}"),
             doc_id: "xx-code".into(),
-            title: String::new(),
             jurisdiction: "XX".into(),
             kind: "national-law".into(),
             language: "en".into(),
             citation: citation.into(),
             heading: heading.into(),
-            path: Vec::new(),
             text: text.into(),
-            ordinal: 0,
-            url: String::new(),
-            label: String::new(),
-            year: None,
-            concepts: Vec::new(),
-            version_date: None,
-            completeness: String::new(),
+            ..Default::default()
         };
         // Invented: § 2 says nothing the taxonomy knows; § 3 is a candidate.
         let a = crate::search::compare::decide::assess_all(

@@ -1420,6 +1420,17 @@ pub fn contains_phrase(hay: &str, needle: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// An invented English provision of a national law.
+    fn national_en<'a>(heading: &'a str, text: &'a str) -> View<'a> {
+        View {
+            heading,
+            text,
+            language: "en",
+            kind: "national-law",
+            ..Default::default()
+        }
+    }
+
     /// The fold as first written (lower case, NFD, marks dropped, apostrophes, collapse).
     fn fold_reference(s: &str) -> String {
         use unicode_normalization::UnicodeNormalization;
@@ -1735,13 +1746,7 @@ mod tests {
     #[test]
     fn what_the_provision_does_weighs_its_wording() {
         let t = Taxonomy::builtin();
-        let en = |heading, text| View {
-            heading,
-            text,
-            language: "en",
-            kind: "national-law",
-            ..Default::default()
-        };
+        let en = national_en;
         // An aggravated form weighs less than the general offence.
         let text =
             "A person who intentionally accesses a computer without authority commits an offence.";
@@ -1833,13 +1838,7 @@ mod tests {
     #[test]
     fn required_elements_and_proximity() {
         let t = Taxonomy::builtin();
-        let en = |heading, text| View {
-            heading,
-            text,
-            language: "en",
-            kind: "national-law",
-            ..Default::default()
-        };
+        let en = national_en;
         // Pornography of adults is no child sexual abuse material: the child element is missing.
         let adults = "A person who distributes pornographic images of an adult without consent \
                       commits an offence and is liable to imprisonment.";

@@ -429,8 +429,8 @@ impl NewGeneration {
         // The generation appears under its name with its marker already inside (made as
         // `.gen-new-<pid>`, marked, then renamed): a build killed between the two steps leaves
         // no unmarked `gen-*` that a later build would not dare remove.
+        // (`remove_stale` above already removed a marker-only one a killed build left.)
         let fresh = dir.join(format!("{NEW_GEN_PREFIX}{}", std::process::id()));
-        let _ = fs::remove_dir_all(&fresh);
         fs::create_dir(&fresh).map_err(io(&fresh))?;
         let gen_marker = fresh.join(GEN_MARKER);
         if let Err(e) = fs::write(&gen_marker, b"written by a cyberlex build\n") {

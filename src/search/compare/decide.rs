@@ -297,7 +297,6 @@ mod tests {
         Passage {
             passage_id: id.into(),
             doc_id: doc.into(),
-            title: String::new(),
             jurisdiction: "XX".into(),
             kind: "national-law".into(),
             language: "en".into(),
@@ -306,12 +305,7 @@ mod tests {
             path: path.iter().map(|s| s.to_string()).collect(),
             text: text.into(),
             ordinal,
-            url: String::new(),
-            label: String::new(),
-            year: None,
-            concepts: Vec::new(),
-            version_date: None,
-            completeness: String::new(),
+            ..Default::default()
         }
     }
 

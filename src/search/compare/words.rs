@@ -334,21 +334,13 @@ mod tests {
         Passage {
             passage_id: format!("act/{id}"),
             doc_id: "act".into(),
-            title: String::new(),
             jurisdiction: "XX".into(),
             kind: "national-law".into(),
             language: "en".into(),
             citation: format!("s. {id}"),
             heading: heading.into(),
-            path: Vec::new(),
             text: text.into(),
-            ordinal: 0,
-            url: String::new(),
-            label: String::new(),
-            year: None,
-            concepts: Vec::new(),
-            version_date: None,
-            completeness: String::new(),
+            ..Default::default()
         }
     }
 
