@@ -14,6 +14,8 @@ use super::taxonomy::fold;
 use super::CorpusError;
 
 const BUILTIN: &str = include_str!("../../corpus/instruments.toml");
+/// The same table as JSON (`build.rs`), which the binary parses.
+const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/instruments.json"));
 
 /// The TOML of the built-in table (for fingerprints and tests).
 pub fn source() -> &'static str {
@@ -101,7 +103,9 @@ pub fn is_cjk(c: char) -> bool {
 
 impl Instruments {
     pub fn builtin() -> Instruments {
-        Instruments::parse(BUILTIN, "corpus/instruments.toml")
+        let f: File = serde_json::from_str(BUILTIN_JSON)
+            .expect("corpus/instruments.toml is checked by tests");
+        Instruments::from_file(f, "corpus/instruments.toml")
             .expect("corpus/instruments.toml is checked by tests")
     }
 
@@ -112,6 +116,10 @@ impl Instruments {
             path: PathBuf::from(path),
             message: e.to_string(),
         })?;
+        Instruments::from_file(f, path)
+    }
+
+    fn from_file(f: File, path: &str) -> Result<Instruments, CorpusError> {
         let invalid = |message: String| CorpusError::Invalid {
             path: PathBuf::from(path),
             message,
@@ -271,6 +279,17 @@ fn distinctive(
 mod tests {
     use super::*;
     use crate::corpus::Manifest;
+
+    /// The binary reads the JSON copy `build.rs` makes; it must be the TOML's table.
+    #[test]
+    fn the_builtin_json_copy_is_the_toml_table() {
+        let from_toml = Instruments::parse(BUILTIN, "corpus/instruments.toml").unwrap();
+        assert_eq!(
+            format!("{:?}", from_toml.all),
+            format!("{:?}", Instruments::builtin().all)
+        );
+        assert_eq!(from_toml.folded, Instruments::builtin().folded);
+    }
 
     #[test]
     fn every_source_belongs_to_exactly_one_instrument() {

@@ -2,7 +2,8 @@ use serde::Deserialize;
 
 use super::CorpusError;
 
-const BUILTIN: &str = include_str!("../../corpus/jurisdictions.toml");
+/// `corpus/jurisdictions.toml` as JSON (`build.rs`): read at every start of the CLI.
+const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/jurisdictions.json"));
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,8 +27,8 @@ pub struct Jurisdictions {
 
 impl Jurisdictions {
     pub fn builtin() -> Jurisdictions {
-        let f: File =
-            toml::from_str(BUILTIN).expect("corpus/jurisdictions.toml is checked by tests");
+        let f: File = serde_json::from_str(BUILTIN_JSON)
+            .expect("corpus/jurisdictions.toml is checked by tests");
         Jurisdictions {
             all: f.jurisdiction,
         }
@@ -72,6 +73,17 @@ impl Jurisdictions {
 mod tests {
     use super::*;
     use crate::corpus::Manifest;
+
+    /// The binary reads the JSON copy `build.rs` makes; it must be the TOML's table.
+    #[test]
+    fn the_builtin_json_copy_is_the_toml_table() {
+        let f: File = toml::from_str(include_str!("../../corpus/jurisdictions.toml")).unwrap();
+        assert!(f.jurisdiction.len() > 20);
+        assert_eq!(
+            format!("{:?}", f.jurisdiction),
+            format!("{:?}", Jurisdictions::builtin().all)
+        );
+    }
 
     #[test]
     fn resolves_codes_names_and_aliases() {

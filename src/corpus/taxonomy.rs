@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 const BUILTIN: &str = include_str!("../../corpus/taxonomy.toml");
+/// The same table as JSON (`build.rs`), which the binary parses.
+const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/taxonomy.json"));
 
 /// The TOML of the built-in taxonomy (for fingerprints of what tags passages).
 pub fn source() -> &'static str {
@@ -239,6 +241,21 @@ pub struct Taxonomy {
     /// A hash of the TOML this taxonomy was read from (within one process: keys caches of
     /// assessments, which depend on the taxonomy).
     pub fingerprint: u64,
+    /// Folded aliases per concept (for queries).
+    aliases: Vec<Vec<String>>,
+    /// Folded labels per concept, every language (for queries).
+    query_labels: Vec<Vec<String>>,
+    /// Marker name → language → word starts, as the file has them.
+    raw_markers: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// What tagging and compare match, folded on first use ([`Taxonomy::tagging`]): a search
+    /// reads only the concepts, their aliases and labels (folding every pattern was ≈ 0.7 ms of
+    /// each cold `cyberlex search`).
+    tagging: std::sync::OnceLock<Tagging>,
+}
+
+/// The taxonomy's phrase sets, as tagging and compare match them.
+#[derive(Debug, Clone)]
+struct Tagging {
     /// Folded labels of every concept (matched in headings and texts).
     labels: PhraseSet,
     /// Folded key terms of every concept (matched in text).
@@ -247,14 +264,56 @@ pub struct Taxonomy {
     acts: PhraseSet,
     /// Labels of two or more words, split into words: (concept index, label pattern, words).
     multiword: Vec<(usize, usize, Vec<String>)>,
-    /// Folded aliases per concept (for queries).
-    aliases: Vec<Vec<String>>,
-    /// Folded labels per concept, every language (for queries).
-    query_labels: Vec<Vec<String>>,
     /// Marker name → folded word starts, all languages.
     markers: BTreeMap<String, PhraseSet>,
     /// The element markers read in the text, in one automaton (owner = index in [`TEXT_MARKERS`]).
     text_markers: PhraseSet,
+}
+
+/// `(language, folded phrase)` of every phrase of a language → phrases map.
+fn folded_pairs(m: &BTreeMap<String, Vec<String>>) -> Vec<(String, String)> {
+    m.iter()
+        .flat_map(|(lang, l)| l.iter().map(move |x| (lang.clone(), fold(x))))
+        .collect()
+}
+
+impl Tagging {
+    fn new(
+        concepts: &[Concept],
+        markers: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    ) -> Tagging {
+        let labels = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.labels)), false);
+        let terms = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.terms)), false);
+        let acts = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.acts)), true);
+        let text_markers = PhraseSet::new(
+            TEXT_MARKERS
+                .iter()
+                .map(|m| markers.get(*m).map(folded_pairs).unwrap_or_default()),
+            true,
+        );
+        let markers = markers
+            .iter()
+            .map(|(name, langs)| {
+                (
+                    name.clone(),
+                    PhraseSet::new(std::iter::once(folded_pairs(langs)), true),
+                )
+            })
+            .collect();
+        let multiword = (0..labels.patterns.len())
+            .filter(|&p| !unbounded(&labels.patterns[p]))
+            .map(|p| (labels.owner[p], p, words_of(&labels.patterns[p])))
+            .filter(|(_, _, w)| w.len() >= 2)
+            .collect();
+        Tagging {
+            labels,
+            terms,
+            acts,
+            multiword,
+            markers,
+            text_markers,
+        }
+    }
 }
 
 /// Lower case, accents folded, whitespace collapsed: the form labels are compared in.
@@ -333,7 +392,7 @@ impl Taxonomy {
         first_containers: impl Iterator<Item = &'p str>,
         language: &str,
     ) -> Option<&'p str> {
-        let m = self.markers.get("general_part")?;
+        let m = self.tagging().markers.get("general_part")?;
         let mut counts: Vec<(&'p str, usize)> = Vec::new();
         for c in first_containers {
             match counts.iter_mut().find(|(k, _)| *k == c) {
@@ -350,51 +409,35 @@ impl Taxonomy {
             .map(|(c, _)| c)
     }
 
+    /// The built-in taxonomy (`corpus/taxonomy.toml`, read from its JSON copy: the same values,
+    /// the same fingerprint).
     pub fn builtin() -> Taxonomy {
-        Taxonomy::from_toml(BUILTIN).expect("corpus/taxonomy.toml is checked by tests")
+        let f: File =
+            serde_json::from_str(BUILTIN_JSON).expect("corpus/taxonomy.toml is checked by tests");
+        Taxonomy::from_file(f, BUILTIN)
     }
 
-    /// Parse a taxonomy (the built-in one, or a test's).
+    /// Parse a taxonomy (a file given with `--taxonomy`, or a test's).
     pub fn from_toml(src: &str) -> Result<Taxonomy, toml::de::Error> {
-        let f: File = toml::from_str(src)?;
-        let folded = |m: &BTreeMap<String, Vec<String>>| -> Vec<(String, String)> {
-            m.iter()
-                .flat_map(|(lang, l)| l.iter().map(move |x| (lang.clone(), fold(x))))
-                .collect()
-        };
-        let labels = PhraseSet::new(f.concept.iter().map(|c| folded(&c.labels)), false);
-        let terms = PhraseSet::new(f.concept.iter().map(|c| folded(&c.terms)), false);
-        let acts = PhraseSet::new(f.concept.iter().map(|c| folded(&c.acts)), true);
+        Ok(Taxonomy::from_file(toml::from_str(src)?, src))
+    }
+
+    /// The taxonomy of a parsed file; `src` (its TOML) gives the fingerprint.
+    fn from_file(f: File, src: &str) -> Taxonomy {
         let aliases = f
             .concept
             .iter()
-            .map(|c| folded(&c.aliases).into_iter().map(|(_, a)| a).collect())
+            .map(|c| {
+                folded_pairs(&c.aliases)
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect()
+            })
             .collect();
         let query_labels = f
             .concept
             .iter()
             .map(|c| c.labels.values().flatten().map(|l| fold(l)).collect())
-            .collect();
-        let markers = f
-            .markers
-            .iter()
-            .map(|(name, langs)| {
-                (
-                    name.clone(),
-                    PhraseSet::new(std::iter::once(folded(langs)), true),
-                )
-            })
-            .collect();
-        let text_markers = PhraseSet::new(
-            TEXT_MARKERS
-                .iter()
-                .map(|m| f.markers.get(*m).map(&folded).unwrap_or_default()),
-            true,
-        );
-        let multiword = (0..labels.patterns.len())
-            .filter(|&p| !unbounded(&labels.patterns[p]))
-            .map(|p| (labels.owner[p], p, words_of(&labels.patterns[p])))
-            .filter(|(_, _, w)| w.len() >= 2)
             .collect();
         let fingerprint = {
             use std::hash::{Hash, Hasher};
@@ -402,18 +445,20 @@ impl Taxonomy {
             src.hash(&mut h);
             h.finish()
         };
-        Ok(Taxonomy {
+        Taxonomy {
             fingerprint,
-            multiword,
-            text_markers,
             concepts: f.concept,
-            labels,
-            terms,
-            acts,
             aliases,
             query_labels,
-            markers,
-        })
+            raw_markers: f.markers,
+            tagging: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The phrase sets of tagging and compare, folded on first use.
+    fn tagging(&self) -> &Tagging {
+        self.tagging
+            .get_or_init(|| Tagging::new(&self.concepts, &self.raw_markers))
     }
 
     /// Is an act (measure) of concept `i` within [`points::NEAR_CHARS`] of an `object` marker
@@ -442,7 +487,7 @@ impl Taxonomy {
 
     /// The `circumstance` marker ending right before the label in the heading, if any.
     fn circumstance_before(&self, h: &str, label: &str, lang: &str) -> Option<String> {
-        let m = self.markers.get("circumstance")?;
+        let m = self.tagging().markers.get("circumstance")?;
         let at = h.find(label)?;
         let before = h[..at].trim_end();
         (0..m.patterns.len())
@@ -466,7 +511,8 @@ impl Taxonomy {
 
     /// [`Taxonomy::marker_phrases`] of the markers `pick` accepts (by name).
     pub fn marker_phrases_of(&self, language: &str, pick: impl Fn(&str) -> bool) -> Vec<&str> {
-        self.markers
+        self.tagging()
+            .markers
             .iter()
             .filter(|(name, _)| pick(name))
             .map(|(_, m)| m)
@@ -549,15 +595,16 @@ impl Taxonomy {
         } else {
             String::new()
         };
-        let h_labels = self.labels.longest_matches(&h, n);
+        let h_labels = self.tagging().labels.longest_matches(&h, n);
         let path = fold(&v.path.join(" / "));
-        let path_labels = self.labels.first_matches(&path, n, "");
-        let t_labels = self.labels.first_matches(&t, n, "");
-        let p_labels = self.labels.first_matches(&ph, n, "");
-        let t_terms = self.terms.first_matches(&t, n, "");
-        let h_acts = self
-            .acts
-            .first_matches(if h.is_empty() { &ph } else { &h }, n, lang);
+        let path_labels = self.tagging().labels.first_matches(&path, n, "");
+        let t_labels = self.tagging().labels.first_matches(&t, n, "");
+        let p_labels = self.tagging().labels.first_matches(&ph, n, "");
+        let t_terms = self.tagging().terms.first_matches(&t, n, "");
+        let h_acts =
+            self.tagging()
+                .acts
+                .first_matches(if h.is_empty() { &ph } else { &h }, n, lang);
         let listed = t_labels.iter().filter(|x| x.is_some()).count();
         let some = |v: &[Option<usize>]| v.iter().any(Option::is_some);
         if !(some(&h_labels)
@@ -574,14 +621,15 @@ impl Taxonomy {
         // A convention obliges its Parties to create offences and powers; its articles need
         // not restate a penalty or name an authority.
         let treaty = matches!(v.kind, "convention" | "protocol");
-        let t_acts = self.acts.first_matches(&t, n, lang);
+        let t_acts = self.tagging().acts.first_matches(&t, n, lang);
         // Elements are read in the text: a heading names the concept, the text does it.
         let found = self
+            .tagging()
             .text_markers
             .first_matches(&t, TEXT_MARKERS.len(), lang);
         let marker = |name: &str| -> Option<String> {
             let k = TEXT_MARKERS.iter().position(|m| *m == name)?;
-            found[k].map(|p| self.text_markers.patterns[p].clone())
+            found[k].map(|p| self.tagging().text_markers.patterns[p].clone())
         };
         let head: String = format!(
             "{h} {}",
@@ -593,7 +641,8 @@ impl Taxonomy {
             marker("unlawful"),
             marker("penalty"),
             marker("authority"),
-            self.markers
+            self.tagging()
+                .markers
                 .get("foreign")
                 .and_then(|m| m.first_matches(&head, 1, lang)[0].map(|p| m.patterns[p].clone())),
             marker("realtime"),
@@ -617,16 +666,17 @@ impl Taxonomy {
         let cited = if treaty {
             BTreeSet::new()
         } else {
-            self.markers
+            self.tagging()
+                .markers
                 .get("convention")
                 .map(|m| cited_articles(&t, m))
                 .unwrap_or_default()
         };
         let territory = marker("territory");
-        let object = self.markers.get("object").and_then(|m| {
+        let object = self.tagging().markers.get("object").and_then(|m| {
             m.first_matches(&format!("{h} {ph} {t}"), 1, lang)[0].map(|p| m.patterns[p].clone())
         });
-        let aggravated = self.markers.get("aggravated").and_then(|m| {
+        let aggravated = self.tagging().markers.get("aggravated").and_then(|m| {
             m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0]
                 .map(|p| m.patterns[p].clone())
         });
@@ -634,7 +684,7 @@ impl Taxonomy {
         let title_labels = if v.title.is_empty() {
             vec![None; n]
         } else {
-            self.labels.first_matches(&fold(v.title), n, "")
+            self.tagging().labels.first_matches(&fold(v.title), n, "")
         };
         let cooperation_container = self
             .concepts
@@ -642,7 +692,7 @@ impl Taxonomy {
             .zip(path_labels.iter().zip(&title_labels))
             .find(|(c, (p, t))| c.group == "cooperation" && (p.is_some() || t.is_some()))
             .map(|(c, _)| c.id.as_str());
-        let general_part = self.markers.get("general_part").and_then(|m| {
+        let general_part = self.tagging().markers.get("general_part").and_then(|m| {
             v.path
                 .iter()
                 .find_map(|c| m.first_matches(&fold(c), 1, lang)[0].map(|p| m.patterns[p].clone()))
@@ -662,7 +712,7 @@ impl Taxonomy {
             let mut general_scope = None;
             // Wording: what makes the passage a candidate at all.
             if let Some(p) = h_labels[i] {
-                let l = &self.labels.patterns[p];
+                let l = &self.tagging().labels.patterns[p];
                 let words = l.split_whitespace().count().min(points::SPECIFIC_WORDS);
                 add(
                     &mut rules,
@@ -683,12 +733,13 @@ impl Taxonomy {
             if let Some(p) = t_terms[i] {
                 add(
                     &mut rules,
-                    format!("text has \"{}\"", self.terms.patterns[p]),
+                    format!("text has \"{}\"", self.tagging().terms.patterns[p]),
                     points::TEXT_TERM,
                 );
             }
             let words_label = (h_labels[i].is_none() && p_labels[i].is_none()).then(|| {
-                self.multiword
+                self.tagging()
+                    .multiword
                     .iter()
                     .filter(|(o, _, _)| *o == i)
                     .find(|(_, _, w)| words_within(&h_words, w, points::LABEL_GAP_WORDS))
@@ -699,7 +750,7 @@ impl Taxonomy {
                     &mut rules,
                     format!(
                         "heading has the words of label \"{}\"",
-                        self.labels.patterns[p]
+                        self.tagging().labels.patterns[p]
                     ),
                     points::HEADING_LABEL_WORDS,
                 );
@@ -707,7 +758,10 @@ impl Taxonomy {
                 if let Some(p) = p_labels[i] {
                     add(
                         &mut rules,
-                        format!("parent heading has label \"{}\"", self.labels.patterns[p]),
+                        format!(
+                            "parent heading has label \"{}\"",
+                            self.tagging().labels.patterns[p]
+                        ),
                         points::PARENT_HEADING_LABEL,
                     );
                 } else if let (Some(p), None) = (t_labels[i], t_terms[i]) {
@@ -718,7 +772,7 @@ impl Taxonomy {
                     };
                     add(
                         &mut rules,
-                        format!("{what} \"{}\"", self.labels.patterns[p]),
+                        format!("{what} \"{}\"", self.tagging().labels.patterns[p]),
                         pts,
                     );
                 }
@@ -730,14 +784,20 @@ impl Taxonomy {
                     };
                     add(
                         &mut rules,
-                        format!("heading names the act \"{}\"", self.acts.patterns[p]),
+                        format!(
+                            "heading names the act \"{}\"",
+                            self.tagging().acts.patterns[p]
+                        ),
                         pts,
                     );
                 }
                 if let (Some(p), true) = (path_labels[i], rules.is_empty()) {
                     add(
                         &mut rules,
-                        format!("container has label \"{}\"", self.labels.patterns[p]),
+                        format!(
+                            "container has label \"{}\"",
+                            self.tagging().labels.patterns[p]
+                        ),
                         points::PATH_LABEL,
                     );
                 }
@@ -776,19 +836,19 @@ impl Taxonomy {
             // of an officer, or of a computer?), unless the heading names the object.
             let by_heading_act_only =
                 rules.len() == 1 && rules[0].what.starts_with("heading names the act");
-            let heading_object = self.markers.get("object").is_some_and(|m| {
+            let heading_object = self.tagging().markers.get("object").is_some_and(|m| {
                 m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0].is_some()
             });
             let act_far = ((by_words_only && (c.object || c.group == "procedure"))
                 || (by_heading_act_only && c.object && !heading_object))
                 && !self.act_near_object(&at, i);
             // Elements: what the provision does.
-            let act = t_acts[i].map(|p| self.acts.patterns[p].clone());
+            let act = t_acts[i].map(|p| self.tagging().acts.patterns[p].clone());
             // A text label's own words ("illegal access") are not the without-right element.
             let unlawful = match (only_text_label, t_labels[i], &unlawful) {
                 (true, Some(p), Some(_)) => {
-                    let rest = t.replace(self.labels.patterns[p].as_str(), " ");
-                    self.markers.get("unlawful").and_then(|m| {
+                    let rest = t.replace(self.tagging().labels.patterns[p].as_str(), " ");
+                    self.tagging().markers.get("unlawful").and_then(|m| {
                         m.first_matches(&rest, 1, lang)[0].map(|q| m.patterns[q].clone())
                     })
                 }
@@ -847,7 +907,7 @@ impl Taxonomy {
                         );
                     }
                     for m in &c.requires {
-                        let found = self.markers.get(m).is_some_and(|ms| {
+                        let found = self.tagging().markers.get(m).is_some_and(|ms| {
                             ms.first_matches(&format!("{h} {ph} {t}"), 1, lang)[0].is_some()
                         });
                         if !found {
@@ -990,6 +1050,7 @@ impl Taxonomy {
             }
             // A heading announcing offences ("Cybercrime offenses") makes the list the provision.
             let offences_heading = self
+                .tagging()
                 .markers
                 .get("penalty")
                 .is_some_and(|m| m.first_matches(&h, 1, lang)[0].is_some());
@@ -1045,7 +1106,7 @@ impl<'t> Positions<'t> {
     fn acts(&self, tax: &Taxonomy) -> &Vec<Vec<usize>> {
         self.acts.get_or_init(|| {
             let mut out = vec![Vec::new(); tax.concepts.len()];
-            let set = &tax.acts;
+            let set = &tax.tagging().acts;
             for m in set.ac().find_overlapping_iter(self.t) {
                 let p = m.pattern().as_usize();
                 if set.speaks(p, self.lang)
@@ -1065,7 +1126,8 @@ impl<'t> Positions<'t> {
             .entry(name)
             .or_insert_with(|| {
                 std::rc::Rc::new(
-                    tax.markers
+                    tax.tagging()
+                        .markers
                         .get(name)
                         .map(|m| m.positions(self.t, 0, self.lang))
                         .unwrap_or_default(),
@@ -1420,6 +1482,22 @@ pub fn contains_phrase(hay: &str, needle: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The binary reads the JSON copy `build.rs` makes; it must give the TOML's taxonomy, with
+    /// the same fingerprint (caches and build states are keyed by it).
+    #[test]
+    fn the_builtin_json_copy_is_the_toml_taxonomy() {
+        let from_toml = Taxonomy::from_toml(BUILTIN).unwrap();
+        let builtin = Taxonomy::builtin();
+        assert!(builtin.concepts.len() > 20);
+        assert_eq!(from_toml.fingerprint, builtin.fingerprint);
+        assert_eq!(format!("{from_toml:?}"), format!("{builtin:?}"));
+        // And the phrase sets tagging folds from them.
+        assert_eq!(
+            format!("{:?}", from_toml.tagging()),
+            format!("{:?}", builtin.tagging())
+        );
+    }
+
     /// An invented English provision of a national law.
     fn national_en<'a>(heading: &'a str, text: &'a str) -> View<'a> {
         View {
@@ -1692,7 +1770,7 @@ mod tests {
     #[test]
     fn convention_articles_cited_by_a_national_law() {
         let t = Taxonomy::builtin();
-        let m = &t.markers["convention"];
+        let m = &t.tagging().markers["convention"];
         let cited = |s: &str| cited_articles(&fold(s), m);
         assert_eq!(
             cited("ai sensi degli articoli 24, paragrafo 7, e 27, paragrafo 2, della Convenzione"),
