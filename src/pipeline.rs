@@ -647,8 +647,7 @@ fn run(
                 .collect::<Vec<_>>();
             let passages = OpenIndex::open(&opts.index_dir)
                 .ok()
-                .and_then(|o| o.index.reader().ok())
-                .map(|r| r.searcher().num_docs() as usize)
+                .map(|o| o.reader.searcher().num_docs() as usize)
                 .unwrap_or(0);
             return Ok(BuildReport {
                 sources: sources.len(),

@@ -155,8 +155,10 @@ pub fn run(a: EvalArgs) -> anyhow::Result<Outcome> {
         if let Some(t) = &a.taxonomy {
             let text = std::fs::read_to_string(t)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", t.display()))?;
-            engine.taxonomy = crate::corpus::taxonomy::Taxonomy::from_toml(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", t.display()))?;
+            engine.taxonomy = crate::search::TaxonomyCell::ready(
+                crate::corpus::taxonomy::Taxonomy::from_toml(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", t.display()))?,
+            );
         }
         let results = truth::score(&mut engine, &table)?;
         let splits = if a.split.is_empty() {

@@ -36,7 +36,7 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -191,22 +191,27 @@ fn stamp_holds(generation: &Path) -> bool {
 /// Open a generation for reading and verify it: meta.json, every file of every segment, their
 /// checksums, a searcher.
 pub fn validate(generation: &Path) -> Result<Index, IndexError> {
-    let index = check(generation, true)?;
+    let (index, _) = check(generation, true)?;
     write_stamp(generation);
     Ok(index)
 }
 
 /// [`validate`] for a reader: the checksums are skipped when the generation's files are exactly
 /// as they were when last verified (see [`STAMP`]); everything else is checked on every open.
-pub fn validate_for_reading(generation: &Path) -> Result<Index, IndexError> {
+///
+/// Gives the index and the reader whose searcher opened every segment: a search uses that one
+/// (a second reader would open every segment again and read `meta.json` once more).
+pub fn validate_for_reading(generation: &Path) -> Result<(Index, IndexReader), IndexError> {
     if stamp_holds(generation) {
         check(generation, false)
     } else {
-        validate(generation)
+        let checked = check(generation, true)?;
+        write_stamp(generation);
+        Ok(checked)
     }
 }
 
-fn check(generation: &Path, checksums: bool) -> Result<Index, IndexError> {
+fn check(generation: &Path, checksums: bool) -> Result<(Index, IndexReader), IndexError> {
     let dir =
         tantivy::directory::MmapDirectory::open(generation).map_err(|e| corrupt(generation, e))?;
     let index = Index::open(ReadOnly(dir)).map_err(|e| corrupt(generation, e))?;
@@ -253,12 +258,17 @@ fn check(generation: &Path, checksums: bool) -> Result<Index, IndexError> {
         ));
     }
     analyzers::register(&index);
-    let reader = index.reader().map_err(|e| corrupt(generation, e))?;
-    let searcher = reader.searcher();
-    for seg in searcher.segment_readers() {
+    // One searcher for the reader's life (a new generation is a new directory, opened anew): no
+    // reload policy, so no file-watcher thread is started.
+    let reader: IndexReader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()
+        .map_err(|e| corrupt(generation, e))?;
+    for seg in reader.searcher().segment_readers() {
         let _ = seg.num_docs();
     }
-    Ok(index)
+    Ok((index, reader))
 }
 
 /// Is `dir` an index directory this program may write into: missing, empty, marked, or an index
@@ -325,6 +335,8 @@ pub fn current_generation(dir: &Path) -> Option<PathBuf> {
 /// An opened, searchable index.
 pub struct OpenIndex {
     pub index: Index,
+    /// The reader that validated the generation (manual reload: the generation never changes).
+    pub reader: IndexReader,
     pub fields: Fields,
     pub generation: PathBuf,
 }
@@ -360,13 +372,14 @@ impl OpenIndex {
                 }
             }
         })?;
-        let index = validate_for_reading(&generation)?;
+        let (index, reader) = validate_for_reading(&generation)?;
         let fields = Fields::from_schema(&index.schema()).map_err(|e| IndexError::Corrupt {
             path: generation.clone(),
             message: e.to_string(),
         })?;
         Ok(OpenIndex {
             index,
+            reader,
             fields,
             generation,
         })

@@ -296,11 +296,54 @@ pub struct Engine {
     columns: Vec<Columns>,
     /// Languages present in the index.
     pub languages: Vec<String>,
-    pub taxonomy: Taxonomy,
+    pub taxonomy: TaxonomyCell,
     /// Highlight analyses with their word caches, reused between queries.
     pub(crate) analyses: highlight::AnalysisPool,
     /// Mentions of each instrument by the others (citation ordering), counted once per engine.
     pub(crate) mention_counts: std::sync::Mutex<HashMap<usize, (usize, usize)>>,
+}
+
+/// The engine's taxonomy: read on a side thread from the engine's opening, joined where it is
+/// first used (`engine.taxonomy.get(…)` reads through it like a [`Taxonomy`]).
+pub struct TaxonomyCell {
+    ready: std::sync::OnceLock<Taxonomy>,
+    pending: std::sync::Mutex<Option<std::thread::JoinHandle<Taxonomy>>>,
+}
+
+impl TaxonomyCell {
+    /// The built-in taxonomy, read from now on beside the caller.
+    pub fn spawn() -> TaxonomyCell {
+        TaxonomyCell {
+            ready: std::sync::OnceLock::new(),
+            pending: std::sync::Mutex::new(Some(std::thread::spawn(Taxonomy::builtin))),
+        }
+    }
+
+    /// A taxonomy already read (a file given with `--taxonomy`).
+    pub fn ready(t: Taxonomy) -> TaxonomyCell {
+        TaxonomyCell {
+            ready: t.into(),
+            pending: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl std::ops::Deref for TaxonomyCell {
+    type Target = Taxonomy;
+
+    fn deref(&self) -> &Taxonomy {
+        self.ready.get_or_init(|| {
+            let handle = self
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+                .expect("a taxonomy cell is ready or has its reader");
+            handle
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
+    }
 }
 
 fn citation_regex() -> &'static Regex {
@@ -992,31 +1035,17 @@ fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
 
 impl Engine {
     pub fn open(dir: &std::path::Path) -> Result<Engine, SearchError> {
-        // The taxonomy (a TOML parse, ~1.5 ms) is read beside the index's opening: a cold
-        // `cyberlex search` waits for whichever takes longer, not for both.
-        std::thread::scope(|s| {
-            let taxonomy = s.spawn(Taxonomy::builtin);
-            Engine::open_with(dir, || {
-                taxonomy
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
-            })
-        })
+        // The taxonomy (≈ 1.5 ms) is read beside the index's opening and the query's planning:
+        // a cold `cyberlex search` waits for it only where it first needs a concept.
+        let taxonomy = TaxonomyCell::spawn();
+        Engine::open_with(dir, taxonomy)
     }
 
-    fn open_with(
-        dir: &std::path::Path,
-        taxonomy: impl FnOnce() -> Taxonomy,
-    ) -> Result<Engine, SearchError> {
+    fn open_with(dir: &std::path::Path, taxonomy: TaxonomyCell) -> Result<Engine, SearchError> {
         let open = OpenIndex::open(dir)?;
         // One searcher for the engine's life (the server opens a new engine for a new
-        // generation): no reload policy, so no file-watcher thread is started.
-        let reader = open
-            .index
-            .reader_builder()
-            .reload_policy(tantivy::ReloadPolicy::Manual)
-            .try_into()?;
-        let searcher = reader.searcher();
+        // generation): the one that validated the generation.
+        let searcher = open.reader.searcher();
         let mut stem = HashMap::new();
         let mut stop = HashMap::new();
         for (code, lang) in analyzers::STEMMED {
@@ -1055,7 +1084,7 @@ impl Engine {
             stop,
             columns,
             languages,
-            taxonomy: taxonomy(),
+            taxonomy,
             analyses: highlight::AnalysisPool::default(),
             mention_counts: Default::default(),
         })

@@ -47,10 +47,7 @@ pub struct FilterError {
 
 fn terms_of(engine: &Engine, field: Field) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let Ok(reader) = engine.open.index.reader() else {
-        return out;
-    };
-    for seg in reader.searcher().segment_readers() {
+    for seg in engine.searcher().segment_readers() {
         let Ok(inv) = seg.inverted_index(field) else {
             continue;
         };
@@ -130,6 +127,9 @@ pub fn check_filters(
             &engine.languages,
             " (the languages of this index, ISO 639-1)",
         )?;
+    }
+    if concepts.is_empty() {
+        return Ok(()); // without reading the taxonomy (see `TaxonomyCell`)
     }
     check_concepts(&engine.taxonomy, concepts)
 }
