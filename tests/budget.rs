@@ -739,6 +739,34 @@ fn the_index_checks_itself_and_build_repairs_it() {
 }
 
 #[test]
+fn an_index_of_an_earlier_format_says_so_and_build_rebuilds_it() {
+    let f = Fixture::new();
+    f.file("good.md", GOOD);
+    let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
+    report(&f.build(&m, &[]));
+    let current = std::fs::read_to_string(f.index.join("CURRENT")).unwrap();
+    let marker = f.index.join(current.trim()).join(".cyberlex-generation");
+    assert!(std::fs::read_to_string(&marker)
+        .unwrap()
+        .contains("index format 2"));
+    // What a build of format 1 wrote: the marker without a format line.
+    std::fs::write(&marker, b"written by a cyberlex build\n").unwrap();
+    let out = f.cli(&["search", "zorblatt"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("earlier cyberlex") && err.contains("`cyberlex build` rebuilds it"),
+        "{err}"
+    );
+    let r = report(&f.build(&m, &[]));
+    assert_eq!(
+        r["up_to_date"], false,
+        "an outdated index is not up to date"
+    );
+    assert_eq!(f.cli(&["search", "zorblatt"]).status.code(), Some(0));
+}
+
+#[test]
 fn build_refuses_a_directory_that_is_not_an_index_and_removes_only_its_own() {
     let f = Fixture::new();
     f.file("good.md", GOOD);

@@ -44,6 +44,8 @@ pub enum IndexError {
     Missing { path: PathBuf },
     #[error("index at {path} is corrupted ({message}); `cyberlex build` repairs it (it rebuilds a broken index)")]
     Corrupt { path: PathBuf, message: String },
+    #[error("index at {path} was written by an earlier cyberlex (not {INDEX_FORMAT}); `cyberlex build` rebuilds it")]
+    Outdated { path: PathBuf },
     #[error("{path} is not empty and is not a cyberlex index: refused (build into an empty or new directory)")]
     NotAnIndex { path: PathBuf },
     #[error("another build holds the lock {path}; wait for it to finish")]
@@ -71,8 +73,13 @@ const CURRENT: &str = "CURRENT";
 const LOCK: &str = "build.lock";
 /// The file that marks a directory as a cyberlex index (written by the first build into it).
 pub const MARKER: &str = ".cyberlex-index";
-/// The file that marks a generation as written by a cyberlex build.
+/// The file that marks a generation as written by a cyberlex build; it names the
+/// [`INDEX_FORMAT`].
 pub const GEN_MARKER: &str = ".cyberlex-generation";
+/// The format of the generations this program writes and reads, as their [`GEN_MARKER`] names it.
+/// 2: the fast columns' string dictionaries are uncompressed (tantivy without zstd); a generation
+/// of format 1 (no format line) cannot be read and is rebuilt by the next `cyberlex build`.
+pub const INDEX_FORMAT: &str = "index format 2";
 
 /// A tantivy directory for readers: the lock tantivy takes to read `meta.json` is granted without
 /// a lock file, since a published generation is never written again. A read-only index directory
@@ -212,6 +219,12 @@ pub fn validate_for_reading(generation: &Path) -> Result<(Index, IndexReader), I
 }
 
 fn check(generation: &Path, checksums: bool) -> Result<(Index, IndexReader), IndexError> {
+    let marker = fs::read_to_string(generation.join(GEN_MARKER)).unwrap_or_default();
+    if !marker.lines().any(|l| l == INDEX_FORMAT) {
+        return Err(IndexError::Outdated {
+            path: generation.to_path_buf(),
+        });
+    }
     let dir =
         tantivy::directory::MmapDirectory::open(generation).map_err(|e| corrupt(generation, e))?;
     let index = Index::open(ReadOnly(dir)).map_err(|e| corrupt(generation, e))?;
@@ -446,7 +459,10 @@ impl NewGeneration {
         let fresh = dir.join(format!("{NEW_GEN_PREFIX}{}", std::process::id()));
         fs::create_dir(&fresh).map_err(io(&fresh))?;
         let gen_marker = fresh.join(GEN_MARKER);
-        if let Err(e) = fs::write(&gen_marker, b"written by a cyberlex build\n") {
+        if let Err(e) = fs::write(
+            &gen_marker,
+            format!("written by a cyberlex build\n{INDEX_FORMAT}\n"),
+        ) {
             let _ = fs::remove_dir_all(&fresh);
             return Err(io(&gen_marker)(e));
         }
