@@ -1484,14 +1484,13 @@ pub fn contains_phrase(hay: &str, needle: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// The binary reads the JSON copy `build.rs` makes; it must give the TOML's taxonomy, with
-    /// the same fingerprint (caches and build states are keyed by it).
+    /// The binary reads the JSON copy `build.rs` makes; it must give the TOML's taxonomy (the
+    /// fingerprint, hashed from the TOML either way, is in the Debug form too).
     #[test]
     fn the_builtin_json_copy_is_the_toml_taxonomy() {
         let from_toml = Taxonomy::from_toml(BUILTIN).unwrap();
         let builtin = Taxonomy::builtin();
         assert!(builtin.concepts.len() > 20);
-        assert_eq!(from_toml.fingerprint, builtin.fingerprint);
         assert_eq!(format!("{from_toml:?}"), format!("{builtin:?}"));
         // And the phrase sets tagging folds from them.
         assert_eq!(

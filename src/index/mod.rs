@@ -219,7 +219,12 @@ pub fn validate_for_reading(generation: &Path) -> Result<(Index, IndexReader), I
 }
 
 fn check(generation: &Path, checksums: bool) -> Result<(Index, IndexReader), IndexError> {
-    let marker = fs::read_to_string(generation.join(GEN_MARKER)).unwrap_or_default();
+    let marker = match fs::read_to_string(generation.join(GEN_MARKER)) {
+        Ok(m) => m,
+        // An earlier version's generation may have no marker at all.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(corrupt(generation, format!("{GEN_MARKER}: {e}"))),
+    };
     if !marker.lines().any(|l| l == INDEX_FORMAT) {
         return Err(IndexError::Outdated {
             path: generation.to_path_buf(),

@@ -304,27 +304,56 @@ pub struct Engine {
 }
 
 /// The engine's taxonomy: read on a side thread from the engine's opening, joined where it is
-/// first used (`engine.taxonomy.get(…)` reads through it like a [`Taxonomy`]).
+/// first used (`engine.taxonomy.get(…)` reads through it like a [`Taxonomy`]). The built-in one is
+/// read once per process and shared by every engine (a server opens several: each would otherwise
+/// parse it and build its own tagging automata).
 pub struct TaxonomyCell {
-    ready: std::sync::OnceLock<Taxonomy>,
-    pending: std::sync::Mutex<Option<std::thread::JoinHandle<Taxonomy>>>,
+    ready: std::sync::OnceLock<Arc<Taxonomy>>,
+    pending: std::sync::Mutex<Option<std::thread::JoinHandle<Arc<Taxonomy>>>>,
+}
+
+/// The built-in taxonomy of this process.
+fn builtin_taxonomy() -> Arc<Taxonomy> {
+    static T: std::sync::OnceLock<Arc<Taxonomy>> = std::sync::OnceLock::new();
+    T.get_or_init(|| Arc::new(Taxonomy::builtin())).clone()
 }
 
 impl TaxonomyCell {
-    /// The built-in taxonomy, read from now on beside the caller.
+    /// The built-in taxonomy, read from now on beside the caller (a later engine of the process
+    /// gets the first one's).
     pub fn spawn() -> TaxonomyCell {
         TaxonomyCell {
             ready: std::sync::OnceLock::new(),
-            pending: std::sync::Mutex::new(Some(std::thread::spawn(Taxonomy::builtin))),
+            pending: std::sync::Mutex::new(Some(std::thread::spawn(builtin_taxonomy))),
         }
     }
 
     /// A taxonomy already read (a file given with `--taxonomy`).
     pub fn ready(t: Taxonomy) -> TaxonomyCell {
         TaxonomyCell {
-            ready: t.into(),
+            ready: Arc::new(t).into(),
             pending: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The taxonomy, shared (for work that outlives a borrow of the engine).
+    pub fn shared(&self) -> Arc<Taxonomy> {
+        self.arc().clone()
+    }
+
+    fn arc(&self) -> &Arc<Taxonomy> {
+        self.ready.get_or_init(|| {
+            let handle = self
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take();
+            match handle {
+                Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                // Its reader panicked on an earlier use (and that use saw the panic): read it here.
+                None => builtin_taxonomy(),
+            }
+        })
     }
 }
 
@@ -332,17 +361,7 @@ impl std::ops::Deref for TaxonomyCell {
     type Target = Taxonomy;
 
     fn deref(&self) -> &Taxonomy {
-        self.ready.get_or_init(|| {
-            let handle = self
-                .pending
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take()
-                .expect("a taxonomy cell is ready or has its reader");
-            handle
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        })
+        self.arc()
     }
 }
 
@@ -1635,6 +1654,18 @@ pub fn snippet(text: &str, ranges: &[Range<usize>], chars: usize) -> (String, Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Engines of one process share the built-in taxonomy (and so its tagging automata); one
+    /// given with `--taxonomy` stays their own.
+    #[test]
+    fn engines_share_the_builtin_taxonomy_but_not_a_given_one() {
+        let (a, b) = (TaxonomyCell::spawn(), TaxonomyCell::spawn());
+        assert!(Arc::ptr_eq(&a.shared(), &b.shared()));
+        assert!(a.get("illegal-access").is_some());
+        let own = TaxonomyCell::ready(Taxonomy::builtin());
+        assert!(!Arc::ptr_eq(&own.shared(), &a.shared()));
+        assert_eq!(own.concepts.len(), a.concepts.len());
+    }
 
     #[test]
     fn snippet_centres_on_highlights() {

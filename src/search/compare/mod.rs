@@ -499,7 +499,7 @@ impl Engine {
     /// article name (the decision procedure of [`decide`]), or, for a query naming no concept,
     /// its best passage by words.
     pub fn compare(&mut self, req: &CompareRequest) -> Result<CompareResponse, CompareError> {
-        let taxonomy = self.taxonomy.clone();
+        let taxonomy = self.taxonomy.shared();
         for c in &req.concepts {
             if taxonomy.get(c).is_none() {
                 return Err(CompareError::UnknownConcept(c.clone()));
@@ -630,7 +630,7 @@ impl Engine {
         concepts: &[String],
         all_kinds: bool,
     ) -> Result<Matrix, CompareError> {
-        let taxonomy = self.taxonomy.clone();
+        let taxonomy = self.taxonomy.shared();
         let concepts: Vec<String> = if concepts.is_empty() {
             taxonomy.concepts.iter().map(|c| c.id.clone()).collect()
         } else {
