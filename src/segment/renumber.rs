@@ -236,6 +236,17 @@ pub fn repair(passages: &mut Vec<Passage>, unnumbered: Option<&Regex>) {
             _ => out.push(p),
         }
     }
+    // A section that is only its caption (a lost section's caption line with nothing after it)
+    // keeps the caption as its text, as the builder does with a provision that has no text.
+    out.retain_mut(|p| {
+        if p.text.trim().is_empty() {
+            if p.heading.trim().is_empty() {
+                return false;
+            }
+            p.text = p.heading.clone();
+        }
+        true
+    });
     *passages = out;
 }
 

@@ -481,6 +481,44 @@ not_caption = true
     );
 }
 
+/// A lost section that is only its caption line (found by fuzzing) keeps its caption as its text:
+/// no passage is empty.
+#[test]
+fn a_lost_section_with_only_its_caption_is_not_an_empty_passage() {
+    let p = profiles_with(
+        "[[profile]]\nname = \"t\"\nrepair_numbers = true\n\
+         unnumbered = '^(?P<caption>[A-Z][a-z][^()]{2,80}?)(?:-(?P<rest>\\(1\\).*)|\\.?)$'\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = '(?P<num>\\d+)\\.\\s*(?P<caption>.*)'\ncitation = \"s. {num}\"\n",
+    );
+    let doc = Document {
+        blocks: vec![
+            Block::heading(1, "1. Words"),
+            Block::paragraph("The invented text of words."),
+            Block::paragraph("Counting towns"),
+            Block::heading(1, "3. Boxes"),
+            Block::paragraph("The invented text of boxes."),
+            Block::heading(1, "4. Beans"),
+            Block::paragraph("The invented text of beans."),
+        ],
+        ..Document::default()
+    };
+    let s = segment(&source("national-law", Some("t")), &doc, &p);
+    let got: Vec<_> = s
+        .passages
+        .iter()
+        .map(|p| (p.citation.as_str(), p.heading.as_str(), p.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("s. 1", "Words", "The invented text of words."),
+            ("s. 2", "Counting towns", "Counting towns"),
+            ("s. 3", "Boxes", "The invented text of boxes."),
+            ("s. 4", "Beans", "The invented text of beans."),
+        ]
+    );
+}
+
 #[test]
 fn misread_section_numbers_are_repaired_from_their_neighbours() {
     let p = profiles_with(
