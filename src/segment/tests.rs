@@ -519,6 +519,40 @@ fn a_lost_section_with_only_its_caption_is_not_an_empty_passage() {
     );
 }
 
+/// A gap of more than a thousand numbers between sections in sequence is no lost section (a
+/// number read from noise): nothing is cut out of it (its free numbers were collected: 2.6 GB for
+/// a gap found by fuzzing).
+#[test]
+fn a_gap_of_thousands_of_numbers_is_left_alone() {
+    let p = profiles_with(
+        "[[profile]]\nname = \"t\"\nrepair_numbers = true\n\
+         unnumbered = '^(?P<caption>[A-Z][a-z][^()]{2,80}?)(?:-(?P<rest>\\(1\\).*)|\\.?)$'\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = '(?P<num>\\d+)\\.\\s*(?P<caption>.*)'\ncitation = \"s. {num}\"\n",
+    );
+    let doc = |last: &str| Document {
+        blocks: vec![
+            Block::heading(1, "1. Words"),
+            Block::paragraph("The invented text of words."),
+            Block::heading(1, "2. Boxes"),
+            Block::paragraph("The invented text of boxes."),
+            Block::paragraph("Counting towns"),
+            Block::heading(1, format!("{last}. Beans")),
+            Block::paragraph("The invented text of beans."),
+        ],
+        ..Document::default()
+    };
+    let cites = |last: &str| -> Vec<String> {
+        segment(&source("national-law", Some("t")), &doc(last), &p)
+            .passages
+            .iter()
+            .map(|p| p.citation.clone())
+            .collect()
+    };
+    // A small gap: the caption line is the lost s. 3.
+    assert_eq!(cites("5"), ["s. 1", "s. 2", "s. 3", "s. 5"]);
+    assert_eq!(cites("1503"), ["s. 1", "s. 2", "s. 1503"]);
+}
+
 #[test]
 fn misread_section_numbers_are_repaired_from_their_neighbours() {
     let p = profiles_with(
