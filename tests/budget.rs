@@ -550,6 +550,28 @@ fn reason(r: &serde_json::Value, id: &str) -> String {
 
 const GOOD: &[u8] = b"# Invented Gadget Act\n\n## Article 1 - Gadgets\n\nNobody may open a zorblatt gadget without leave.\n\n## Article 2 - Leave\n\nLeave is given in writing.\n";
 
+/// The index's current generation directory.
+fn current_generation(index: &Path) -> PathBuf {
+    let current = std::fs::read_to_string(index.join("CURRENT")).unwrap();
+    index.join(current.trim())
+}
+
+/// A search of the fixture's index fails (exit 2) with an error saying all of `says`; the next
+/// build of `m` is not up to date, and the search works again.
+fn refused_then_rebuilt(f: &Fixture, m: &Path, says: &[&str], what: &str) {
+    let out = f.cli(&["search", "zorblatt"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+    assert!(says.iter().all(|s| err.contains(s)), "{what}: {err}");
+    let r = report(&f.build(m, &[]));
+    assert_eq!(r["up_to_date"], false, "{what}: not up to date");
+    assert_eq!(
+        f.cli(&["search", "zorblatt"]).status.code(),
+        Some(0),
+        "{what}: not repaired"
+    );
+}
+
 fn generations(index: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(index)
         .unwrap()
@@ -659,8 +681,7 @@ fn the_index_checks_itself_and_build_repairs_it() {
         "delete meta.json",
         "delete .term",
     ] {
-        let current = std::fs::read_to_string(f.index.join("CURRENT")).unwrap();
-        let gen = f.index.join(current.trim());
+        let gen = current_generation(&f.index);
         let file = |ext: &str| {
             std::fs::read_dir(&gen)
                 .unwrap()
@@ -691,22 +712,11 @@ fn the_index_checks_itself_and_build_repairs_it() {
             "delete meta.json" => std::fs::remove_file(gen.join("meta.json")).unwrap(),
             _ => std::fs::remove_file(file(".term")).unwrap(),
         }
-        let out = f.cli(&["search", "zorblatt"]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{damage}: {err}");
-        assert!(
-            err.contains("corrupted") && err.contains("`cyberlex build` repairs it"),
-            "{damage}: {err}"
-        );
-        let r = report(&f.build(&m, &[]));
-        assert_eq!(
-            r["up_to_date"], false,
-            "{damage}: a broken index is not up to date"
-        );
-        assert_eq!(
-            f.cli(&["search", "zorblatt"]).status.code(),
-            Some(0),
-            "{damage}: not repaired"
+        refused_then_rebuilt(
+            &f,
+            &m,
+            &["corrupted", "`cyberlex build` repairs it"],
+            damage,
         );
         // The broken generation stays as the previous one until the next build (readers may hold it).
         assert!(generations(&f.index).len() <= 2, "{damage}");
@@ -744,26 +754,18 @@ fn an_index_of_an_earlier_format_says_so_and_build_rebuilds_it() {
     f.file("good.md", GOOD);
     let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
     report(&f.build(&m, &[]));
-    let current = std::fs::read_to_string(f.index.join("CURRENT")).unwrap();
-    let marker = f.index.join(current.trim()).join(".cyberlex-generation");
+    let marker = current_generation(&f.index).join(".cyberlex-generation");
     assert!(std::fs::read_to_string(&marker)
         .unwrap()
         .contains("index format 2"));
     // What a build of format 1 wrote: the marker without a format line.
     std::fs::write(&marker, b"written by a cyberlex build\n").unwrap();
-    let out = f.cli(&["search", "zorblatt"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("earlier cyberlex") && err.contains("`cyberlex build` rebuilds it"),
-        "{err}"
+    refused_then_rebuilt(
+        &f,
+        &m,
+        &["earlier cyberlex", "`cyberlex build` rebuilds it"],
+        "format 1",
     );
-    let r = report(&f.build(&m, &[]));
-    assert_eq!(
-        r["up_to_date"], false,
-        "an outdated index is not up to date"
-    );
-    assert_eq!(f.cli(&["search", "zorblatt"]).status.code(), Some(0));
 }
 
 #[test]

@@ -586,6 +586,7 @@ impl Taxonomy {
 
     /// Assess a passage against every concept whose wording it has (see [`points`]).
     pub fn assess(&self, v: &View) -> Vec<Assessment> {
+        let tg = self.tagging();
         let n = self.concepts.len();
         let lang = v.language;
         let h = accents_of(fold(v.heading), lang);
@@ -595,16 +596,15 @@ impl Taxonomy {
         } else {
             String::new()
         };
-        let h_labels = self.tagging().labels.longest_matches(&h, n);
+        let h_labels = tg.labels.longest_matches(&h, n);
         let path = fold(&v.path.join(" / "));
-        let path_labels = self.tagging().labels.first_matches(&path, n, "");
-        let t_labels = self.tagging().labels.first_matches(&t, n, "");
-        let p_labels = self.tagging().labels.first_matches(&ph, n, "");
-        let t_terms = self.tagging().terms.first_matches(&t, n, "");
-        let h_acts =
-            self.tagging()
-                .acts
-                .first_matches(if h.is_empty() { &ph } else { &h }, n, lang);
+        let path_labels = tg.labels.first_matches(&path, n, "");
+        let t_labels = tg.labels.first_matches(&t, n, "");
+        let p_labels = tg.labels.first_matches(&ph, n, "");
+        let t_terms = tg.terms.first_matches(&t, n, "");
+        let h_acts = tg
+            .acts
+            .first_matches(if h.is_empty() { &ph } else { &h }, n, lang);
         let listed = t_labels.iter().filter(|x| x.is_some()).count();
         let some = |v: &[Option<usize>]| v.iter().any(Option::is_some);
         if !(some(&h_labels)
@@ -621,15 +621,12 @@ impl Taxonomy {
         // A convention obliges its Parties to create offences and powers; its articles need
         // not restate a penalty or name an authority.
         let treaty = matches!(v.kind, "convention" | "protocol");
-        let t_acts = self.tagging().acts.first_matches(&t, n, lang);
+        let t_acts = tg.acts.first_matches(&t, n, lang);
         // Elements are read in the text: a heading names the concept, the text does it.
-        let found = self
-            .tagging()
-            .text_markers
-            .first_matches(&t, TEXT_MARKERS.len(), lang);
+        let found = tg.text_markers.first_matches(&t, TEXT_MARKERS.len(), lang);
         let marker = |name: &str| -> Option<String> {
             let k = TEXT_MARKERS.iter().position(|m| *m == name)?;
-            found[k].map(|p| self.tagging().text_markers.patterns[p].clone())
+            found[k].map(|p| tg.text_markers.patterns[p].clone())
         };
         let head: String = format!(
             "{h} {}",
@@ -641,8 +638,7 @@ impl Taxonomy {
             marker("unlawful"),
             marker("penalty"),
             marker("authority"),
-            self.tagging()
-                .markers
+            tg.markers
                 .get("foreign")
                 .and_then(|m| m.first_matches(&head, 1, lang)[0].map(|p| m.patterns[p].clone())),
             marker("realtime"),
@@ -666,17 +662,16 @@ impl Taxonomy {
         let cited = if treaty {
             BTreeSet::new()
         } else {
-            self.tagging()
-                .markers
+            tg.markers
                 .get("convention")
                 .map(|m| cited_articles(&t, m))
                 .unwrap_or_default()
         };
         let territory = marker("territory");
-        let object = self.tagging().markers.get("object").and_then(|m| {
+        let object = tg.markers.get("object").and_then(|m| {
             m.first_matches(&format!("{h} {ph} {t}"), 1, lang)[0].map(|p| m.patterns[p].clone())
         });
-        let aggravated = self.tagging().markers.get("aggravated").and_then(|m| {
+        let aggravated = tg.markers.get("aggravated").and_then(|m| {
             m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0]
                 .map(|p| m.patterns[p].clone())
         });
@@ -684,7 +679,7 @@ impl Taxonomy {
         let title_labels = if v.title.is_empty() {
             vec![None; n]
         } else {
-            self.tagging().labels.first_matches(&fold(v.title), n, "")
+            tg.labels.first_matches(&fold(v.title), n, "")
         };
         let cooperation_container = self
             .concepts
@@ -692,7 +687,7 @@ impl Taxonomy {
             .zip(path_labels.iter().zip(&title_labels))
             .find(|(c, (p, t))| c.group == "cooperation" && (p.is_some() || t.is_some()))
             .map(|(c, _)| c.id.as_str());
-        let general_part = self.tagging().markers.get("general_part").and_then(|m| {
+        let general_part = tg.markers.get("general_part").and_then(|m| {
             v.path
                 .iter()
                 .find_map(|c| m.first_matches(&fold(c), 1, lang)[0].map(|p| m.patterns[p].clone()))
@@ -712,7 +707,7 @@ impl Taxonomy {
             let mut general_scope = None;
             // Wording: what makes the passage a candidate at all.
             if let Some(p) = h_labels[i] {
-                let l = &self.tagging().labels.patterns[p];
+                let l = &tg.labels.patterns[p];
                 let words = l.split_whitespace().count().min(points::SPECIFIC_WORDS);
                 add(
                     &mut rules,
@@ -733,13 +728,12 @@ impl Taxonomy {
             if let Some(p) = t_terms[i] {
                 add(
                     &mut rules,
-                    format!("text has \"{}\"", self.tagging().terms.patterns[p]),
+                    format!("text has \"{}\"", tg.terms.patterns[p]),
                     points::TEXT_TERM,
                 );
             }
             let words_label = (h_labels[i].is_none() && p_labels[i].is_none()).then(|| {
-                self.tagging()
-                    .multiword
+                tg.multiword
                     .iter()
                     .filter(|(o, _, _)| *o == i)
                     .find(|(_, _, w)| words_within(&h_words, w, points::LABEL_GAP_WORDS))
@@ -750,7 +744,7 @@ impl Taxonomy {
                     &mut rules,
                     format!(
                         "heading has the words of label \"{}\"",
-                        self.tagging().labels.patterns[p]
+                        tg.labels.patterns[p]
                     ),
                     points::HEADING_LABEL_WORDS,
                 );
@@ -758,10 +752,7 @@ impl Taxonomy {
                 if let Some(p) = p_labels[i] {
                     add(
                         &mut rules,
-                        format!(
-                            "parent heading has label \"{}\"",
-                            self.tagging().labels.patterns[p]
-                        ),
+                        format!("parent heading has label \"{}\"", tg.labels.patterns[p]),
                         points::PARENT_HEADING_LABEL,
                     );
                 } else if let (Some(p), None) = (t_labels[i], t_terms[i]) {
@@ -772,7 +763,7 @@ impl Taxonomy {
                     };
                     add(
                         &mut rules,
-                        format!("{what} \"{}\"", self.tagging().labels.patterns[p]),
+                        format!("{what} \"{}\"", tg.labels.patterns[p]),
                         pts,
                     );
                 }
@@ -784,20 +775,14 @@ impl Taxonomy {
                     };
                     add(
                         &mut rules,
-                        format!(
-                            "heading names the act \"{}\"",
-                            self.tagging().acts.patterns[p]
-                        ),
+                        format!("heading names the act \"{}\"", tg.acts.patterns[p]),
                         pts,
                     );
                 }
                 if let (Some(p), true) = (path_labels[i], rules.is_empty()) {
                     add(
                         &mut rules,
-                        format!(
-                            "container has label \"{}\"",
-                            self.tagging().labels.patterns[p]
-                        ),
+                        format!("container has label \"{}\"", tg.labels.patterns[p]),
                         points::PATH_LABEL,
                     );
                 }
@@ -836,19 +821,19 @@ impl Taxonomy {
             // of an officer, or of a computer?), unless the heading names the object.
             let by_heading_act_only =
                 rules.len() == 1 && rules[0].what.starts_with("heading names the act");
-            let heading_object = self.tagging().markers.get("object").is_some_and(|m| {
+            let heading_object = tg.markers.get("object").is_some_and(|m| {
                 m.first_matches(if h.is_empty() { &ph } else { &h }, 1, lang)[0].is_some()
             });
             let act_far = ((by_words_only && (c.object || c.group == "procedure"))
                 || (by_heading_act_only && c.object && !heading_object))
                 && !self.act_near_object(&at, i);
             // Elements: what the provision does.
-            let act = t_acts[i].map(|p| self.tagging().acts.patterns[p].clone());
+            let act = t_acts[i].map(|p| tg.acts.patterns[p].clone());
             // A text label's own words ("illegal access") are not the without-right element.
             let unlawful = match (only_text_label, t_labels[i], &unlawful) {
                 (true, Some(p), Some(_)) => {
-                    let rest = t.replace(self.tagging().labels.patterns[p].as_str(), " ");
-                    self.tagging().markers.get("unlawful").and_then(|m| {
+                    let rest = t.replace(tg.labels.patterns[p].as_str(), " ");
+                    tg.markers.get("unlawful").and_then(|m| {
                         m.first_matches(&rest, 1, lang)[0].map(|q| m.patterns[q].clone())
                     })
                 }
@@ -907,7 +892,7 @@ impl Taxonomy {
                         );
                     }
                     for m in &c.requires {
-                        let found = self.tagging().markers.get(m).is_some_and(|ms| {
+                        let found = tg.markers.get(m).is_some_and(|ms| {
                             ms.first_matches(&format!("{h} {ph} {t}"), 1, lang)[0].is_some()
                         });
                         if !found {
@@ -1049,8 +1034,7 @@ impl Taxonomy {
                 );
             }
             // A heading announcing offences ("Cybercrime offenses") makes the list the provision.
-            let offences_heading = self
-                .tagging()
+            let offences_heading = tg
                 .markers
                 .get("penalty")
                 .is_some_and(|m| m.first_matches(&h, 1, lang)[0].is_some());

@@ -198,9 +198,14 @@ fn stamp_holds(generation: &Path) -> bool {
 /// Open a generation for reading and verify it: meta.json, every file of every segment, their
 /// checksums, a searcher.
 pub fn validate(generation: &Path) -> Result<Index, IndexError> {
-    let (index, _) = check(generation, true)?;
+    Ok(check_and_stamp(generation)?.0)
+}
+
+/// [`check`] with checksums, then the stamp that lets later readers skip them.
+fn check_and_stamp(generation: &Path) -> Result<(Index, IndexReader), IndexError> {
+    let checked = check(generation, true)?;
     write_stamp(generation);
-    Ok(index)
+    Ok(checked)
 }
 
 /// [`validate`] for a reader: the checksums are skipped when the generation's files are exactly
@@ -212,9 +217,7 @@ pub fn validate_for_reading(generation: &Path) -> Result<(Index, IndexReader), I
     if stamp_holds(generation) {
         check(generation, false)
     } else {
-        let checked = check(generation, true)?;
-        write_stamp(generation);
-        Ok(checked)
+        check_and_stamp(generation)
     }
 }
 

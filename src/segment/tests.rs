@@ -481,15 +481,21 @@ not_caption = true
     );
 }
 
+/// A profile that repairs section numbers and reads a capitalised line (or one ending at `-(1)`)
+/// as the caption of a lost section, like `pk-peca-md`.
+fn lost_sections_profile() -> Profiles {
+    profiles_with(
+        "[[profile]]\nname = \"t\"\nrepair_numbers = true\n\
+         unnumbered = '^(?P<caption>[A-Z][a-z][^()]{2,80}?)(?:-(?P<rest>\\(1\\).*)|\\.?)$'\n\
+         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = '(?P<num>\\d+)\\.\\s*(?P<caption>.*)'\ncitation = \"s. {num}\"\n",
+    )
+}
+
 /// A lost section that is only its caption line (found by fuzzing) keeps its caption as its text:
 /// no passage is empty.
 #[test]
 fn a_lost_section_with_only_its_caption_is_not_an_empty_passage() {
-    let p = profiles_with(
-        "[[profile]]\nname = \"t\"\nrepair_numbers = true\n\
-         unnumbered = '^(?P<caption>[A-Z][a-z][^()]{2,80}?)(?:-(?P<rest>\\(1\\).*)|\\.?)$'\n\
-         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = '(?P<num>\\d+)\\.\\s*(?P<caption>.*)'\ncitation = \"s. {num}\"\n",
-    );
+    let p = lost_sections_profile();
     let doc = Document {
         blocks: vec![
             Block::heading(1, "1. Words"),
@@ -524,11 +530,7 @@ fn a_lost_section_with_only_its_caption_is_not_an_empty_passage() {
 /// a gap found by fuzzing).
 #[test]
 fn a_gap_of_thousands_of_numbers_is_left_alone() {
-    let p = profiles_with(
-        "[[profile]]\nname = \"t\"\nrepair_numbers = true\n\
-         unnumbered = '^(?P<caption>[A-Z][a-z][^()]{2,80}?)(?:-(?P<rest>\\(1\\).*)|\\.?)$'\n\
-         [[profile.rule]]\nrole = \"provision\"\non = \"heading\"\npattern = '(?P<num>\\d+)\\.\\s*(?P<caption>.*)'\ncitation = \"s. {num}\"\n",
-    );
+    let p = lost_sections_profile();
     let doc = |last: &str| Document {
         blocks: vec![
             Block::heading(1, "1. Words"),
