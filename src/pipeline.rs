@@ -876,6 +876,12 @@ fn run(
         stage: "merge",
         seconds: t.elapsed().as_secs_f64(),
     });
+    let t = Instant::now();
+    generation.write_lexicon()?;
+    stages.push(StageTime {
+        stage: "lexicon",
+        seconds: t.elapsed().as_secs_f64(),
+    });
 
     // remember what was built, for the next build (its passages are read back from this
     // generation's doc store)

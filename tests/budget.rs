@@ -754,18 +754,39 @@ fn an_index_of_an_earlier_format_says_so_and_build_rebuilds_it() {
     f.file("good.md", GOOD);
     let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
     report(&f.build(&m, &[]));
-    let marker = current_generation(&f.index).join(".cyberlex-generation");
-    assert!(std::fs::read_to_string(&marker)
-        .unwrap()
-        .contains("index format 2"));
-    // What a build of format 1 wrote: the marker without a format line.
-    std::fs::write(&marker, b"written by a cyberlex build\n").unwrap();
-    refused_then_rebuilt(
-        &f,
-        &m,
-        &["earlier cyberlex", "`cyberlex build` rebuilds it"],
-        "format 1",
-    );
+    let marker = || current_generation(&f.index).join(".cyberlex-generation");
+    let written = std::fs::read_to_string(marker()).unwrap();
+    assert!(written.contains("index format 3"), "{written}");
+    // What builds of formats 2 (a stemmed copy of the text, no stem lexicon) and 1 (the marker
+    // without a format line) wrote.
+    for (format, line) in [("format 2", "index format 2\n"), ("format 1", "")] {
+        let first = written.lines().next().unwrap_or_default();
+        std::fs::write(marker(), format!("{first}\n{line}")).unwrap();
+        refused_then_rebuilt(
+            &f,
+            &m,
+            &["earlier cyberlex", "`cyberlex build` rebuilds it"],
+            format,
+        );
+    }
+}
+
+#[test]
+fn a_generation_whose_stem_lexicon_is_missing_or_damaged_is_reported_and_rebuilt() {
+    let f = Fixture::new();
+    f.file("good.md", GOOD);
+    let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
+    report(&f.build(&m, &[]));
+    let lexicon = || current_generation(&f.index).join("lexicon.sst");
+    assert!(lexicon().is_file());
+    std::fs::remove_file(lexicon()).unwrap();
+    refused_then_rebuilt(&f, &m, &["lexicon.sst", "corrupted"], "lexicon missing");
+    // One flipped byte in the middle of the table.
+    let mut bytes = std::fs::read(lexicon()).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x5a;
+    std::fs::write(lexicon(), bytes).unwrap();
+    refused_then_rebuilt(&f, &m, &["lexicon.sst", "checksum"], "lexicon damaged");
 }
 
 #[test]

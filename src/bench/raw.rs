@@ -29,6 +29,8 @@ pub struct RawReport {
     pub index_seconds: f64,
     pub commit_seconds: f64,
     pub merge_seconds: f64,
+    /// The stem lexicon built from the committed index (cyberlex's schema only; 0 otherwise).
+    pub lexicon_seconds: f64,
     pub seconds: f64,
     pub segments: usize,
 }
@@ -175,6 +177,13 @@ fn run<T: Send>(
         let t = Instant::now();
         writer.wait_merging_threads()?;
         let merge_seconds = t.elapsed().as_secs_f64();
+        // cyberlex's indexing stage ends with the stem lexicon (`index::lexicon`).
+        let t = Instant::now();
+        if register.is_some() {
+            let bytes = crate::index::lexicon::build(&index)?;
+            std::fs::write(dir.join(crate::index::lexicon::LEXICON_FILE), bytes)?;
+        }
+        let lexicon_seconds = t.elapsed().as_secs_f64();
         Ok(RawReport {
             documents,
             input_bytes: bytes.len() as u64,
@@ -183,6 +192,7 @@ fn run<T: Send>(
             index_seconds,
             commit_seconds,
             merge_seconds,
+            lexicon_seconds,
             seconds: started.elapsed().as_secs_f64(),
             segments: index.searchable_segment_ids()?.len(),
         })

@@ -507,7 +507,12 @@ fn raw_bench(
             let f = |k: &str| rep[k].as_f64().unwrap_or(0.0);
             let peak = v["peak_rss_bytes"].as_u64().map(|p| p as f64 / 1e6);
             if schema == "cyberlex" {
-                ours_schema.push(f("index_seconds") + f("commit_seconds") + f("merge_seconds"));
+                ours_schema.push(
+                    f("index_seconds")
+                        + f("commit_seconds")
+                        + f("merge_seconds")
+                        + f("lexicon_seconds"),
+                );
                 ours_schema_peaks.extend(peak);
             } else {
                 secs.push(f("seconds"));
@@ -523,7 +528,7 @@ fn raw_bench(
         &cyberlex
             .iter()
             .map(|r| {
-                ["index", "commit", "merge"]
+                ["index", "commit", "merge", "lexicon"]
                     .iter()
                     .map(|s| stage(r, s))
                     .sum::<f64>()

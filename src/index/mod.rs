@@ -28,6 +28,7 @@
 //! clears what a killed build left.
 
 pub mod analyzers;
+pub mod lexicon;
 pub mod schema;
 
 pub use schema::{citation_key, citation_subsection, Fields};
@@ -77,9 +78,11 @@ pub const MARKER: &str = ".cyberlex-index";
 /// [`INDEX_FORMAT`].
 pub const GEN_MARKER: &str = ".cyberlex-generation";
 /// The format of the generations this program writes and reads, as their [`GEN_MARKER`] names it.
-/// 2: the fast columns' string dictionaries are uncompressed (tantivy without zstd); a generation
-/// of format 1 (no format line) cannot be read and is rebuilt by the next `cyberlex build`.
-pub const INDEX_FORMAT: &str = "index format 2";
+/// 2: the fast columns' string dictionaries are uncompressed (tantivy without zstd). 3: no stemmed
+/// copy of the text (`text_<lang>` fields); stems are looked up in the generation's stem lexicon
+/// ([`lexicon::LEXICON_FILE`]). A generation of an earlier format cannot be read and is rebuilt
+/// by the next `cyberlex build`.
+pub const INDEX_FORMAT: &str = "index format 3";
 
 /// A tantivy directory for readers: the lock tantivy takes to read `meta.json` is granted without
 /// a lock file, since a published generation is never written again. A read-only index directory
@@ -276,6 +279,16 @@ fn check(generation: &Path, checksums: bool) -> Result<(Index, IndexReader), Ind
                 f.display(),
                 damaged.len() - 1
             ),
+        ));
+    }
+    // The stem lexicon: its checksum with the segments' (the engine that opens the generation
+    // reads it, and checks it again).
+    if checksums {
+        lexicon::Lexicon::open(generation)?;
+    } else if !generation.join(lexicon::LEXICON_FILE).is_file() {
+        return Err(corrupt(
+            generation,
+            format!("{} is missing", lexicon::LEXICON_FILE),
         ));
     }
     analyzers::register(&index);
@@ -521,8 +534,22 @@ impl NewGeneration {
         fs::write(&p, bytes).map_err(io(&p))
     }
 
-    /// Make this generation the current one, atomically; remove the previous ones.
+    /// Write the stem lexicon of what was committed ([`lexicon::build`]); call once the writer's
+    /// merges are done, before [`NewGeneration::publish`].
+    pub fn write_lexicon(&self) -> Result<(), IndexError> {
+        let bytes = lexicon::build(&self.index).map_err(|source| IndexError::Tantivy {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.write_file(lexicon::LEXICON_FILE, &bytes)
+    }
+
+    /// Make this generation the current one, atomically; remove the previous ones. The stem
+    /// lexicon is written first if the caller has not (a generation without one is unreadable).
     pub fn publish(mut self) -> Result<PathBuf, IndexError> {
+        if !self.path.join(lexicon::LEXICON_FILE).is_file() {
+            self.write_lexicon()?;
+        }
         let name = self
             .path
             .file_name()

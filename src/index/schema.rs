@@ -7,7 +7,7 @@ use tantivy::TantivyDocument;
 
 use tantivy::tokenizer::{PreTokenizedString, Token};
 
-use super::analyzers::{breaks, stem_analyzer_name, BASE, STEMMED};
+use super::analyzers::{breaks, BASE};
 use crate::segment::Passage;
 
 /// Every field of the index.
@@ -31,8 +31,6 @@ pub struct Fields {
     pub url: Field,
     /// Concept ids of the crosswalk taxonomy (multi-valued).
     pub concepts: Field,
-    /// Stemmed text (heading + text) per language: `(lang, field)`.
-    pub stemmed: Vec<(&'static str, Field)>,
     /// Sentence (`s`) and paragraph (`p`) starts at the token positions of `text`: `/s` and `/p`
     /// are verified from these postings.
     pub breaks: Field,
@@ -82,16 +80,6 @@ impl Fields {
         let year = b.add_u64_field("year", INDEXED | STORED | FAST);
         let url = b.add_text_field("url", STORED);
         let concepts = b.add_text_field("concepts", STRING | STORED);
-        let stemmed = STEMMED
-            .iter()
-            .map(|(code, _)| {
-                let f = b.add_text_field(
-                    &format!("text_{code}"),
-                    text_options(&stem_analyzer_name(code), false),
-                );
-                (*code, f)
-            })
-            .collect();
         let breaks = b.add_text_field("breaks", text_options("raw", false));
         let version_date = b.add_text_field("version_date", STRING | STORED);
         let completeness = b.add_text_field("completeness", STORED);
@@ -112,7 +100,6 @@ impl Fields {
             year,
             url,
             concepts,
-            stemmed,
             breaks,
             version_date,
             completeness,
@@ -128,13 +115,6 @@ impl Fields {
             ));
         }
         Ok(fields)
-    }
-
-    pub fn stemmed_field(&self, lang: &str) -> Option<Field> {
-        self.stemmed
-            .iter()
-            .find(|(l, _)| *l == lang)
-            .map(|(_, f)| *f)
     }
 
     pub fn to_document(&self, p: &Passage) -> TantivyDocument {
@@ -158,10 +138,6 @@ impl Fields {
         d.add_text(self.url, &p.url);
         for c in &p.concepts {
             d.add_text(self.concepts, c);
-        }
-        if let Some(f) = self.stemmed_field(&p.language) {
-            d.add_text(f, &p.heading);
-            d.add_text(f, &p.text);
         }
         let (sentences, paragraphs) = breaks(&p.text);
         let mut tokens = Vec::with_capacity(sentences.len() + paragraphs.len());

@@ -1079,8 +1079,8 @@ impl Engine {
                 .iter()
                 .find(|(c, _)| *c == lang)
                 .map(|(c, _)| *c);
-            if let (Some(code), Some(field)) = (stem, f.stemmed_field(lang)) {
-                if let Some(q) = planner.text_query(field, Some(code), alias, None) {
+            if let Some(code) = stem {
+                if let Some(q) = planner.text_query(f.text, Some(code), alias, None) {
                     qs.push(q);
                 }
             }

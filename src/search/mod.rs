@@ -20,6 +20,7 @@ pub mod query;
 pub mod rules;
 pub mod situation;
 pub mod spans;
+pub mod stems;
 pub mod suggest;
 pub mod views;
 pub mod vocab;
@@ -35,7 +36,7 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
-    PhraseQuery, Query, RangeQuery, TermQuery,
+    PhraseQuery, Query, RangeQuery, RegexPhraseQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -43,6 +44,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::corpus::taxonomy::{contains_phrase, fold};
 use crate::corpus::Taxonomy;
+use crate::index::lexicon::{Form, Lexicon, StemKey};
 use crate::index::schema::{
     FAST_CITATION, FAST_DOC_ID, FAST_HEADING, FAST_KIND, FAST_LANGUAGE, FAST_PASSAGE_ID,
 };
@@ -53,6 +55,7 @@ use mode::{mode_of, Mode};
 use query::{FieldName, Node, QueryError, WordKind};
 use rules::Candidate;
 use spans::{Deadline, SpanFields, SpanNode, VerifiedQuery, Where};
+use stems::StemQuery;
 
 /// Most words one `!` or `*` may expand to.
 pub const MAX_EXPANSIONS: usize = 200;
@@ -294,6 +297,8 @@ pub struct Engine {
     stem: HashMap<&'static str, TextAnalyzer>,
     stop: HashMap<&'static str, TextAnalyzer>,
     columns: Vec<Columns>,
+    /// The generation's stem lexicon: the words of each stem, per language.
+    pub(crate) lexicon: Lexicon,
     /// Languages present in the index.
     pub languages: Vec<String>,
     pub taxonomy: TaxonomyCell,
@@ -383,6 +388,8 @@ struct Planner<'e> {
     /// Ranked mode: the languages the query is written in (empty: all).
     query_langs: Vec<String>,
     expansions: Expansions,
+    /// Stem keys per language, made on first use.
+    stem_keys: HashMap<&'static str, StemKey>,
     deadline: Arc<Deadline>,
 }
 
@@ -403,6 +410,8 @@ impl Planner<'_> {
         analyzers::analyze(a, text)
     }
 
+    /// `text` in `field` (base analyzer), or stemmed in `analyzer`'s language: then `field` is
+    /// the text field, and the clause is [`Planner::stemmed_query`].
     fn text_query(
         &mut self,
         field: Field,
@@ -410,8 +419,84 @@ impl Planner<'_> {
         text: &str,
         slop: Option<u32>,
     ) -> Option<Box<dyn Query>> {
-        let terms = self.terms(analyzer, text);
+        if let Some(code) = analyzer {
+            return self.stemmed_query(code, text, slop);
+        }
+        let terms = self.terms(None, text);
         phrase_or_term(field, &terms, slop)
+    }
+
+    /// Per word of `text`: the words of its stem in `code`'s passages (the lexicon's forms).
+    fn stem_forms(&mut self, code: &'static str, text: &str) -> Vec<Vec<Form>> {
+        let words = self.terms(None, text);
+        let Some(k) = self.stem_key(code) else {
+            return Vec::new();
+        };
+        let keys: Vec<String> = words.iter().map(|w| k.key(w)).collect();
+        keys.iter().map(|s| self.e.lexicon.forms(code, s)).collect()
+    }
+
+    /// The stem keys of `code` (a language of [`analyzers::STEMMED`]), made on first use.
+    fn stem_key(&mut self, code: &'static str) -> Option<&mut StemKey> {
+        if !self.stem_keys.contains_key(code) {
+            self.stem_keys.insert(code, StemKey::of(code)?);
+        }
+        self.stem_keys.get_mut(code)
+    }
+
+    /// `text` stemmed, in the passages of language `code`: each word matches any word of its stem
+    /// ([`StemQuery`], in the text and the heading); several words must also stand together (as
+    /// [`phrase_or_term`] places them, checked on the text's positions), scored by their stems.
+    /// `None` when a word has no form in the index.
+    fn stemmed_query(
+        &mut self,
+        code: &'static str,
+        text: &str,
+        slop: Option<u32>,
+    ) -> Option<Box<dyn Query>> {
+        let forms = self.stem_forms(code, text);
+        if forms.is_empty() || forms.iter().any(Vec::is_empty) {
+            return None;
+        }
+        let f = self.e.fields().clone();
+        let q: Box<dyn Query> = if forms.len() == 1 {
+            return Some(stem_clause(&f, code, &forms[0]));
+        } else {
+            let alternation = |forms: &[Form]| {
+                let words: Vec<&str> = forms.iter().map(|x| x.word.as_str()).collect();
+                // Index words are letters and digits only: nothing to escape.
+                format!("(?:{})", words.join("|"))
+            };
+            let regexes: Vec<(usize, String)> = forms
+                .iter()
+                .enumerate()
+                .map(|(i, fs)| (i, alternation(fs)))
+                .collect();
+            let phrase = |terms: Vec<(usize, String)>| -> Box<dyn Query> {
+                let mut q = RegexPhraseQuery::new_with_offset(f.text, terms);
+                if let Some(s) = slop {
+                    q.set_slop(s);
+                }
+                Box::new(q)
+            };
+            let placed: Box<dyn Query> = match slop {
+                Some(_) if regexes.len() == 2 => {
+                    let rev = vec![(0, regexes[1].1.clone()), (1, regexes[0].1.clone())];
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, phrase(regexes.clone())),
+                        (Occur::Should, phrase(rev)),
+                    ]))
+                }
+                _ => phrase(regexes),
+            };
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, Box::new(ConstScoreQuery::new(placed, 0.0)))];
+            for fs in &forms {
+                clauses.push((Occur::Must, stem_query(vec![f.text], fs)));
+            }
+            Box::new(BooleanQuery::new(clauses))
+        };
+        Some(in_language(&f, code, q))
     }
 
     /// Fields (with boosts) a ranked clause restricted to `field` searches; `None` = the default set.
@@ -428,9 +513,9 @@ impl Planner<'_> {
         match field {
             None | Some(FieldName::Text) => {
                 v.push((f.text, None, 1.0));
-                for (code, sf) in &f.stemmed {
+                for (code, _) in analyzers::STEMMED {
                     if langs.is_empty() || langs.iter().any(|l| l == code) {
-                        v.push((*sf, Some(*code), 0.9));
+                        v.push((f.text, Some(*code), 0.9));
                     }
                 }
                 if field.is_none() {
@@ -949,22 +1034,13 @@ impl Planner<'_> {
                 if any_stop {
                     continue;
                 }
-                let present = match f.stemmed_field(&lang) {
-                    Some(field) => {
-                        let code = analyzers::STEMMED
-                            .iter()
-                            .find(|(c, _)| *c == lang)
-                            .map(|(c, _)| *c)
-                            .expect("a stemmed language");
-                        let terms = self.terms(Some(code), w);
-                        !terms.is_empty()
-                            && terms.iter().all(|t| {
-                                self.e
-                                    .searcher
-                                    .doc_freq(&Term::from_field_text(field, t))
-                                    .unwrap_or(0)
-                                    > 0
-                            })
+                let stemmed = analyzers::STEMMED.iter().find(|(c, _)| *c == lang);
+                let present = match stemmed {
+                    Some((code, _)) => {
+                        let words = self.terms(None, w);
+                        let k = self.stem_key(code).expect("a stemmed language");
+                        let keys: Vec<String> = words.iter().map(|t| k.key(t)).collect();
+                        !keys.is_empty() && keys.iter().all(|s| self.e.lexicon.has(code, s))
                     }
                     // A language without a stemmer: the word in its passages' base text.
                     None => {
@@ -1004,6 +1080,36 @@ impl Planner<'_> {
         }
         winners.into_iter().map(|x| x.0.clone()).collect()
     }
+}
+
+/// The passages holding a word of `forms` (one stem's words) in `fields`, scored as one term.
+fn stem_query(fields: Vec<Field>, forms: &[Form]) -> Box<dyn Query> {
+    let passages = forms.iter().map(|x| x.passages).sum();
+    let words = forms.iter().map(|x| x.word.clone()).collect();
+    Box::new(StemQuery::new(fields, words, passages))
+}
+
+/// One stem in the passages of language `code`: its words in the heading and the text, scored as
+/// one field (what the stemmed copy of heading and text answered before the lexicon).
+pub(crate) fn stem_clause(f: &Fields, code: &str, forms: &[Form]) -> Box<dyn Query> {
+    in_language(f, code, stem_query(vec![f.heading, f.text], forms))
+}
+
+/// `q` in the passages of language `code` only (the filter adds nothing to the score).
+fn in_language(f: &Fields, code: &str, q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, q),
+        (
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.language, code),
+                    IndexRecordOption::Basic,
+                )),
+                0.0,
+            )),
+        ),
+    ]))
 }
 
 fn phrase_or_term(field: Field, terms: &[String], slop: Option<u32>) -> Option<Box<dyn Query>> {
@@ -1095,6 +1201,7 @@ impl Engine {
         }
         let mut languages: Vec<String> = languages.into_iter().collect();
         languages.sort();
+        let lexicon = Lexicon::open(&open.generation)?;
         Ok(Engine {
             open,
             searcher,
@@ -1102,6 +1209,7 @@ impl Engine {
             stem,
             stop,
             columns,
+            lexicon,
             languages,
             taxonomy,
             analyses: highlight::AnalysisPool::default(),
@@ -1111,6 +1219,15 @@ impl Engine {
 
     pub fn fields(&self) -> &Fields {
         &self.open.fields
+    }
+
+    /// The lexicon's words of the folded word `word`'s stem in `code`'s passages (none when `code`
+    /// has no stemmer or the index has no such word).
+    pub(crate) fn stem_forms(&self, code: &str, word: &str) -> Vec<Form> {
+        match StemKey::of(code) {
+            Some(mut k) => self.lexicon.forms(code, &k.key(word)),
+            None => Vec::new(),
+        }
     }
 
     /// The searcher of the open index (term statistics for `situation`).
@@ -1131,6 +1248,7 @@ impl Engine {
             mode,
             query_langs: Vec::new(),
             expansions: Expansions::new(),
+            stem_keys: HashMap::new(),
             deadline,
         }
     }
@@ -1407,6 +1525,7 @@ impl Engine {
             searcher: &self.searcher,
             fields: self.fields(),
             columns: &self.columns,
+            lexicon: &self.lexicon,
         };
         rules::rank(&rules::default_rules(), &ctx, &mut cands)?;
 

@@ -423,14 +423,16 @@ impl Engine {
                 }
             }
             Some(p) => {
-                let stem_field = lang.and_then(|l| f.stemmed_field(l));
                 for g in &p.terms {
                     let mut alts: Vec<Box<dyn Query>> = vec![
                         boosted(term_query(f.text, &g.base), 1.0),
                         boosted(term_query(f.heading, &g.base), 1.5),
                     ];
-                    if let Some(sf) = stem_field {
-                        alts.push(boosted(term_query(sf, &g.stem), 0.9));
+                    if let Some(l) = lang {
+                        let forms = self.stem_forms(l, &g.base);
+                        if !forms.is_empty() {
+                            alts.push(boosted(super::stem_clause(&f, l, &forms), 0.9));
+                        }
                     }
                     let q = DisjunctionMaxQuery::with_tie_breaker(alts, 0.2);
                     should.push((Occur::Should, boosted(Box::new(q), g.weight)));
@@ -647,7 +649,7 @@ impl Engine {
         let desc = TextAnalysis::new(lang.unwrap_or("")).analyze(text);
         // Statistics of the description's language: its passages' stemmed field (only passages
         // of that language are indexed there), else the base text field over the whole index.
-        let stem_field = lang.and_then(|l| f.stemmed_field(l));
+        let stemmed = lang.filter(|l| STEMMED.iter().any(|(c, _)| c == l));
         let n_all = searcher.num_docs().max(1);
         let n = match lang {
             Some(l) => searcher
@@ -655,9 +657,16 @@ impl Engine {
                 .max(1),
             None => n_all,
         };
-        let df_of = |t: &str, stem: &str| -> Result<u64, SearchError> {
-            Ok(match stem_field {
-                Some(sf) => searcher.doc_freq(&Term::from_field_text(sf, stem))?,
+        // A stem's passages in the language, from the lexicon (the sum over its words, at most
+        // the language's passages).
+        let df_of = |t: &str, _stem: &str| -> Result<u64, SearchError> {
+            Ok(match stemmed {
+                Some(l) => self
+                    .stem_forms(l, t)
+                    .iter()
+                    .map(|x| x.passages)
+                    .sum::<u64>()
+                    .min(n),
                 None => searcher.doc_freq(&Term::from_field_text(f.text, t))?,
             })
         };
@@ -739,7 +748,7 @@ impl Engine {
             let Some((base, base_df)) = best else {
                 continue;
             };
-            let df = if stem_field.is_some() {
+            let df = if stemmed.is_some() {
                 df_of(&base, &stem)?
             } else {
                 base_df

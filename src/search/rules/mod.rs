@@ -54,6 +54,8 @@ pub struct Context<'a> {
     pub fields: &'a Fields,
     /// Per segment: the fast columns (citation, heading, passage id) rules read on demand.
     pub columns: &'a [Columns],
+    /// The generation's stem lexicon (the words of a stem, per language).
+    pub lexicon: &'a crate::index::lexicon::Lexicon,
 }
 
 impl Context<'_> {

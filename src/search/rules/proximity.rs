@@ -1,6 +1,6 @@
 //! `proximity`: passages where the query's words stand close together rank higher. The window
-//! is measured on the index's positions (the stemmed field of the passage's language, else the
-//! base text field), never by re-reading the text.
+//! is measured on the index's positions of the text field (a word stands for every word of its
+//! stem in the passage's language, from the stem lexicon), never by re-reading the text.
 
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::schema::IndexRecordOption;
@@ -8,6 +8,7 @@ use tantivy::{DocSet, Term};
 
 use super::{Candidate, Context, Rule};
 use crate::index::analyzers::{self, STEMMED};
+use crate::index::lexicon::StemKey;
 use crate::search::highlight::positive_leaves;
 use crate::search::query::{Node, WordKind};
 use crate::search::SearchError;
@@ -73,6 +74,7 @@ impl Rule for Proximity {
                 y.addr.doc_id,
             ))
         });
+        let mut base = analyzers::base_analyzer();
         let mut start = 0;
         while start < order.len() {
             let first = &cands[order[start]];
@@ -85,41 +87,48 @@ impl Rule for Proximity {
                 end += 1;
             }
             let seg = ctx.searcher.segment_reader(seg_ord);
+            // Each leaf's words: the forms of its stem in the candidates' language (the lexicon),
+            // or the word itself in a language without a stemmer; positions of the text field.
             let stemmed = STEMMED.iter().find(|(l, _)| *l == lang);
-            let (field, mut analyzer) = match stemmed {
-                Some((code, l)) => (
-                    ctx.fields
-                        .stemmed_field(code)
-                        .expect("a field per stemmed language"),
-                    analyzers::stem_analyzer(*l),
-                ),
-                None => (ctx.fields.text, analyzers::base_analyzer()),
-            };
+            let mut stem = stemmed.map(|(_, l)| StemKey::new(*l));
+            let field = ctx.fields.text;
             let inv = seg.inverted_index(field)?;
-            let mut postings: Vec<Option<SegmentPostings>> = Vec::new();
+            let mut postings: Vec<Vec<SegmentPostings>> = Vec::new();
             for t in &texts {
-                let term = analyzers::analyze(&mut analyzer, t).into_iter().next();
-                postings.push(match term {
-                    Some(term) => inv.read_postings(
-                        &Term::from_field_text(field, &term),
-                        IndexRecordOption::WithFreqsAndPositions,
-                    )?,
-                    None => None,
-                });
+                let mut lists = Vec::new();
+                if let Some(word) = analyzers::analyze(&mut base, t).into_iter().next() {
+                    let words: Vec<String> = match (stemmed, stem.as_mut()) {
+                        (Some((code, _)), Some(a)) => ctx
+                            .lexicon
+                            .forms(code, &a.key(&word))
+                            .into_iter()
+                            .map(|f| f.word)
+                            .collect(),
+                        _ => vec![word],
+                    };
+                    for w in words {
+                        lists.extend(inv.read_postings(
+                            &Term::from_field_text(field, &w),
+                            IndexRecordOption::WithFreqsAndPositions,
+                        )?);
+                    }
+                }
+                postings.push(lists);
             }
             for &ci in &order[start..end] {
                 let doc = cands[ci].addr.doc_id;
                 let mut lists = Vec::with_capacity(postings.len());
-                for p in postings.iter_mut() {
+                for leaf in postings.iter_mut() {
                     let mut v = Vec::new();
-                    if let Some(p) = p {
+                    for p in leaf.iter_mut() {
                         if p.doc() < doc {
                             p.seek(doc);
                         }
                         if p.doc() == doc {
-                            p.positions(&mut v);
+                            p.append_positions_with_offset(0, &mut v);
                         }
                     }
+                    v.sort_unstable();
                     lists.push(v);
                 }
                 if let Some(w) = min_window(&lists) {
