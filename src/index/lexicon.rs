@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use tantivy::directory::OwnedBytes;
+use tantivy::directory::{Directory, FileSlice, MmapDirectory};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{AsciiFoldingFilter, Language, RawTokenizer, Stemmer, TextAnalyzer};
 use tantivy::{Index, Term};
@@ -224,28 +224,51 @@ pub struct Form {
 }
 
 impl Lexicon {
-    /// Read the lexicon of `generation`; a missing or damaged file makes the generation damaged
-    /// (`cyberlex build` rebuilds it).
+    /// Open the lexicon of `generation` (memory-mapped); a missing or unreadable file makes the
+    /// generation damaged (`cyberlex build` rebuilds it). The checksum is verified by
+    /// [`Lexicon::verify`], with the segments' (a reader trusts a generation whose files are as
+    /// they were when it was last verified).
     pub fn open(generation: &Path) -> Result<Lexicon, super::IndexError> {
-        let path = generation.join(LEXICON_FILE);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| super::corrupt(generation, format!("{LEXICON_FILE}: {e}")))?;
-        Lexicon::from_bytes(bytes)
+        Lexicon::open_slice(generation)
+            .and_then(|slice| Lexicon::from_slice(slice, false))
             .map_err(|e| super::corrupt(generation, format!("{LEXICON_FILE}: {e}")))
     }
 
-    /// A lexicon from the bytes [`build`] wrote; an error if they are damaged (CRC mismatch).
-    pub fn from_bytes(mut bytes: Vec<u8>) -> Result<Lexicon, String> {
-        if bytes.len() < 24 {
-            return Err(format!("{} bytes: too short for a lexicon", bytes.len()));
+    /// Open the lexicon of `generation` and verify its checksum.
+    pub fn verify(generation: &Path) -> Result<Lexicon, super::IndexError> {
+        Lexicon::open_slice(generation)
+            .and_then(|slice| Lexicon::from_slice(slice, true))
+            .map_err(|e| super::corrupt(generation, format!("{LEXICON_FILE}: {e}")))
+    }
+
+    fn open_slice(generation: &Path) -> Result<FileSlice, String> {
+        let dir = MmapDirectory::open(generation).map_err(|e| e.to_string())?;
+        dir.open_read(Path::new(LEXICON_FILE))
+            .map_err(|e| e.to_string())
+    }
+
+    /// A lexicon from the bytes [`build`] wrote, checked; an error if they are damaged.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Lexicon, String> {
+        Lexicon::from_slice(FileSlice::from(bytes), true)
+    }
+
+    fn from_slice(slice: FileSlice, verify: bool) -> Result<Lexicon, String> {
+        let len = slice.num_bytes().get_bytes() as usize;
+        if len < 24 {
+            return Err(format!("{len} bytes: too short for a lexicon"));
         }
-        let crc = bytes.split_off(bytes.len() - 4);
-        if crc32fast::hash(&bytes).to_le_bytes()[..] != crc[..] {
-            return Err("checksum mismatch: the file is damaged".into());
+        let (table, crc) = slice.split(len - 4);
+        if verify {
+            let bytes = table.read_bytes().map_err(|e| e.to_string())?;
+            let crc = crc.read_bytes().map_err(|e| e.to_string())?;
+            if crc32fast::hash(bytes.as_slice()).to_le_bytes()[..] != crc.as_slice()[..] {
+                return Err("checksum mismatch: the file is damaged".into());
+            }
         }
-        let table = std::panic::catch_unwind(|| Dictionary::from_bytes(OwnedBytes::new(bytes)))
-            .map_err(|_| "not a lexicon".to_string())?
-            .map_err(|e| e.to_string())?;
+        let table =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Dictionary::open(table)))
+                .map_err(|_| "not a lexicon".to_string())?
+                .map_err(|e| e.to_string())?;
         Ok(Lexicon { table })
     }
 

@@ -284,7 +284,7 @@ fn check(generation: &Path, checksums: bool) -> Result<(Index, IndexReader), Ind
     // The stem lexicon: its checksum with the segments' (the engine that opens the generation
     // reads it, and checks it again).
     if checksums {
-        lexicon::Lexicon::open(generation)?;
+        lexicon::Lexicon::verify(generation)?;
     } else if !generation.join(lexicon::LEXICON_FILE).is_file() {
         return Err(corrupt(
             generation,

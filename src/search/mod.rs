@@ -299,6 +299,8 @@ pub struct Engine {
     columns: Vec<Columns>,
     /// The generation's stem lexicon: the words of each stem, per language.
     pub(crate) lexicon: Lexicon,
+    /// Stem keys per language for [`Engine::stem_forms`], made on first use.
+    stem_keys: std::sync::Mutex<HashMap<String, StemKey>>,
     /// Languages present in the index.
     pub languages: Vec<String>,
     pub taxonomy: TaxonomyCell,
@@ -1210,6 +1212,7 @@ impl Engine {
             stop,
             columns,
             lexicon,
+            stem_keys: Default::default(),
             languages,
             taxonomy,
             analyses: highlight::AnalysisPool::default(),
@@ -1224,10 +1227,18 @@ impl Engine {
     /// The lexicon's words of the folded word `word`'s stem in `code`'s passages (none when `code`
     /// has no stemmer or the index has no such word).
     pub(crate) fn stem_forms(&self, code: &str, word: &str) -> Vec<Form> {
-        match StemKey::of(code) {
-            Some(mut k) => self.lexicon.forms(code, &k.key(word)),
-            None => Vec::new(),
-        }
+        let key = {
+            let mut keys = self.stem_keys.lock().unwrap_or_else(|e| e.into_inner());
+            if !keys.contains_key(code) {
+                match StemKey::of(code) {
+                    Some(k) => keys.insert(code.to_string(), k),
+                    None => return Vec::new(),
+                };
+            }
+            keys.get_mut(code).map(|k| k.key(word))
+        };
+        key.map(|k| self.lexicon.forms(code, &k))
+            .unwrap_or_default()
     }
 
     /// The searcher of the open index (term statistics for `situation`).
