@@ -164,8 +164,8 @@ pub fn build(index: &Index) -> tantivy::Result<Vec<u8>> {
     for c in all {
         match merged.last_mut() {
             Some(m) if m.0 == c.0 && m.1 == c.1 => {
-                m.2 += c.2;
-                m.3 += c.3;
+                m.2 = m.2.saturating_add(c.2);
+                m.3 = m.3.saturating_add(c.3);
             }
             _ => merged.push(c),
         }

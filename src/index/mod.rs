@@ -281,8 +281,8 @@ fn check(generation: &Path, checksums: bool) -> Result<(Index, IndexReader), Ind
             ),
         ));
     }
-    // The stem lexicon: its checksum with the segments' (the engine that opens the generation
-    // reads it, and checks it again).
+    // The stem lexicon: its checksum with the segments'; where those are skipped (the stamp
+    // holds), only that it is there (the engine maps it and reads its footer).
     if checksums {
         lexicon::Lexicon::verify(generation)?;
     } else if !generation.join(lexicon::LEXICON_FILE).is_file() {
@@ -541,7 +541,11 @@ impl NewGeneration {
             path: self.path.clone(),
             source,
         })?;
-        self.write_file(lexicon::LEXICON_FILE, &bytes)
+        // Durable before the generation is published: it cannot be opened without it.
+        let p = self.path.join(lexicon::LEXICON_FILE);
+        let mut f = File::create(&p).map_err(io(&p))?;
+        f.write_all(&bytes).map_err(io(&p))?;
+        f.sync_all().map_err(io(&p))
     }
 
     /// Make this generation the current one, atomically; remove the previous ones. The stem

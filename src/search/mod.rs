@@ -447,8 +447,8 @@ impl Planner<'_> {
     }
 
     /// `text` stemmed, in the passages of language `code`: each word matches any word of its stem
-    /// ([`StemQuery`], in the text and the heading); several words must also stand together (as
-    /// [`phrase_or_term`] places them, checked on the text's positions), scored by their stems.
+    /// ([`StemQuery`], in the heading and the text); several words must also stand together (as
+    /// [`phrase_or_term`] places them, in the heading or in the text), scored by their stems.
     /// `None` when a word has no form in the index.
     fn stemmed_query(
         &mut self,
@@ -461,43 +461,40 @@ impl Planner<'_> {
             return None;
         }
         let f = self.e.fields().clone();
-        let q: Box<dyn Query> = if forms.len() == 1 {
+        if forms.len() == 1 {
             return Some(stem_clause(&f, code, &forms[0]));
-        } else {
-            let alternation = |forms: &[Form]| {
-                let words: Vec<&str> = forms.iter().map(|x| x.word.as_str()).collect();
-                // Index words are letters and digits only: nothing to escape.
-                format!("(?:{})", words.join("|"))
-            };
-            let regexes: Vec<(usize, String)> = forms
-                .iter()
-                .enumerate()
-                .map(|(i, fs)| (i, alternation(fs)))
-                .collect();
-            let phrase = |terms: Vec<(usize, String)>| -> Box<dyn Query> {
-                let mut q = RegexPhraseQuery::new_with_offset(f.text, terms);
+        }
+        let alternation = |forms: &[Form]| {
+            let words: Vec<String> = forms.iter().map(|x| regex::escape(&x.word)).collect();
+            format!("(?:{})", words.join("|"))
+        };
+        let regexes: Vec<(usize, String)> = forms
+            .iter()
+            .enumerate()
+            .map(|(i, fs)| (i, alternation(fs)))
+            .collect();
+        // The words stand together in the heading or in the text, as `phrase_or_term` places them.
+        let mut placed: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for field in [f.heading, f.text] {
+            let mut orders = vec![regexes.clone()];
+            if slop.is_some() && regexes.len() == 2 {
+                orders.push(vec![(0, regexes[1].1.clone()), (1, regexes[0].1.clone())]);
+            }
+            for terms in orders {
+                let mut q = RegexPhraseQuery::new_with_offset(field, terms);
                 if let Some(s) = slop {
                     q.set_slop(s);
                 }
-                Box::new(q)
-            };
-            let placed: Box<dyn Query> = match slop {
-                Some(_) if regexes.len() == 2 => {
-                    let rev = vec![(0, regexes[1].1.clone()), (1, regexes[0].1.clone())];
-                    Box::new(BooleanQuery::new(vec![
-                        (Occur::Should, phrase(regexes.clone())),
-                        (Occur::Should, phrase(rev)),
-                    ]))
-                }
-                _ => phrase(regexes),
-            };
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-                vec![(Occur::Must, Box::new(ConstScoreQuery::new(placed, 0.0)))];
-            for fs in &forms {
-                clauses.push((Occur::Must, stem_query(vec![f.text], fs)));
+                placed.push((Occur::Should, Box::new(q)));
             }
-            Box::new(BooleanQuery::new(clauses))
-        };
+        }
+        let placed: Box<dyn Query> = Box::new(BooleanQuery::new(placed));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(ConstScoreQuery::new(placed, 0.0)))];
+        for fs in &forms {
+            clauses.push((Occur::Must, stem_query(vec![f.heading, f.text], fs)));
+        }
+        let q: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
         Some(in_language(&f, code, q))
     }
 

@@ -36,14 +36,17 @@ impl StemQuery {
 
 impl Query for StemQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let bm25 = match enable_scoring.searcher() {
-            Some(searcher) if enable_scoring.is_scoring_enabled() => {
-                let docs = searcher.num_docs().max(1);
+        // The statistics tantivy's own term queries use (deleted passages included), so the
+        // stem's score is on their scale.
+        let bm25 = match enable_scoring {
+            EnableScoring::Enabled {
+                statistics_provider,
+                ..
+            } => {
+                let docs = statistics_provider.total_num_docs()?.max(1);
                 let mut tokens = 0u64;
-                for seg in searcher.segment_readers() {
-                    for f in &self.fields {
-                        tokens += seg.inverted_index(*f)?.total_num_tokens();
-                    }
+                for f in &self.fields {
+                    tokens += statistics_provider.total_num_tokens(*f)?;
                 }
                 let avg = tokens as f32 / docs as f32;
                 Some(Bm25Weight::for_one_term(
@@ -52,7 +55,7 @@ impl Query for StemQuery {
                     avg,
                 ))
             }
-            _ => None,
+            EnableScoring::Disabled { .. } => None,
         };
         Ok(Box::new(StemWeight {
             fields: self.fields.clone(),
