@@ -558,6 +558,14 @@ fn current_generation(index: &Path) -> PathBuf {
 
 /// A search of the fixture's index fails (exit 2) with an error saying all of `says`; the next
 /// build of `m` is not up to date, and the search works again.
+/// A fixture holding the good invented document and a manifest of it.
+fn good_fixture() -> (Fixture, PathBuf) {
+    let f = Fixture::new();
+    f.file("good.md", GOOD);
+    let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
+    (f, m)
+}
+
 fn refused_then_rebuilt(f: &Fixture, m: &Path, says: &[&str], what: &str) {
     let out = f.cli(&["search", "zorblatt"]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -646,9 +654,7 @@ fn each_hostile_document_fails_alone_within_its_budget() {
 
 #[test]
 fn a_document_over_its_memory_budget_kills_its_worker_not_the_build() {
-    let f = Fixture::new();
-    f.file("good.md", GOOD);
-    let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
+    let (f, m) = good_fixture();
     // 16 MiB of address space is less than any process needs: the worker dies at once.
     let out = f.build(&m, &["--doc-memory", "16"]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -665,9 +671,7 @@ fn a_document_over_its_memory_budget_kills_its_worker_not_the_build() {
 
 #[test]
 fn the_index_checks_itself_and_build_repairs_it() {
-    let f = Fixture::new();
-    f.file("good.md", GOOD);
-    let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
+    let (f, m) = good_fixture();
     report(&f.build(&m, &[]));
     let gen = f.index.join(&generations(&f.index)[0]);
     // Readers take no lock: a lock file tantivy could not create does not stop a search.
@@ -750,9 +754,7 @@ fn the_index_checks_itself_and_build_repairs_it() {
 
 #[test]
 fn an_index_of_an_earlier_format_says_so_and_build_rebuilds_it() {
-    let f = Fixture::new();
-    f.file("good.md", GOOD);
-    let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
+    let (f, m) = good_fixture();
     report(&f.build(&m, &[]));
     let marker = || current_generation(&f.index).join(".cyberlex-generation");
     let written = std::fs::read_to_string(marker()).unwrap();
@@ -773,9 +775,7 @@ fn an_index_of_an_earlier_format_says_so_and_build_rebuilds_it() {
 
 #[test]
 fn a_generation_whose_stem_lexicon_is_missing_or_damaged_is_reported_and_rebuilt() {
-    let f = Fixture::new();
-    f.file("good.md", GOOD);
-    let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
+    let (f, m) = good_fixture();
     report(&f.build(&m, &[]));
     let lexicon = || current_generation(&f.index).join("lexicon.sst");
     assert!(lexicon().is_file());
@@ -791,9 +791,7 @@ fn a_generation_whose_stem_lexicon_is_missing_or_damaged_is_reported_and_rebuilt
 
 #[test]
 fn build_refuses_a_directory_that_is_not_an_index_and_removes_only_its_own() {
-    let f = Fixture::new();
-    f.file("good.md", GOOD);
-    let m = f.manifest("m.toml", &[("xx-good", "good.md", "md")]);
+    let (f, m) = good_fixture();
     std::fs::create_dir_all(f.index.join("gen-precious")).unwrap();
     std::fs::write(f.index.join("gen-precious/notes.txt"), b"invented notes").unwrap();
     let out = f.build(&m, &[]);

@@ -304,21 +304,12 @@ impl Lexicon {
             .into_stream()
             .is_ok_and(|mut s| s.advance())
     }
+}
 
-    /// Passages of `lang` with a word of stem `stem`, estimated as the sum over its words (a
-    /// passage holding two forms counts twice).
-    pub fn passages(&self, lang: &str, stem: &str) -> u64 {
-        self.forms(lang, stem).iter().map(|f| f.passages).sum()
-    }
-
-    /// Entries (language, stem, word) of the lexicon.
-    pub fn len(&self) -> usize {
-        self.table.num_terms()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+/// Passages with a word of a stem, estimated from its `forms` as the sum over the words (a passage
+/// holding two of them counts twice).
+pub fn passages(forms: &[Form]) -> u64 {
+    forms.iter().map(|f| f.passages).sum()
 }
 
 #[cfg(test)]
@@ -361,7 +352,7 @@ mod tests {
         assert!(words.contains(&"intercepts".to_string()), "{words:?}");
         assert!(words.contains(&"intercepted".to_string()), "{words:?}");
         let signal = stem.key("signals");
-        assert_eq!(lex.passages("en", &signal), 3);
+        assert_eq!(passages(&lex.forms("en", &signal)), 3);
         // German passages' words are under German stems only.
         assert!(
             !lex.has("de", &signal) || lex.forms("de", &signal).iter().all(|f| f.word == "signale")

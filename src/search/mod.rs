@@ -44,7 +44,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::corpus::taxonomy::{contains_phrase, fold};
 use crate::corpus::Taxonomy;
-use crate::index::lexicon::{Form, Lexicon, StemKey};
+use crate::index::lexicon::{self, Form, Lexicon, StemKey};
 use crate::index::schema::{
     FAST_CITATION, FAST_DOC_ID, FAST_HEADING, FAST_KIND, FAST_LANGUAGE, FAST_PASSAGE_ID,
 };
@@ -299,7 +299,7 @@ pub struct Engine {
     columns: Vec<Columns>,
     /// The generation's stem lexicon: the words of each stem, per language.
     pub(crate) lexicon: Lexicon,
-    /// Stem keys per language for [`Engine::stem_forms`], made on first use.
+    /// Stem keys per language ([`Engine::stem_forms`], [`Engine::has_stem`]), made on first use.
     stem_keys: std::sync::Mutex<HashMap<String, StemKey>>,
     /// Languages present in the index.
     pub languages: Vec<String>,
@@ -390,8 +390,6 @@ struct Planner<'e> {
     /// Ranked mode: the languages the query is written in (empty: all).
     query_langs: Vec<String>,
     expansions: Expansions,
-    /// Stem keys per language, made on first use.
-    stem_keys: HashMap<&'static str, StemKey>,
     deadline: Arc<Deadline>,
 }
 
@@ -431,19 +429,7 @@ impl Planner<'_> {
     /// Per word of `text`: the words of its stem in `code`'s passages (the lexicon's forms).
     fn stem_forms(&mut self, code: &'static str, text: &str) -> Vec<Vec<Form>> {
         let words = self.terms(None, text);
-        let Some(k) = self.stem_key(code) else {
-            return Vec::new();
-        };
-        let keys: Vec<String> = words.iter().map(|w| k.key(w)).collect();
-        keys.iter().map(|s| self.e.lexicon.forms(code, s)).collect()
-    }
-
-    /// The stem keys of `code` (a language of [`analyzers::STEMMED`]), made on first use.
-    fn stem_key(&mut self, code: &'static str) -> Option<&mut StemKey> {
-        if !self.stem_keys.contains_key(code) {
-            self.stem_keys.insert(code, StemKey::of(code)?);
-        }
-        self.stem_keys.get_mut(code)
+        words.iter().map(|w| self.e.stem_forms(code, w)).collect()
     }
 
     /// `text` stemmed, in the passages of language `code`: each word matches any word of its stem
@@ -689,16 +675,7 @@ impl Planner<'_> {
         if self.query_langs.is_empty() || field == f.citation {
             return q;
         }
-        Box::new(BooleanQuery::new(vec![
-            (Occur::Must, q),
-            (
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(
-                    any_of(f.language, &self.query_langs),
-                    0.0,
-                )),
-            ),
-        ]))
+        in_languages(f, &self.query_langs, q)
     }
 
     fn plan(&mut self, node: &Node, langs: &[String]) -> Result<Box<dyn Query>, QueryError> {
@@ -1037,9 +1014,7 @@ impl Planner<'_> {
                 let present = match stemmed {
                     Some((code, _)) => {
                         let words = self.terms(None, w);
-                        let k = self.stem_key(code).expect("a stemmed language");
-                        let keys: Vec<String> = words.iter().map(|t| k.key(t)).collect();
-                        !keys.is_empty() && keys.iter().all(|s| self.e.lexicon.has(code, s))
+                        !words.is_empty() && words.iter().all(|t| self.e.has_stem(code, t))
                     }
                     // A language without a stemmer: the word in its passages' base text.
                     None => {
@@ -1083,7 +1058,7 @@ impl Planner<'_> {
 
 /// The passages holding a word of `forms` (one stem's words) in `fields`, scored as one term.
 fn stem_query(fields: Vec<Field>, forms: &[Form]) -> Box<dyn Query> {
-    let passages = forms.iter().map(|x| x.passages).sum();
+    let passages = lexicon::passages(forms);
     let words = forms.iter().map(|x| x.word.clone()).collect();
     Box::new(StemQuery::new(fields, words, passages))
 }
@@ -1096,17 +1071,16 @@ pub(crate) fn stem_clause(f: &Fields, code: &str, forms: &[Form]) -> Box<dyn Que
 
 /// `q` in the passages of language `code` only (the filter adds nothing to the score).
 fn in_language(f: &Fields, code: &str, q: Box<dyn Query>) -> Box<dyn Query> {
+    in_languages(f, &[code.to_string()], q)
+}
+
+/// `q` in the passages of `langs` only (the filter adds nothing to the score).
+fn in_languages(f: &Fields, langs: &[String], q: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(vec![
         (Occur::Must, q),
         (
             Occur::Must,
-            Box::new(ConstScoreQuery::new(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.language, code),
-                    IndexRecordOption::Basic,
-                )),
-                0.0,
-            )),
+            Box::new(ConstScoreQuery::new(any_of(f.language, langs), 0.0)),
         ),
     ]))
 }
@@ -1221,21 +1195,28 @@ impl Engine {
         &self.open.fields
     }
 
+    /// The stem key of the folded word `word` in language `code` (`None` without a stemmer), from
+    /// the engine's stem keys, made on first use.
+    fn stem_of(&self, code: &str, word: &str) -> Option<String> {
+        let mut keys = self.stem_keys.lock().unwrap_or_else(|e| e.into_inner());
+        if !keys.contains_key(code) {
+            keys.insert(code.to_string(), StemKey::of(code)?);
+        }
+        keys.get_mut(code).map(|k| k.key(word))
+    }
+
     /// The lexicon's words of the folded word `word`'s stem in `code`'s passages (none when `code`
     /// has no stemmer or the index has no such word).
     pub(crate) fn stem_forms(&self, code: &str, word: &str) -> Vec<Form> {
-        let key = {
-            let mut keys = self.stem_keys.lock().unwrap_or_else(|e| e.into_inner());
-            if !keys.contains_key(code) {
-                match StemKey::of(code) {
-                    Some(k) => keys.insert(code.to_string(), k),
-                    None => return Vec::new(),
-                };
-            }
-            keys.get_mut(code).map(|k| k.key(word))
-        };
-        key.map(|k| self.lexicon.forms(code, &k))
+        self.stem_of(code, word)
+            .map(|k| self.lexicon.forms(code, &k))
             .unwrap_or_default()
+    }
+
+    /// Does a passage of `code` hold a word of the folded word `word`'s stem?
+    pub(crate) fn has_stem(&self, code: &str, word: &str) -> bool {
+        self.stem_of(code, word)
+            .is_some_and(|k| self.lexicon.has(code, &k))
     }
 
     /// The searcher of the open index (term statistics for `situation`).
@@ -1256,7 +1237,6 @@ impl Engine {
             mode,
             query_langs: Vec::new(),
             expansions: Expansions::new(),
-            stem_keys: HashMap::new(),
             deadline,
         }
     }

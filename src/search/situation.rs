@@ -647,8 +647,8 @@ impl Engine {
         let searcher = self.searcher().clone();
         let lang = detect_language_among(text, &self.languages);
         let desc = TextAnalysis::new(lang.unwrap_or("")).analyze(text);
-        // Statistics of the description's language: its passages' stemmed field (only passages
-        // of that language are indexed there), else the base text field over the whole index.
+        // Statistics of the description's language: a stem's passages in it (the lexicon), else
+        // the base text field over the whole index.
         let stemmed = lang.filter(|l| STEMMED.iter().any(|(c, _)| c == l));
         let n_all = searcher.num_docs().max(1);
         let n = match lang {
@@ -659,14 +659,9 @@ impl Engine {
         };
         // A stem's passages in the language, from the lexicon (the sum over its words, at most
         // the language's passages).
-        let df_of = |t: &str, _stem: &str| -> Result<u64, SearchError> {
+        let df_of = |t: &str| -> Result<u64, SearchError> {
             Ok(match stemmed {
-                Some(l) => self
-                    .stem_forms(l, t)
-                    .iter()
-                    .map(|x| x.passages)
-                    .sum::<u64>()
-                    .min(n),
+                Some(l) => crate::index::lexicon::passages(&self.stem_forms(l, t)).min(n),
                 None => searcher.doc_freq(&Term::from_field_text(f.text, t))?,
             })
         };
@@ -682,7 +677,6 @@ impl Engine {
 
         // 1. salient terms, grouped by stem
         let mut groups: HashMap<String, (HashMap<String, usize>, usize)> = HashMap::new();
-        let mut stem_of: HashMap<String, String> = HashMap::new();
         let cues = Cues::builtin();
         let stop = |t: &crate::search::highlight::Tok| {
             !is_wordlike(&t.base)
@@ -728,7 +722,6 @@ impl Engine {
             let g = groups.entry(t.stem.clone()).or_default();
             *g.0.entry(t.base.clone()).or_default() += 1;
             g.1 += 1;
-            stem_of.insert(t.base.clone(), t.stem.clone());
         }
         let mut df_cache: HashMap<String, u64> = HashMap::new();
         let mut terms: Vec<Group> = Vec::new();
@@ -749,7 +742,7 @@ impl Engine {
                 continue;
             };
             let df = if stemmed.is_some() {
-                df_of(&base, &stem)?
+                df_of(&base)?
             } else {
                 base_df
             };
@@ -797,8 +790,7 @@ impl Engine {
                 if let Some(d) = df_cache.get(w) {
                     return Ok(*d);
                 }
-                let stem = stem_of.get(w).cloned().unwrap_or_else(|| w.to_string());
-                let d = df_of(w, &stem)?;
+                let d = df_of(w)?;
                 df_cache.insert(w.to_string(), d);
                 Ok(d)
             };
