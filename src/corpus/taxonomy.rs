@@ -268,12 +268,20 @@ struct Tagging {
     markers: BTreeMap<String, PhraseSet>,
     /// The element markers read in the text, in one automaton (owner = index in [`TEXT_MARKERS`]).
     text_markers: PhraseSet,
+    /// `(language, folded phrase)` of the `definitions` marker: what a definitions section's
+    /// heading opens with.
+    definitions: Vec<(String, String)>,
 }
 
 /// `(language, folded phrase)` of every phrase of a language → phrases map.
+/// A table's phrases per language, folded as the passages of that language are
+/// ([`fold`], then [`accents_of`]: an Italian `e'` in a phrase is the `è` the text is read as).
 fn folded_pairs(m: &BTreeMap<String, Vec<String>>) -> Vec<(String, String)> {
     m.iter()
-        .flat_map(|(lang, l)| l.iter().map(move |x| (lang.clone(), fold(x))))
+        .flat_map(|(lang, l)| {
+            l.iter()
+                .map(move |x| (lang.clone(), accents_of(fold(x), lang)))
+        })
         .collect()
 }
 
@@ -282,6 +290,7 @@ impl Tagging {
         concepts: &[Concept],
         markers: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
     ) -> Tagging {
+        let raw = markers;
         let labels = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.labels)), false);
         let terms = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.terms)), false);
         let acts = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.acts)), true);
@@ -312,6 +321,7 @@ impl Tagging {
             multiword,
             markers,
             text_markers,
+            definitions: raw.get("definitions").map(folded_pairs).unwrap_or_default(),
         }
     }
 }
@@ -407,6 +417,17 @@ impl Taxonomy {
                     && m.first_matches(&fold(c), 1, language)[0].is_some()
             })
             .map(|(c, _)| c)
+    }
+
+    /// Does `heading` open a definitions or interpretation section (the `definitions` marker, in
+    /// the passage's language — in every language when the taxonomy has none in that one)?
+    pub fn is_definitions_heading(&self, heading: &str, language: &str) -> bool {
+        let defs = &self.tagging().definitions;
+        let own = defs.iter().any(|(l, _)| l == language);
+        let h = accents_of(fold(heading), language);
+        defs.iter()
+            .filter(|(l, _)| !own || l == language)
+            .any(|(_, p)| h.starts_with(p.as_str()))
     }
 
     /// The built-in taxonomy (`corpus/taxonomy.toml`, read from its JSON copy: the same values,
@@ -1712,7 +1733,7 @@ mod tests {
         let t = Taxonomy::builtin();
         // Dutch "gericht" (aimed) is the German "Gericht" (court): no authority in Dutch.
         let v = |language| View {
-            heading: "Bevel tot bewaring",
+            heading: "Spoedbewaring",
             text: "De maatregel is gericht op verzonnen gegevens.",
             language,
             ..Default::default()

@@ -21,21 +21,17 @@ pub const ANCILLARY: f32 = 0.5;
 /// lawyer cites.
 pub const UNNUMBERED: f32 = 0.9;
 
-/// A definition (`s. 97 (“unauthorised access”)`, `Definition of …`) or a preamble.
-pub fn is_ancillary(citation: &str, heading: &str) -> bool {
-    let c = citation.to_lowercase();
-    let h = heading.to_lowercase();
+/// A definition (`s. 97 (“unauthorised access”)`, a section headed `Definitions`, `Tafsiran`,
+/// `定義` — the taxonomy's `definitions` marker), a preamble or a summary.
+pub fn is_ancillary(taxonomy: &Taxonomy, p: &Passage) -> bool {
+    let c = p.citation.to_lowercase();
     c.starts_with("preamble")
         || c.contains('“')
         || c.contains("(\"")
-        || h.starts_with("definition")
-        || h.starts_with("interpretation")
-        || h.starts_with("meaning of")
-        || h.starts_with("begriffsbestimmungen")
-        || h.starts_with("définitions")
         || c.starts_with("explanatory statement")
         || c.starts_with("summary")
         || c.starts_with("sommaire")
+        || taxonomy.is_definitions_heading(&p.heading, &p.language)
 }
 
 /// One provision, assessed against every concept whose wording it has.
@@ -136,7 +132,7 @@ pub fn assess_all(taxonomy: &Taxonomy, passages: Vec<Passage>) -> Vec<Assessed> 
                 outside_general_part: outside,
             });
             Assessed {
-                ancillary: is_ancillary(&p.citation, &p.heading),
+                ancillary: is_ancillary(taxonomy, p),
                 passage: p.clone(),
                 assessments,
             }
