@@ -367,11 +367,12 @@ fn lay_terms_reach_the_provisions() {
     }
 }
 
-/// The judged truth table (`eval/truth.toml`) scores at least what the issue asks of its
-/// held-out half (0.90 of provision cells right, 0.95 of "none" cells unmatched) on both halves:
-/// a change of the taxonomy or the decision that loses cells fails here, not in a later review.
+/// The judged truth table (`eval/truth.toml`) keeps its tune half at what the issue asks of
+/// the table (0.90 of provision cells right, 0.95 of "none" cells unmatched): a change of the
+/// taxonomy or the decision that loses cells fails here. The held-out half is reported by
+/// `cyberlex eval`, never asserted: a test on it would make it a second tune half.
 #[test]
-fn the_truth_table_keeps_its_accuracy() {
+fn the_truth_tables_tune_half_keeps_its_accuracy() {
     let Some(idx) = index() else { return };
     let table = cyberlex::bench::truth::TruthTable::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/truth.toml"),
@@ -379,16 +380,13 @@ fn the_truth_table_keeps_its_accuracy() {
     .unwrap();
     let mut e = Engine::open(idx).unwrap();
     let results = cyberlex::bench::truth::score(&mut e, &table).unwrap();
-    let splits = cyberlex::bench::truth::by_split(&results);
-    for split in ["tune", "heldout"] {
-        let s = splits[split];
-        assert!(
-            s.provision_accuracy() >= 0.90 && s.none_accuracy() >= 0.95,
-            "{split}: provision {}/{}, none {}/{}",
-            s.provision_right,
-            s.provision_cells,
-            s.none_right,
-            s.none_cells
-        );
-    }
+    let s = cyberlex::bench::truth::by_split(&results)["tune"];
+    assert!(
+        s.provision_accuracy() >= 0.90 && s.none_accuracy() >= 0.95,
+        "tune: provision {}/{}, none {}/{}",
+        s.provision_right,
+        s.provision_cells,
+        s.none_right,
+        s.none_cells
+    );
 }

@@ -391,6 +391,7 @@ pub const MARKERS: &[&str] = &[
     "object",
     "circumstance",
     "child",
+    "definitions",
 ];
 
 impl Taxonomy {
@@ -613,12 +614,12 @@ impl Taxonomy {
         let h = accents_of(fold(v.heading), lang);
         let t = accents_of(fold(v.text), lang);
         let ph = if h.is_empty() {
-            fold(v.parent_heading)
+            accents_of(fold(v.parent_heading), lang)
         } else {
             String::new()
         };
         let h_labels = tg.labels.longest_matches(&h, n);
-        let path = fold(&v.path.join(" / "));
+        let path = accents_of(fold(&v.path.join(" / ")), lang);
         let path_labels = tg.labels.first_matches(&path, n, "");
         let t_labels = tg.labels.first_matches(&t, n, "");
         let p_labels = tg.labels.first_matches(&ph, n, "");
