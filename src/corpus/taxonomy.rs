@@ -268,14 +268,11 @@ struct Tagging {
     markers: BTreeMap<String, PhraseSet>,
     /// The element markers read in the text, in one automaton (owner = index in [`TEXT_MARKERS`]).
     text_markers: PhraseSet,
-    /// `(language, folded phrase)` of the `definitions` marker: what a definitions section's
-    /// heading opens with.
-    definitions: Vec<(String, String)>,
 }
 
-/// `(language, folded phrase)` of every phrase of a language → phrases map.
-/// A table's phrases per language, folded as the passages of that language are
-/// ([`fold`], then [`accents_of`]: an Italian `e'` in a phrase is the `è` the text is read as).
+/// `(language, folded phrase)` of every phrase of a language → phrases map, folded as the
+/// passages of that language are ([`fold`], then [`accents_of`]: an Italian `e'` in a phrase is
+/// the `è` the text is read as).
 fn folded_pairs(m: &BTreeMap<String, Vec<String>>) -> Vec<(String, String)> {
     m.iter()
         .flat_map(|(lang, l)| {
@@ -290,7 +287,6 @@ impl Tagging {
         concepts: &[Concept],
         markers: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
     ) -> Tagging {
-        let raw = markers;
         let labels = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.labels)), false);
         let terms = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.terms)), false);
         let acts = PhraseSet::new(concepts.iter().map(|c| folded_pairs(&c.acts)), true);
@@ -321,7 +317,6 @@ impl Tagging {
             multiword,
             markers,
             text_markers,
-            definitions: raw.get("definitions").map(folded_pairs).unwrap_or_default(),
         }
     }
 }
@@ -423,12 +418,10 @@ impl Taxonomy {
     /// Does `heading` open a definitions or interpretation section (the `definitions` marker, in
     /// the passage's language — in every language when the taxonomy has none in that one)?
     pub fn is_definitions_heading(&self, heading: &str, language: &str) -> bool {
-        let defs = &self.tagging().definitions;
-        let own = defs.iter().any(|(l, _)| l == language);
-        let h = accents_of(fold(heading), language);
-        defs.iter()
-            .filter(|(l, _)| !own || l == language)
-            .any(|(_, p)| h.starts_with(p.as_str()))
+        self.tagging().markers.get("definitions").is_some_and(|m| {
+            m.positions(&accents_of(fold(heading), language), 0, language)
+                .contains(&0)
+        })
     }
 
     /// The built-in taxonomy (`corpus/taxonomy.toml`, read from its JSON copy: the same values,
@@ -1729,6 +1722,20 @@ mod tests {
     }
 
     // Invented passages throughout.
+    #[test]
+    fn a_definitions_heading_opens_with_the_marker_of_its_language() {
+        let t = Taxonomy::builtin();
+        assert!(t.is_definitions_heading("Interpretation", "en"));
+        assert!(t.is_definitions_heading("Tafsiran", "ms"));
+        assert!(t.is_definitions_heading("定義", "ja"));
+        // At the start only: a Korean heading with 정의 inside it is no definitions section.
+        assert!(!t.is_definitions_heading("조정의 효력", "ko"));
+        assert!(!t.is_definitions_heading("Offences: definition of terms", "en"));
+        // Another language's marker counts only where the language has none of its own.
+        assert!(!t.is_definitions_heading("Tafsiran", "en"));
+        assert!(t.is_definitions_heading("Definitions", "xx"));
+    }
+
     #[test]
     fn markers_count_in_their_own_language_only() {
         let t = Taxonomy::builtin();
