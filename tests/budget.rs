@@ -758,10 +758,14 @@ fn an_index_of_an_earlier_format_says_so_and_build_rebuilds_it() {
     report(&f.build(&m, &[]));
     let marker = || current_generation(&f.index).join(".cyberlex-generation");
     let written = std::fs::read_to_string(marker()).unwrap();
-    assert!(written.contains("index format 3"), "{written}");
-    // What builds of formats 2 (a stemmed copy of the text, no stem lexicon) and 1 (the marker
-    // without a format line) wrote.
-    for (format, line) in [("format 2", "index format 2\n"), ("format 1", "")] {
+    assert!(written.contains("index format 4"), "{written}");
+    // What builds of formats 3 (pre-tokenized breaks), 2 (a stemmed copy of the text, no stem
+    // lexicon) and 1 (the marker without a format line) wrote.
+    for (format, line) in [
+        ("format 3", "index format 3\n"),
+        ("format 2", "index format 2\n"),
+        ("format 1", ""),
+    ] {
         let first = written.lines().next().unwrap_or_default();
         std::fs::write(marker(), format!("{first}\n{line}")).unwrap();
         refused_then_rebuilt(

@@ -179,11 +179,22 @@ pub fn break_between(prev: Option<&str>, gap: &str) -> Break {
 }
 
 /// Token positions (as the index numbers them) where a sentence starts and where a paragraph
-/// starts, after the first. Indexed as the `s` and `p` terms of the `breaks` field, so `/s` and
-/// `/p` are verified from the index's positions, never by re-reading the text.
+/// starts, after the first; every paragraph start is a sentence start too.
 pub fn breaks(text: &str) -> (Vec<u32>, Vec<u32>) {
     let mut sentences = Vec::new();
     let mut paragraphs = Vec::new();
+    each_break(text, |position, b| {
+        sentences.push(position);
+        if b == Break::Paragraph {
+            paragraphs.push(position);
+        }
+    });
+    (sentences, paragraphs)
+}
+
+/// Call `f` with the position of every token of `text` that starts a sentence after the first,
+/// and whether it starts a paragraph as well.
+fn each_break(text: &str, mut f: impl FnMut(u32, Break)) {
     let mut stream = WordBigramStream::new(text);
     let mut last_end = 0;
     let mut prev: Option<(usize, usize)> = None;
@@ -192,15 +203,102 @@ pub fn breaks(text: &str) -> (Vec<u32>, Vec<u32>) {
         let gap = text.get(last_end..t.offset_from).unwrap_or("");
         let b = break_between(prev.map(|(a, b)| &text[a..b]), gap);
         if b != Break::None && prev.is_some() {
-            sentences.push(t.position as u32);
-            if b == Break::Paragraph {
-                paragraphs.push(t.position as u32);
-            }
+            f(t.position as u32, b);
         }
         last_end = last_end.max(t.offset_to);
         prev = Some((t.offset_from, t.offset_to));
     }
-    (sentences, paragraphs)
+}
+
+/// The analyzer of the `breaks` field, whose value is [`breaks_value`]'s list.
+pub const BREAKS: &str = "cyberlex_breaks";
+
+/// The `breaks` field's value for `text`: the positions [`breaks`] finds, in order, separated
+/// by spaces, a paragraph start marked with a `p` (`3 7p`). [`BreaksTokenizer`] indexes it as the
+/// terms `s` (every position) and `p` (the marked ones) at those positions, so `/s` and `/p` are
+/// verified from the index's postings, never by re-reading the text. (A pre-tokenized value
+/// would do the same, but tantivy carries one through the document as JSON, token by token:
+/// that cost a quarter of the indexing stage.)
+pub fn breaks_value(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    each_break(text, |position, b| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let _ = write!(out, "{position}");
+        if b == Break::Paragraph {
+            out.push('p');
+        }
+    });
+    out
+}
+
+/// Reads [`breaks_value`]'s list back as tokens: `s` at every position, then `p` at the same
+/// position where it is marked. Anything else in the value is skipped.
+#[derive(Clone, Default)]
+pub struct BreaksTokenizer;
+
+pub struct BreaksStream<'a> {
+    rest: &'a str,
+    /// A paragraph start whose `s` was emitted and whose `p` comes next.
+    pending_paragraph: Option<usize>,
+    token: Token,
+}
+
+impl BreaksStream<'_> {
+    fn emit(&mut self, term: &str, position: usize) -> bool {
+        self.token.text.clear();
+        self.token.text.push_str(term);
+        self.token.position = position;
+        self.token.position_length = 1;
+        true
+    }
+}
+
+impl TokenStream for BreaksStream<'_> {
+    fn advance(&mut self) -> bool {
+        if let Some(position) = self.pending_paragraph.take() {
+            return self.emit("p", position);
+        }
+        loop {
+            self.rest = self.rest.trim_start_matches(|c: char| !c.is_ascii_digit());
+            if self.rest.is_empty() {
+                return false;
+            }
+            let digits = self
+                .rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(self.rest.len());
+            let (number, tail) = self.rest.split_at(digits);
+            self.rest = tail;
+            let Ok(position) = number.parse::<u32>() else {
+                continue;
+            };
+            if let Some(tail) = self.rest.strip_prefix('p') {
+                self.rest = tail;
+                self.pending_paragraph = Some(position as usize);
+            }
+            return self.emit("s", position as usize);
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+impl Tokenizer for BreaksTokenizer {
+    type TokenStream<'a> = BreaksStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BreaksStream<'a> {
+        BreaksStream {
+            rest: text,
+            pending_paragraph: None,
+            token: Token::default(),
+        }
+    }
 }
 
 impl Tokenizer for WordBigramTokenizer {
@@ -328,6 +426,7 @@ pub fn stopword_analyzer(lang: Language) -> Option<TextAnalyzer> {
 pub fn register(index: &Index) {
     let m = index.tokenizers();
     m.register(BASE, base_analyzer());
+    m.register(BREAKS, TextAnalyzer::from(BreaksTokenizer));
     for (code, lang) in STEMMED {
         m.register(&stem_analyzer_name(code), stem_analyzer(*lang));
     }
@@ -376,6 +475,37 @@ mod tests {
     }
 
     #[test]
+    fn the_breaks_value_is_indexed_as_the_breaks() {
+        let tokens_of = |value: &str| -> Vec<(String, u32)> {
+            let mut a = TextAnalyzer::from(BreaksTokenizer);
+            let mut ts = a.token_stream(value);
+            let mut out = Vec::new();
+            while ts.advance() {
+                out.push((ts.token().text.clone(), ts.token().position as u32));
+            }
+            out
+        };
+        let text = "One thing ends. Here s. 3 applies.\nNew para. Last one";
+        let (s, p) = breaks(text);
+        let value = breaks_value(text);
+        assert_eq!(value, "3 7p 9");
+        let tokens = tokens_of(&value);
+        let of = |term: &str| -> Vec<u32> {
+            tokens
+                .iter()
+                .filter(|(t, _)| t == term)
+                .map(|(_, p)| *p)
+                .collect()
+        };
+        assert_eq!(of("s"), s);
+        assert_eq!(of("p"), p);
+        // Anything that is not a position is skipped, not misread.
+        assert_eq!(
+            tokens_of("x 12q 99999999999 4p"),
+            [("s".into(), 12), ("s".into(), 4), ("p".into(), 4)]
+        );
+    }
+
     fn cached_stems_are_the_stemmers_stems() {
         // The same words twice: the second time they come from the cache.
         let text = "Computerbetruges Systeme accessing Daten Computerbetruges Systeme Daten";

@@ -80,9 +80,10 @@ pub const GEN_MARKER: &str = ".cyberlex-generation";
 /// The format of the generations this program writes and reads, as their [`GEN_MARKER`] names it.
 /// 2: the fast columns' string dictionaries are uncompressed (tantivy without zstd). 3: no stemmed
 /// copy of the text (`text_<lang>` fields); stems are looked up in the generation's stem lexicon
-/// ([`lexicon::LEXICON_FILE`]). A generation of an earlier format cannot be read and is rebuilt
-/// by the next `cyberlex build`.
-pub const INDEX_FORMAT: &str = "index format 3";
+/// ([`lexicon::LEXICON_FILE`]). 4: the `breaks` field is a list of positions read by its own
+/// analyzer (`analyzers::BREAKS`), not a pre-tokenized value. A generation of an earlier format
+/// cannot be read and is rebuilt by the next `cyberlex build`.
+pub const INDEX_FORMAT: &str = "index format 4";
 
 /// A tantivy directory for readers: the lock tantivy takes to read `meta.json` is granted without
 /// a lock file, since a published generation is never written again. A read-only index directory

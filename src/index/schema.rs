@@ -5,9 +5,7 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use tantivy::tokenizer::{PreTokenizedString, Token};
-
-use super::analyzers::{breaks, BASE};
+use super::analyzers::{breaks_value, BASE, BREAKS};
 use crate::segment::Passage;
 
 /// Every field of the index.
@@ -80,7 +78,7 @@ impl Fields {
         let year = b.add_u64_field("year", INDEXED | STORED | FAST);
         let url = b.add_text_field("url", STORED);
         let concepts = b.add_text_field("concepts", STRING | STORED);
-        let breaks = b.add_text_field("breaks", text_options("raw", false));
+        let breaks = b.add_text_field("breaks", text_options(BREAKS, false));
         let version_date = b.add_text_field("version_date", STRING | STORED);
         let completeness = b.add_text_field("completeness", STORED);
         let fields = Fields {
@@ -139,27 +137,9 @@ impl Fields {
         for c in &p.concepts {
             d.add_text(self.concepts, c);
         }
-        let (sentences, paragraphs) = breaks(&p.text);
-        let mut tokens = Vec::with_capacity(sentences.len() + paragraphs.len());
-        for (term, list) in [("s", &sentences), ("p", &paragraphs)] {
-            tokens.extend(list.iter().map(|&position| Token {
-                offset_from: 0,
-                offset_to: 0,
-                position: position as usize,
-                text: term.to_string(),
-                position_length: 1,
-            }));
-        }
-        if !tokens.is_empty() {
-            // tantivy wants the tokens of one value in position order.
-            tokens.sort_by_key(|t| t.position);
-            d.add_pre_tokenized_text(
-                self.breaks,
-                PreTokenizedString {
-                    text: String::new(),
-                    tokens,
-                },
-            );
+        let breaks = breaks_value(&p.text);
+        if !breaks.is_empty() {
+            d.add_text(self.breaks, breaks);
         }
         if let Some(v) = &p.version_date {
             d.add_text(self.version_date, v);
