@@ -467,6 +467,67 @@ mod tests {
     }
 
     #[test]
+    fn the_tokenizer_cuts_words_and_cjk_bigrams_as_defined() {
+        // The definition, written plainly: maximal runs of letters and digits outside CJK, and
+        // overlapping bigrams of each CJK run (a run of one character is a unigram).
+        fn defined(text: &str) -> Vec<(usize, usize)> {
+            let chars: Vec<(usize, char)> = text.char_indices().collect();
+            let end_of = |j: usize| chars.get(j).map_or(text.len(), |c| c.0);
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < chars.len() {
+                let (at, c) = chars[i];
+                let run = |pred: &dyn Fn(char) -> bool| {
+                    (i..chars.len())
+                        .find(|&j| !pred(chars[j].1))
+                        .unwrap_or(chars.len())
+                };
+                if is_cjk(c) {
+                    let j = run(&is_cjk);
+                    if j - i == 1 {
+                        out.push((at, end_of(j)));
+                    }
+                    for k in i..j.saturating_sub(1) {
+                        out.push((chars[k].0, end_of(k + 2)));
+                    }
+                    i = j;
+                } else if c.is_alphanumeric() {
+                    let j = run(&|c: char| c.is_alphanumeric() && !is_cjk(c));
+                    out.push((at, end_of(j)));
+                    i = j;
+                } else {
+                    i += 1;
+                }
+            }
+            out
+        }
+        let pieces = [
+            "a", "Z", "9", " ", ".", "-", "é", "ß", "侵", "入", "ア", "한", "\n", "٣", "²", "Ⅻ",
+            "§", "\u{301}",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut r = seed;
+            let mut text = String::new();
+            for _ in 0..(r % 9) {
+                r /= 9;
+                text.push_str(pieces[(r % pieces.len() as u64) as usize]);
+                r /= pieces.len() as u64;
+            }
+            let got: Vec<(usize, usize)> = raw_tokens(&text)
+                .iter()
+                .map(|t| (t.offset_from, t.offset_to))
+                .collect();
+            assert_eq!(got, defined(&text), "{text:?}");
+            let positions: Vec<usize> = raw_tokens(&text).iter().map(|t| t.position).collect();
+            assert_eq!(positions, (0..got.len()).collect::<Vec<_>>(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn sentence_and_paragraph_breaks() {
         // tokens: 0 One 1 thing 2 ends 3 here 4 s 5 3 6 applies 7 New 8 para
         let (s, p) = breaks("One thing ends. Here s. 3 applies.\nNew para");
