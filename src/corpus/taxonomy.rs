@@ -341,11 +341,28 @@ pub fn fold(s: &str) -> String {
         }
         out.push(if c == '’' { '\'' } else { c });
     }
-    for c in s.chars() {
-        if c.is_ascii() {
-            put(&mut out, c.to_ascii_lowercase(), &mut space);
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // ASCII, most of most texts, byte by byte without decoding.
+        let b = bytes[i];
+        if b.is_ascii() {
+            i += 1;
+            if matches!(b, b' ' | b'\t'..=b'\r') {
+                space = !out.is_empty();
+            } else {
+                if space {
+                    out.push(' ');
+                    space = false;
+                }
+                out.push(b.to_ascii_lowercase() as char);
+            }
             continue;
         }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
         for l in c.to_lowercase() {
             unicode_normalization::char::decompose_canonical(l, |d| {
                 if !unicode_normalization::char::is_combining_mark(d) {
@@ -1532,6 +1549,7 @@ mod tests {
             "الدخول غير المشروع",
             "İstanbul ǅ ﬁ Ångström façade naïve",
             "\u{a0}x\u{2003}y\u{3000}z ",
+            "a\u{b}B\u{c}c\r\nD\u{1f}e\u{85}F",
         ] {
             assert_eq!(fold(s), fold_reference(s), "{s:?}");
         }

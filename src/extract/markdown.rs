@@ -792,19 +792,34 @@ fn strip_templates(s: &str) -> String {
 /// otherwise), so a line of plain prose, most lines of a law, is only collapsed.
 pub fn inline(s: &str) -> String {
     use std::borrow::Cow;
-    fn step<'a>(cur: Cow<'a, str>, needs: &[char], f: fn(&str) -> String) -> Cow<'a, str> {
-        if cur.contains(needs) {
-            Cow::Owned(f(&cur))
-        } else {
-            cur
+    // The characters each step acts on, one bit per step, in the order the steps run.
+    const STEPS: [(&[u8], fn(&str) -> String); 6] = [
+        (b"\\", protect_escapes),
+        (b"<{", strip_templates),
+        (b"[<", links_and_images),
+        (b"<", strip_html_tags),
+        (b"&", decode_entities),
+        (b"*_~", strip_emphasis),
+    ];
+    // Which steps `text` needs, in one pass over its bytes.
+    let needs = |text: &str| -> u8 {
+        let mut table = [0u8; 128];
+        for (bit, (chars, _)) in STEPS.iter().enumerate() {
+            for &c in *chars {
+                table[c as usize] |= 1 << bit;
+            }
+        }
+        text.bytes()
+            .fold(0, |m, b| m | table.get(b as usize).copied().unwrap_or(0))
+    };
+    let mut cur: Cow<str> = Cow::Borrowed(s);
+    let mut pending = needs(s);
+    for (bit, (_, f)) in STEPS.iter().enumerate() {
+        if pending & (1 << bit) != 0 {
+            cur = Cow::Owned(f(&cur));
+            pending = needs(&cur);
         }
     }
-    let cur = step(Cow::Borrowed(s), &['\\'], protect_escapes);
-    let cur = step(cur, &['<', '{'], strip_templates);
-    let cur = step(cur, &['[', '<'], links_and_images);
-    let cur = step(cur, &['<'], strip_html_tags);
-    let cur = step(cur, &['&'], decode_entities);
-    let cur = step(cur, &['*', '_', '~'], strip_emphasis);
     let escaped = |c: char| (ESC_BASE..ESC_BASE + 128).contains(&(c as u32));
     if !cur.is_ascii() && cur.contains(escaped) {
         collapse_ws(&restore_escapes(&cur))

@@ -75,24 +75,15 @@ impl<'a> WordBigramStream<'a> {
         }
     }
 
-    fn emit(&mut self, from: usize, to: usize) -> bool {
-        self.token.text.clear();
-        self.token.text.push_str(&self.text[from..to]);
-        self.token.offset_from = from;
-        self.token.offset_to = to;
-        self.token.position = self.next_position;
-        self.token.position_length = 1;
-        self.next_position += 1;
-        true
-    }
-
     fn peek(&self) -> Option<char> {
         self.text[self.pos..].chars().next()
     }
 }
 
-impl TokenStream for WordBigramStream<'_> {
-    fn advance(&mut self) -> bool {
+impl WordBigramStream<'_> {
+    /// The byte range of the next token, without copying its text (what [`each_break`] reads);
+    /// `None` at the end.
+    fn next_span(&mut self) -> Option<(usize, usize)> {
         loop {
             if let Some((start, ch)) = self.cjk_prev {
                 match self.peek() {
@@ -101,19 +92,19 @@ impl TokenStream for WordBigramStream<'_> {
                         self.pos += c.len_utf8();
                         self.cjk_prev = Some((here, c));
                         self.cjk_emitted = true;
-                        return self.emit(start, here + c.len_utf8());
+                        return Some((start, here + c.len_utf8()));
                     }
                     _ => {
                         self.cjk_prev = None;
                         if !self.cjk_emitted {
-                            return self.emit(start, start + ch.len_utf8());
+                            return Some((start, start + ch.len_utf8()));
                         }
                     }
                 }
             }
             let c = loop {
                 match self.peek() {
-                    None => return false,
+                    None => return None,
                     Some(c) if c.is_alphanumeric() || is_cjk(c) => break c,
                     Some(c) => self.pos += c.len_utf8(),
                 }
@@ -131,8 +122,24 @@ impl TokenStream for WordBigramStream<'_> {
                 }
                 self.pos += c.len_utf8();
             }
-            return self.emit(start, self.pos);
+            return Some((start, self.pos));
         }
+    }
+}
+
+impl TokenStream for WordBigramStream<'_> {
+    fn advance(&mut self) -> bool {
+        let Some((from, to)) = self.next_span() else {
+            return false;
+        };
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[from..to]);
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.next_position;
+        self.token.position_length = 1;
+        self.next_position += 1;
+        true
     }
     fn token(&self) -> &Token {
         &self.token
@@ -198,15 +205,16 @@ fn each_break(text: &str, mut f: impl FnMut(u32, Break)) {
     let mut stream = WordBigramStream::new(text);
     let mut last_end = 0;
     let mut prev: Option<(usize, usize)> = None;
-    while stream.advance() {
-        let t = &stream.token;
-        let gap = text.get(last_end..t.offset_from).unwrap_or("");
+    let mut position = 0u32;
+    while let Some((from, to)) = stream.next_span() {
+        let gap = text.get(last_end..from).unwrap_or("");
         let b = break_between(prev.map(|(a, b)| &text[a..b]), gap);
         if b != Break::None && prev.is_some() {
-            f(t.position as u32, b);
+            f(position, b);
         }
-        last_end = last_end.max(t.offset_to);
-        prev = Some((t.offset_from, t.offset_to));
+        last_end = last_end.max(to);
+        prev = Some((from, to));
+        position += 1;
     }
 }
 
