@@ -268,6 +268,39 @@ struct Tagging {
     markers: BTreeMap<String, PhraseSet>,
     /// The element markers read in the text, in one automaton (owner = index in [`TEXT_MARKERS`]).
     text_markers: PhraseSet,
+    /// The patterns of `labels`, then those of `terms`, in one automaton: a passage's text is
+    /// read for both in one pass ([`Tagging::labels_and_terms`]); built on first use.
+    labels_then_terms: std::sync::OnceLock<aho_corasick::AhoCorasick>,
+}
+
+impl Tagging {
+    /// `(labels.first_matches(hay, n, ""), terms.first_matches(hay, n, ""))`, in one scan of
+    /// `hay` (every passage's text is read for both: two scans were a third of tagging).
+    fn labels_and_terms(&self, hay: &str, n: usize) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+        let ac = self.labels_then_terms.get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(self.labels.patterns.iter().chain(&self.terms.patterns))
+                .expect("taxonomy phrases build an automaton")
+        });
+        let mut found = (vec![None; n], vec![None; n]);
+        let k = self.labels.patterns.len();
+        for m in ac.find_overlapping_iter(hay) {
+            let q = m.pattern().as_usize();
+            let (set, p, best) = if q < k {
+                (&self.labels, q, &mut found.0)
+            } else {
+                (&self.terms, q - k, &mut found.1)
+            };
+            if at_word_boundaries(hay, m.start(), m.end(), &set.patterns[p], set.prefix) {
+                let slot: &mut Option<usize> = &mut best[set.owner[p]];
+                if slot.is_none_or(|x| p < x) {
+                    *slot = Some(p);
+                }
+            }
+        }
+        found
+    }
 }
 
 /// `(language, folded phrase)` of every phrase of a language → phrases map, folded as the
@@ -317,6 +350,7 @@ impl Tagging {
             multiword,
             markers,
             text_markers,
+            labels_then_terms: std::sync::OnceLock::new(),
         }
     }
 }
@@ -631,9 +665,8 @@ impl Taxonomy {
         let h_labels = tg.labels.longest_matches(&h, n);
         let path = accents_of(fold(&v.path.join(" / ")), lang);
         let path_labels = tg.labels.first_matches(&path, n, "");
-        let t_labels = tg.labels.first_matches(&t, n, "");
+        let (t_labels, t_terms) = tg.labels_and_terms(&t, n);
         let p_labels = tg.labels.first_matches(&ph, n, "");
-        let t_terms = tg.terms.first_matches(&t, n, "");
         let h_acts = tg
             .acts
             .first_matches(if h.is_empty() { &ph } else { &h }, n, lang);
@@ -1552,6 +1585,42 @@ mod tests {
             "a\u{b}B\u{c}c\r\nD\u{1f}e\u{85}F",
         ] {
             assert_eq!(fold(s), fold_reference(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn labels_and_terms_in_one_scan_equal_two_scans() {
+        let t = Taxonomy::builtin();
+        let tg = t.tagging();
+        let n = t.concepts.len();
+        // Texts made of the taxonomy's own phrases (so every pattern, and patterns shared by
+        // both sets, are found), in runs of eight, with words between and around them.
+        let phrases: Vec<&String> = tg
+            .labels
+            .patterns
+            .iter()
+            .chain(&tg.terms.patterns)
+            .collect();
+        let mut hays: Vec<String> = phrases
+            .chunks(8)
+            .map(|c| {
+                c.iter()
+                    .map(|p| format!("x {p}s {p}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        hays.push(String::new());
+        hays.push("nothing of the kind here".into());
+        for hay in &hays {
+            assert_eq!(
+                tg.labels_and_terms(hay, n),
+                (
+                    tg.labels.first_matches(hay, n, ""),
+                    tg.terms.first_matches(hay, n, "")
+                ),
+                "{hay}"
+            );
         }
     }
 
