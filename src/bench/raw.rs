@@ -3,7 +3,9 @@
 //! tantivy-cli no longer compiles against current crates, so this stands in for `tantivy index`:
 //! the passages `cyberlex export` wrote (JSONL), a schema like tantivy-cli's default (every text
 //! field `TEXT | STORED` with the `default` tokenizer, ids as `STRING | STORED`), the same writer
-//! threads and memory budget as a cyberlex build, documents parsed and added in parallel.
+//! threads and memory budget as a cyberlex build, lines parsed in parallel, then each parsed
+//! line made into its document and added (the indexing stage: made and added, as tantivy-cli's
+//! `index` does it and as a cyberlex build does it with each passage).
 //!
 //! [`build_with`] with [`RawSchema::Cyberlex`] indexes the same passages with cyberlex's own schema
 //! and analyzers (`index::Fields::to_document`) in the same harness: the indexing stage of a
@@ -77,8 +79,11 @@ pub fn build_with(
                 .iter()
                 .map(|n| sb.add_text_field(n, TEXT | STORED))
                 .collect();
-            let parse = |l: &[u8]| -> anyhow::Result<TantivyDocument> {
-                let v: serde_json::Value = serde_json::from_slice(l)?;
+            let parse =
+                |l: &[u8]| -> anyhow::Result<serde_json::Value> { Ok(serde_json::from_slice(l)?) };
+            // The document is made in the indexing stage, as cyberlex's is (from its parsed
+            // passage): both stages then hold the same work, parsed fields to indexed document.
+            let to_doc = |v: serde_json::Value| {
                 let mut d = TantivyDocument::default();
                 for (f, n) in ids
                     .iter()
@@ -89,7 +94,7 @@ pub fn build_with(
                         d.add_text(*f, s);
                     }
                 }
-                Ok(d)
+                d
             };
             run(
                 jsonl,
@@ -99,7 +104,7 @@ pub fn build_with(
                 sb.build(),
                 None,
                 parse,
-                |d| d,
+                to_doc,
             )
         }
         // The indexing stage of a cyberlex build over exported passages: cyberlex's schema and
