@@ -792,8 +792,10 @@ fn strip_templates(s: &str) -> String {
 /// otherwise), so a line of plain prose, most lines of a law, is only collapsed.
 pub fn inline(s: &str) -> String {
     use std::borrow::Cow;
-    // The characters each step acts on, one bit per step, in the order the steps run.
-    const STEPS: [(&[u8], fn(&str) -> String); 6] = [
+    /// A step of the chain: the characters it acts on, and the step.
+    type Step = (&'static [u8], fn(&str) -> String);
+    // One bit per step, in the order the steps run.
+    const STEPS: [Step; 6] = [
         (b"\\", protect_escapes),
         (b"<{", strip_templates),
         (b"[<", links_and_images),
