@@ -46,6 +46,8 @@ proptest! {
             once.split_whitespace().collect::<Vec<_>>(),
             s.split_whitespace().collect::<Vec<_>>()
         );
+        // The words, one space between each: no other whitespace is left.
+        prop_assert_eq!(once, s.split_whitespace().collect::<Vec<_>>().join(" "));
     }
 
     #[test]

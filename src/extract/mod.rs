@@ -257,28 +257,3 @@ pub fn collapse_ws(s: &str) -> String {
     }
     out
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn collapse_ws_agrees_with_splitting_on_whitespace() {
-        let pieces = [
-            "a", "bc", " ", "  ", "\t", "\n", "\u{b}", "\r\n", "\u{a0}", "é", "\u{3000}",
-        ];
-        let mut seed = 0x1234_5678_9abc_def1u64;
-        for _ in 0..20_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let mut r = seed;
-            let mut s = String::new();
-            for _ in 0..(r % 8) {
-                r /= 8;
-                s.push_str(pieces[(r % pieces.len() as u64) as usize]);
-                r /= pieces.len() as u64;
-            }
-            let want = s.split_whitespace().collect::<Vec<_>>().join(" ");
-            assert_eq!(super::collapse_ws(&s), want, "{s:?}");
-        }
-    }
-}

@@ -453,6 +453,7 @@ pub fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     #[test]
     fn words_digits_and_accents() {
@@ -509,31 +510,31 @@ mod tests {
             }
             out
         }
-        let pieces = [
-            "a", "Z", "9", " ", ".", "-", "é", "ß", "侵", "入", "ア", "한", "\n", "٣", "²", "Ⅻ",
-            "§", "\u{301}",
-        ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..20_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let mut r = seed;
-            let mut text = String::new();
-            for _ in 0..(r % 9) {
-                r /= 9;
-                text.push_str(pieces[(r % pieces.len() as u64) as usize]);
-                r /= pieces.len() as u64;
+        proptest::proptest!(
+            proptest::test_runner::Config {
+                cases: 20_000,
+                failure_persistence: None,
+                ..Default::default()
+            },
+            |(text in proptest::collection::vec(
+                proptest::sample::select(&TOKENIZER_PIECES[..]), 0..9
+            ).prop_map(|v| v.concat()))| {
+                let got: Vec<(usize, usize)> = raw_tokens(&text)
+                    .iter()
+                    .map(|t| (t.offset_from, t.offset_to))
+                    .collect();
+                proptest::prop_assert_eq!(&got, &defined(&text), "{:?}", text);
+                let positions: Vec<usize> = raw_tokens(&text).iter().map(|t| t.position).collect();
+                proptest::prop_assert_eq!(positions, (0..got.len()).collect::<Vec<_>>(), "{:?}", text);
             }
-            let got: Vec<(usize, usize)> = raw_tokens(&text)
-                .iter()
-                .map(|t| (t.offset_from, t.offset_to))
-                .collect();
-            assert_eq!(got, defined(&text), "{text:?}");
-            let positions: Vec<usize> = raw_tokens(&text).iter().map(|t| t.position).collect();
-            assert_eq!(positions, (0..got.len()).collect::<Vec<_>>(), "{text:?}");
-        }
+        );
     }
+
+    /// Letters, digits, CJK, Hangul, separators and marks: what the tokenizer cuts.
+    const TOKENIZER_PIECES: [&str; 18] = [
+        "a", "Z", "9", " ", ".", "-", "é", "ß", "侵", "入", "ア", "한", "\n", "٣", "²", "Ⅻ", "§",
+        "\u{301}",
+    ];
 
     #[test]
     fn sentence_and_paragraph_breaks() {
