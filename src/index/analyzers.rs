@@ -185,22 +185,8 @@ pub fn break_between(prev: Option<&str>, gap: &str) -> Break {
     Break::None
 }
 
-/// Token positions (as the index numbers them) where a sentence starts and where a paragraph
-/// starts, after the first; every paragraph start is a sentence start too.
-pub fn breaks(text: &str) -> (Vec<u32>, Vec<u32>) {
-    let mut sentences = Vec::new();
-    let mut paragraphs = Vec::new();
-    each_break(text, |position, b| {
-        sentences.push(position);
-        if b == Break::Paragraph {
-            paragraphs.push(position);
-        }
-    });
-    (sentences, paragraphs)
-}
-
-/// Call `f` with the position of every token of `text` that starts a sentence after the first,
-/// and whether it starts a paragraph as well.
+/// Call `f` with the position (as the index numbers tokens) of every token of `text` that starts
+/// a sentence after the first, and whether it starts a paragraph as well.
 fn each_break(text: &str, mut f: impl FnMut(u32, Break)) {
     let mut stream = WordBigramStream::new(text);
     let mut last_end = 0;
@@ -221,7 +207,7 @@ fn each_break(text: &str, mut f: impl FnMut(u32, Break)) {
 /// The analyzer of the `breaks` field, whose value is [`breaks_value`]'s list.
 pub const BREAKS: &str = "cyberlex_breaks";
 
-/// The `breaks` field's value for `text`: the positions [`breaks`] finds, in order, separated
+/// The `breaks` field's value for `text`: the positions [`each_break`] finds, in order, separated
 /// by spaces, a paragraph start marked with a `p` (`3 7p`). [`BreaksTokenizer`] indexes it as the
 /// terms `s` (every position) and `p` (the marked ones) at those positions, so `/s` and `/p` are
 /// verified from the index's postings, never by re-reading the text. (A pre-tokenized value
@@ -535,6 +521,19 @@ mod tests {
         "a", "Z", "9", " ", ".", "-", "é", "ß", "侵", "入", "ア", "한", "\n", "٣", "²", "Ⅻ", "§",
         "\u{301}",
     ];
+
+    /// The sentence starts and the paragraph starts of `text`, as two lists.
+    fn breaks(text: &str) -> (Vec<u32>, Vec<u32>) {
+        let mut sentences = Vec::new();
+        let mut paragraphs = Vec::new();
+        each_break(text, |position, b| {
+            sentences.push(position);
+            if b == Break::Paragraph {
+                paragraphs.push(position);
+            }
+        });
+        (sentences, paragraphs)
+    }
 
     #[test]
     fn sentence_and_paragraph_breaks() {
