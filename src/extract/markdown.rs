@@ -803,16 +803,25 @@ pub fn inline(s: &str) -> String {
         (b"&", decode_entities),
         (b"*_~", strip_emphasis),
     ];
+    // ASCII byte → the bits of the steps that act on it.
+    const TABLE: [u8; 128] = {
+        let mut table = [0u8; 128];
+        let mut bit = 0;
+        while bit < STEPS.len() {
+            let chars = STEPS[bit].0;
+            let mut i = 0;
+            while i < chars.len() {
+                table[chars[i] as usize] |= 1 << bit;
+                i += 1;
+            }
+            bit += 1;
+        }
+        table
+    };
     // Which steps `text` needs, in one pass over its bytes.
     let needs = |text: &str| -> u8 {
-        let mut table = [0u8; 128];
-        for (bit, (chars, _)) in STEPS.iter().enumerate() {
-            for &c in *chars {
-                table[c as usize] |= 1 << bit;
-            }
-        }
         text.bytes()
-            .fold(0, |m, b| m | table.get(b as usize).copied().unwrap_or(0))
+            .fold(0, |m, b| m | TABLE.get(b as usize).copied().unwrap_or(0))
     };
     let mut cur: Cow<str> = Cow::Borrowed(s);
     let mut pending = needs(s);
