@@ -292,12 +292,7 @@ impl Tagging {
             } else {
                 (&self.terms, q - k, &mut found.1)
             };
-            if at_word_boundaries(hay, m.start(), m.end(), &set.patterns[p], set.prefix) {
-                let slot: &mut Option<usize> = &mut best[set.owner[p]];
-                if slot.is_none_or(|x| p < x) {
-                    *slot = Some(p);
-                }
-            }
+            set.keep_first(hay, m.start(), m.end(), p, "", best);
         }
         found
     }
@@ -375,28 +370,11 @@ pub fn fold(s: &str) -> String {
         }
         out.push(if c == '’' { '\'' } else { c });
     }
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        // ASCII, most of most texts, byte by byte without decoding.
-        let b = bytes[i];
-        if b.is_ascii() {
-            i += 1;
-            if matches!(b, b' ' | b'\t'..=b'\r') {
-                space = !out.is_empty();
-            } else {
-                if space {
-                    out.push(' ');
-                    space = false;
-                }
-                out.push(b.to_ascii_lowercase() as char);
-            }
+    for c in s.chars() {
+        if c.is_ascii() {
+            put(&mut out, c.to_ascii_lowercase(), &mut space);
             continue;
         }
-        let Some(c) = s[i..].chars().next() else {
-            break;
-        };
-        i += c.len_utf8();
         for l in c.to_lowercase() {
             unicode_normalization::char::decompose_canonical(l, |d| {
                 if !unicode_normalization::char::is_combining_mark(d) {
@@ -1446,17 +1424,37 @@ impl PhraseSet {
     fn first_matches(&self, hay: &str, concepts: usize, language: &str) -> Vec<Option<usize>> {
         let mut best: Vec<Option<usize>> = vec![None; concepts];
         for m in self.ac().find_overlapping_iter(hay) {
-            let p = m.pattern().as_usize();
-            if self.speaks(p, language)
-                && at_word_boundaries(hay, m.start(), m.end(), &self.patterns[p], self.prefix)
-            {
-                let slot = &mut best[self.owner[p]];
-                if slot.is_none_or(|q| p < q) {
-                    *slot = Some(p);
-                }
-            }
+            self.keep_first(
+                hay,
+                m.start(),
+                m.end(),
+                m.pattern().as_usize(),
+                language,
+                &mut best,
+            );
         }
         best
+    }
+
+    /// Pattern `p`, found at `start..end` of `hay`: in `best`, the slot of its concept, when it
+    /// counts in `language`, stands at word boundaries and comes before the slot's pattern.
+    fn keep_first(
+        &self,
+        hay: &str,
+        start: usize,
+        end: usize,
+        p: usize,
+        language: &str,
+        best: &mut [Option<usize>],
+    ) {
+        if self.speaks(p, language)
+            && at_word_boundaries(hay, start, end, &self.patterns[p], self.prefix)
+        {
+            let slot = &mut best[self.owner[p]];
+            if slot.is_none_or(|q| p < q) {
+                *slot = Some(p);
+            }
+        }
     }
 }
 
